@@ -1,0 +1,154 @@
+using System.Runtime.CompilerServices;
+
+namespace Carmine.Server.Keyspace;
+
+/// <summary>
+/// One of the numbered databases (SELECT n): a fixed set of shards. Every method expects the caller to hold
+/// the lock of the shard the key falls in (see <see cref="Keyspace"/>'s locking helpers).
+/// </summary>
+public sealed class Database
+{
+    readonly Shard[] shards;
+    readonly int mask;
+    readonly Keyspace owner;
+
+    public int Index { get; }
+
+    public Database(Keyspace owner, int index, int shardCount)
+    {
+        this.owner = owner;
+        Index = index;
+        shards = new Shard[shardCount];
+        for (int i = 0; i < shardCount; i++) shards[i] = new Shard();
+        mask = shardCount - 1;
+    }
+
+    public IReadOnlyList<Shard> Shards => shards;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int ShardIndex(uint hash) => (int)((hash * 0x9E3779B1u) >> 24) & mask;
+
+    public Shard ShardOf(ReadOnlySpan<byte> key) => shards[ShardIndex(KeyHash.Hash(key))];
+
+    /// <summary>Keys in this database; exact when no write is in progress.</summary>
+    public long Count
+    {
+        get
+        {
+            long n = 0;
+            foreach (var s in shards) n += s.Table.Count;
+            return n;
+        }
+    }
+
+    public long VolatileCount
+    {
+        get
+        {
+            long n = 0;
+            foreach (var s in shards) n += s.Volatile.Count;
+            return n;
+        }
+    }
+
+    /// <summary>Looks a key up; an expired key is deleted on the spot and reported absent.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Entry? Find(ReadOnlySpan<byte> key, long nowMs)
+    {
+        uint hash = KeyHash.Hash(key);
+        var shard = shards[ShardIndex(hash)];
+        var e = shard.Table.Find(key, hash);
+        if (e is null) return null;
+        if (e.ExpireAt != 0 && e.ExpireAt <= nowMs && owner.ExpireIfNeeded(this, shard, e)) return null;
+        return e;
+    }
+
+    /// <summary>Adds a new key (the caller checked it is absent).</summary>
+    public Entry Add(byte[] key, object value)
+    {
+        uint hash = KeyHash.Hash(key);
+        var e = new Entry(key, hash, value);
+        shards[ShardIndex(hash)].Table.Add(e);
+        return e;
+    }
+
+    /// <summary>Sets a key's value, creating it if absent; the expiry is cleared unless <paramref name="keepTtl"/>.</summary>
+    public Entry Set(ReadOnlySpan<byte> key, object value, long nowMs, bool keepTtl = false)
+    {
+        var e = Find(key, nowMs);
+        if (e is null) return Add(key.ToArray(), value);
+        e.Value = value;
+        if (!keepTtl && e.ExpireAt != 0) RemoveExpire(e);
+        return e;
+    }
+
+    public bool Delete(ReadOnlySpan<byte> key, long nowMs)
+    {
+        var e = Find(key, nowMs);
+        if (e is null) return false;
+        Remove(e);
+        return true;
+    }
+
+    public void Remove(Entry e)
+    {
+        var shard = shards[ShardIndex(e.Hash)];
+        shard.Table.Remove(e);
+        shard.RemoveVolatile(e);
+        e.ExpireAt = 0;
+    }
+
+    public void SetExpire(Entry e, long atMs)
+    {
+        e.ExpireAt = atMs;
+        shards[ShardIndex(e.Hash)].AddVolatile(e);
+    }
+
+    public void RemoveExpire(Entry e)
+    {
+        e.ExpireAt = 0;
+        shards[ShardIndex(e.Hash)].RemoveVolatile(e);
+    }
+
+    /// <summary>Empties the database; all its shard locks must be held.</summary>
+    public void Clear()
+    {
+        foreach (var s in shards) s.Clear();
+    }
+
+    /// <summary>Exchanges contents with another database (SWAPDB); every lock of both must be held.</summary>
+    public void SwapWith(Database other)
+    {
+        for (int i = 0; i < shards.Length; i++) shards[i].SwapContents(other.shards[i]);
+    }
+
+    /// <summary>A random key, or null when empty; takes the shard locks itself.</summary>
+    public Entry? RandomEntry(long nowMs)
+    {
+        var random = Random.Shared;
+        for (int attempt = 0; attempt < 100; attempt++)
+        {
+            long total = Count;
+            if (total == 0) return null;
+            // Pick a shard weighted by its size, then a key in it.
+            long pick = random.NextInt64(total);
+            foreach (var shard in shards)
+            {
+                lock (shard.Lock)
+                {
+                    int n = shard.Table.Count;
+                    if (pick >= n) { pick -= n; continue; }
+                    var e = shard.Table.RandomEntry(random);
+                    if (e is null) break;
+                    if (e.ExpireAt != 0 && e.ExpireAt <= nowMs)
+                    {
+                        owner.ExpireIfNeeded(this, shard, e);
+                        break;
+                    }
+                    return e;
+                }
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,45 @@
+namespace Carmine.Server.Keyspace;
+
+/// <summary>
+/// A stripe of one database: its own lock, hash table and list of keys with an expiry. A command holds
+/// the locks of the shards its keys fall in, so commands on different shards run in parallel.
+/// </summary>
+public sealed class Shard
+{
+    public readonly object Lock = new();
+    public KeyTable Table = new();
+    /// <summary>The entries that have an expiry, for active expiry's random sampling.</summary>
+    public List<Entry> Volatile = [];
+
+    public void AddVolatile(Entry e)
+    {
+        if (e.VolatileIndex >= 0) return;
+        e.VolatileIndex = Volatile.Count;
+        Volatile.Add(e);
+    }
+
+    public void RemoveVolatile(Entry e)
+    {
+        int i = e.VolatileIndex;
+        if (i < 0) return;
+        int last = Volatile.Count - 1;
+        var moved = Volatile[last];
+        Volatile[i] = moved;
+        moved.VolatileIndex = i;
+        Volatile.RemoveAt(last);
+        e.VolatileIndex = -1;
+    }
+
+    /// <summary>Exchanges contents with another shard (SWAPDB); both locks must be held.</summary>
+    public void SwapContents(Shard other)
+    {
+        (Table, other.Table) = (other.Table, Table);
+        (Volatile, other.Volatile) = (other.Volatile, Volatile);
+    }
+
+    public void Clear()
+    {
+        Table = new KeyTable();
+        Volatile = [];
+    }
+}

@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Text;
+using Carmine.Server.Commands;
+using Carmine.Server.Network;
+
+namespace Carmine.Server;
+
+public sealed partial class RedisServer
+{
+    [ThreadStatic] static List<int>? keyIndexes;
+    [ThreadStatic] static List<int>? shardIndexes;
+
+    /// <summary>
+    /// Executes the request in <paramref name="c"/>.Args: table lookup, arity and state checks, the key locks
+    /// the command needs, the handler, then statistics, slowlog and MONITOR. Returns false if the command
+    /// must wait (the client is paused) and be executed again later.
+    /// </summary>
+    public bool Execute(Client c)
+    {
+        var args = c.Args;
+        var cmd = Commands.Lookup(args[0]);
+        c.NowMs = Clock.NowMs();
+        if (cmd is null)
+        {
+            RejectUnknown(c);
+            return true;
+        }
+        if (cmd.Subcommands is not null && cmd.Handler is null)
+        {
+            if (args.Count < 2)
+            {
+                Reject(c, cmd, $"ERR wrong number of arguments for '{cmd.FullName}' command");
+                return true;
+            }
+            var sub = CommandTable.LookupSub(cmd, args);
+            if (sub is null)
+            {
+                Reject(c, null, $"ERR unknown subcommand '{Truncate(args.ToStr(1))}'. Try {cmd.Name.ToUpperInvariant()} HELP.");
+                return true;
+            }
+            cmd = sub;
+        }
+        if (!cmd.ArityOk(args.Count))
+        {
+            Reject(c, cmd, $"ERR wrong number of arguments for '{cmd.FullName}' command");
+            return true;
+        }
+        if (!c.Authenticated && !cmd.Has(CommandFlags.NoAuth))
+        {
+            Reject(c, cmd, "NOAUTH Authentication required.");
+            return true;
+        }
+        if (IsPausedFor(c, cmd)) return false;
+        Call(c, cmd);
+        return true;
+    }
+
+    /// <summary>Runs a command whose checks passed, under the locks its keys need, and records what it did.</summary>
+    public void Call(Client c, CommandDef cmd)
+    {
+        c.LastCommand = cmd.FullName;
+        c.CommandFailed = false;
+        int replyStart = c.Reply.Length;
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            RunLocked(c, cmd);
+        }
+        catch (Exception ex)
+        {
+            Log.Warning($"Command '{cmd.FullName}' failed unexpectedly: {ex}");
+            c.Reply.Truncate(replyStart);
+            c.Error("ERR internal error executing '" + cmd.FullName + "': " + ex.Message);
+        }
+        long elapsedUs = (long)((Stopwatch.GetTimestamp() - start) * (1_000_000.0 / Stopwatch.Frequency));
+        var stats = cmd.Stats[ThreadSlot.Current];
+        stats.Calls++;
+        stats.Microseconds += elapsedUs;
+        if (c.CommandFailed) stats.FailedCalls++;
+        Stats.Local.Commands++;
+        c.CommandsProcessed++;
+        if (elapsedUs >= SlowLog.ThresholdUs && SlowLog.ThresholdUs >= 0 && !cmd.Has(CommandFlags.SkipSlowlog))
+            SlowLog.Add(c, elapsedUs);
+        Latency.RecordCommand(cmd, elapsedUs);
+        if (MonitorCount > 0 && !cmd.Has(CommandFlags.SkipMonitor) && !cmd.Has(CommandFlags.Admin)) FeedMonitors(c, cmd);
+        ApplyReplyMode(c, replyStart);
+    }
+
+    void RunLocked(Client c, CommandDef cmd)
+    {
+        var handler = cmd.Handler!;
+        if (cmd.Exclusive)
+        {
+            Keyspace.LockAll();
+            try { handler(c); }
+            finally { Keyspace.UnlockAll(); }
+            return;
+        }
+        var args = c.Args;
+        int single = cmd.SingleKeyIndex;
+        if (single > 0)
+        {
+            if (single < args.Count)
+            {
+                var shard = Keyspace[c.Db].ShardOf(args[single]);
+                lock (shard.Lock) handler(c);
+            }
+            else handler(c);
+            return;
+        }
+        if (cmd.KeySpecs.Length == 0)
+        {
+            handler(c);
+            return;
+        }
+        var keys = keyIndexes ??= new List<int>();
+        var shards = shardIndexes ??= new List<int>();
+        keys.Clear();
+        shards.Clear();
+        cmd.GetKeys(args, keys);
+        var db = Keyspace[c.Db];
+        foreach (int k in keys) shards.Add(db.ShardIndex(Carmine.Server.Keyspace.KeyHash.Hash(args[k])));
+        shards.Sort();
+        int held = 0;
+        var held0 = new int[shards.Count];
+        try
+        {
+            int last = -1;
+            foreach (int s in shards)
+            {
+                if (s == last) continue;
+                Monitor.Enter(db.Shards[s].Lock);
+                held0[held++] = s;
+                last = s;
+            }
+            handler(c);
+        }
+        finally
+        {
+            for (int i = held - 1; i >= 0; i--) Monitor.Exit(db.Shards[held0[i]].Lock);
+        }
+    }
+
+    static void ApplyReplyMode(Client c, int replyStart)
+    {
+        switch (c.ReplyMode)
+        {
+            case ReplyMode.Off:
+                c.Reply.Truncate(replyStart);
+                break;
+            case ReplyMode.Skip:
+                c.Reply.Truncate(replyStart);
+                c.ReplyMode = ReplyMode.On;
+                break;
+            case ReplyMode.SkipNext:
+                c.ReplyMode = ReplyMode.Skip;
+                break;
+        }
+    }
+
+    void RejectUnknown(Client c)
+    {
+        var args = c.Args;
+        var sb = new StringBuilder();
+        for (int i = 1; i < args.Count && sb.Length < 128; i++)
+            sb.Append('\'').Append(Truncate(args.ToStr(i), 128 - sb.Length)).Append("' ");
+        Reject(c, null, $"ERR unknown command '{Truncate(args.ToStr(0))}', with args beginning with: {sb}");
+    }
+
+    void Reject(Client c, CommandDef? cmd, string error)
+    {
+        if (cmd is not null) cmd.Stats[ThreadSlot.Current].RejectedCalls++;
+        c.Error(error);
+        ApplyReplyMode(c, c.Reply.Length);
+    }
+
+    static string Truncate(string s, int max = 128) => s.Length <= max ? s : s[..max];
+
+    void FeedMonitors(Client c, CommandDef cmd)
+    {
+        var sb = new StringBuilder();
+        long us = Clock.NowUs();
+        sb.Append(us / 1_000_000).Append('.').Append((us % 1_000_000).ToString("D6"));
+        sb.Append(" [").Append(c.Db).Append(' ').Append(c.IsUnixSocket ? "unix:" + Config.GetString("unixsocket") : c.Address).Append(']');
+        var args = c.Args;
+        bool redact = cmd.FullName is "auth" or "hello" or "migrate";
+        for (int i = 0; i < args.Count; i++)
+        {
+            sb.Append(' ');
+            if (redact && i > 0) sb.Append("\"(redacted)\"");
+            else sb.Append(Quote(args[i]));
+        }
+        string line = sb.ToString();
+        foreach (var m in clients.Values)
+            if (m.IsMonitor) m.Push(r => r.SimpleString(line));
+    }
+
+    /// <summary>Quotes bytes as Redis's sdscatrepr does: "..." with \n \r \t \a \b, \" \\ and \xHH escapes.</summary>
+    public static string Quote(ReadOnlySpan<byte> s)
+    {
+        var sb = new StringBuilder(s.Length + 2);
+        sb.Append('"');
+        foreach (byte b in s)
+        {
+            switch (b)
+            {
+                case (byte)'\\': sb.Append("\\\\"); break;
+                case (byte)'"': sb.Append("\\\""); break;
+                case (byte)'\n': sb.Append("\\n"); break;
+                case (byte)'\r': sb.Append("\\r"); break;
+                case (byte)'\t': sb.Append("\\t"); break;
+                case 7: sb.Append("\\a"); break;
+                case 8: sb.Append("\\b"); break;
+                default:
+                    if (b >= 32 && b < 127) sb.Append((char)b);
+                    else sb.Append("\\x").Append(b.ToString("x2"));
+                    break;
+            }
+        }
+        sb.Append('"');
+        return sb.ToString();
+    }
+}

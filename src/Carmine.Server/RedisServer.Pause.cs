@@ -1,0 +1,67 @@
+using Carmine.Server.Commands;
+using Carmine.Server.Network;
+
+namespace Carmine.Server;
+
+public sealed partial class RedisServer
+{
+    long pauseEndMs;
+    bool pauseAll;
+
+    /// <summary>True while CLIENT PAUSE is in force.</summary>
+    public bool Paused => pauseEndMs != 0;
+
+    /// <summary>CLIENT PAUSE: holds every command (ALL) or only those that may write (WRITE) until the deadline.</summary>
+    public void Pause(long endMs, bool all)
+    {
+        lock (pauseGate)
+        {
+            // A new pause can only extend the current one, or widen WRITE to ALL.
+            pauseEndMs = Math.Max(pauseEndMs, endMs);
+            pauseAll |= all;
+        }
+    }
+
+    public void Unpause()
+    {
+        List<Action> waiters;
+        lock (pauseGate)
+        {
+            pauseEndMs = 0;
+            pauseAll = false;
+            waiters = [.. unpauseWaiters];
+            unpauseWaiters.Clear();
+        }
+        foreach (var w in waiters) w();
+    }
+
+    void CheckPauseTimeout()
+    {
+        if (pauseEndMs != 0 && Clock.NowMs() >= pauseEndMs) Unpause();
+    }
+
+    bool IsPausedFor(Client c, CommandDef cmd)
+    {
+        if (pauseEndMs == 0) return false;
+        if (Clock.NowMs() >= pauseEndMs)
+        {
+            Unpause();
+            return false;
+        }
+        if (pauseAll) return true;
+        return cmd.Has(CommandFlags.Write) || cmd.Has(CommandFlags.MayReplicate);
+    }
+
+    internal void WhenUnpaused(Action action)
+    {
+        lock (pauseGate)
+        {
+            if (pauseEndMs != 0)
+            {
+                unpauseWaiters.Add(action);
+                return;
+            }
+        }
+        action();
+    }
+}

@@ -1,0 +1,216 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Carmine.Server.Commands;
+using Carmine.Server.Config;
+using Carmine.Server.Network;
+
+namespace Carmine.Server;
+
+/// <summary>
+/// The running server: configuration, keyspace, command table, event loops and connected clients.
+/// <see cref="Execute"/> is the path every command takes.
+/// </summary>
+public sealed partial class RedisServer
+{
+    public const string RedisVersion = "7.0.15";
+    public const string CarmineVersion = "0.1.0";
+
+    readonly List<EventLoop> loops = [];
+    readonly List<Listener> listeners = [];
+    readonly ConcurrentDictionary<long, Client> clients = new();
+    readonly ManualResetEventSlim shutdownRequested = new();
+    readonly List<Action> unpauseWaiters = [];
+    readonly object pauseGate = new();
+    Thread? cronThread;
+
+    public ServerConfig Config { get; }
+    public Keyspace.Keyspace Keyspace { get; }
+    public CommandTable Commands { get; }
+    public ServerStats Stats { get; }
+    public SlowLog SlowLog { get; } = new();
+    public LatencyMonitor Latency { get; } = new();
+    public string RunId { get; } = Convert.ToHexString(Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).Take(20).ToArray()).ToLowerInvariant();
+    public long StartTimeMs { get; } = Clock.NowMs();
+    public long StartMonotonicUs { get; } = Clock.MonotonicUs();
+    public int TcpPort { get; private set; }
+    public bool ActiveExpireEnabled { get; set; } = true;
+    public int ShutdownExitCode { get; private set; }
+
+    internal IReadOnlyList<EventLoop> Loops => loops;
+    internal ICollection<Client> Clients => clients.Values;
+    internal int MonitorCount;
+
+    public RedisServer(ServerConfig config)
+    {
+        Config = config;
+        int loopCount = Math.Max(1, Environment.ProcessorCount);
+        ThreadSlot.Count = loopCount + 1;
+        Stats = new ServerStats(loopCount + 1);
+        Commands = new CommandTable(loopCount + 1);
+        Keyspace = new Keyspace.Keyspace(config.GetInt("databases"), 16);
+        Keyspace.KeyExpired += (db, key) => Stats.Local.ExpiredKeys++;
+        for (int i = 0; i < loopCount; i++) loops.Add(new EventLoop(i));
+        Config.Changed += OnConfigChanged;
+        ApplyLogLevel();
+    }
+
+    public bool RequiresAuth => Config.GetString("requirepass").Length > 0;
+
+    /// <summary>Opens the listeners and starts the loops; false (after logging why) if a port cannot be bound.</summary>
+    public bool Start()
+    {
+        int port = Config.GetInt("port");
+        int backlog = Config.GetInt("tcp-backlog");
+        if (port != 0)
+        {
+            foreach (var raw in Config.GetString("bind").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                bool optional = raw.StartsWith('-');
+                string addr = optional ? raw[1..] : raw;
+                var listener = Listener.OpenTcp(this, addr, port, backlog, out string? error);
+                if (listener is null)
+                {
+                    if (optional && error is not null && (error.Contains("not available") || error.Contains("not supported") || error.Contains("Invalid argument")))
+                        continue;
+                    Log.Warning($"Warning: Could not create server TCP listening socket {addr}:{port}: bind: {error}");
+                    Log.Warning($"Failed listening on port {port} (tcp), aborting.");
+                    return false;
+                }
+                listeners.Add(listener);
+                port = listener.Port;
+            }
+            TcpPort = port;
+        }
+        string unix = Config.GetString("unixsocket");
+        if (unix.Length > 0)
+        {
+            var listener = Listener.OpenUnix(this, unix, Config.GetLong("unixsocketperm"), backlog, out string? error);
+            if (listener is null)
+            {
+                Log.Warning($"Failed opening Unix socket: {error}");
+                return false;
+            }
+            listeners.Add(listener);
+        }
+        for (int i = 0; i < loops.Count; i++)
+        {
+            int slot = i;
+            loops[i].Post(() => ThreadSlot.Assign(slot));
+            loops[i].Start();
+        }
+        foreach (var l in listeners) loops[0].Register(l, Network.Native.EPOLLIN);
+        cronThread = new Thread(Cron) { IsBackground = true, Name = "carmine-cron" };
+        cronThread.Start();
+        return true;
+    }
+
+    internal void AcceptClient(EventLoop loop, int fd, bool unix)
+    {
+        var client = new Client(this, loop, fd, unix);
+        if (clients.Count >= Config.GetLong("maxclients"))
+        {
+            client.Reply.Error("ERR max number of clients reached");
+            client.CloseAfterReply = true;
+            Stats.RejectedConnections++;
+            client.Start();
+            client.FlushReply();
+            return;
+        }
+        clients[client.Id] = client;
+        Interlocked.Increment(ref Stats.TotalConnections);
+        client.Start();
+    }
+
+    internal void OnClientClosed(Client c)
+    {
+        clients.TryRemove(c.Id, out _);
+        if (c.IsMonitor) Interlocked.Decrement(ref MonitorCount);
+    }
+
+    public int ConnectedClients => clients.Count;
+
+    internal Client? FindClient(long id) => clients.GetValueOrDefault(id);
+
+    /// <summary>Blocks the calling thread until SHUTDOWN or SIGTERM, then closes everything.</summary>
+    public void WaitForShutdown()
+    {
+        shutdownRequested.Wait();
+        foreach (var l in listeners) l.Close();
+        string unix = Config.GetString("unixsocket");
+        if (unix.Length > 0) File.Delete(unix);
+        Log.Notice("Carmine is now ready to exit, bye bye...");
+    }
+
+    public void RequestShutdown(int exitCode = 0)
+    {
+        ShutdownExitCode = exitCode;
+        shutdownRequested.Set();
+    }
+
+    void OnConfigChanged(string name)
+    {
+        if (name == "loglevel") ApplyLogLevel();
+    }
+
+    void ApplyLogLevel() => Log.Level = Config.GetString("loglevel") switch
+    {
+        "debug" => LogLevel.Debug,
+        "verbose" => LogLevel.Verbose,
+        "warning" => LogLevel.Warning,
+        "nothing" => LogLevel.Nothing,
+        _ => LogLevel.Notice,
+    };
+
+    /// <summary>Background work at hz: active expiry, client timeouts, pause expiry.</summary>
+    void Cron()
+    {
+        while (!shutdownRequested.IsSet)
+        {
+            int hz = Math.Clamp(Config.GetInt("hz"), 1, 500);
+            Thread.Sleep(1000 / hz);
+            try
+            {
+                if (ActiveExpireEnabled) Keyspace.ActiveExpireCycle(25_000 / hz * 10);
+                CheckPauseTimeout();
+                CloseIdleClients();
+                SampleInstantaneousMetrics();
+            }
+            catch (Exception ex)
+            {
+                Log.Warning("Error in server cron: " + ex);
+            }
+        }
+    }
+
+    void CloseIdleClients()
+    {
+        long timeout = Config.GetLong("timeout");
+        if (timeout <= 0) return;
+        long now = Clock.NowMs();
+        foreach (var c in clients.Values)
+        {
+            if (c.IsBlocked || c.IsMonitor) continue;
+            if (now - c.LastInteractionMs > timeout * 1000)
+            {
+                Log.Verbose("Closing idle client");
+                c.Kill();
+            }
+        }
+    }
+
+    public long UptimeSeconds => (Clock.MonotonicUs() - StartMonotonicUs) / 1_000_000;
+
+    public static long RssBytes()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        }
+        catch (IOException)
+        {
+        }
+        return Process.GetCurrentProcess().WorkingSet64;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Carmine.Server.Tests;
+
+/// <summary>A real carmine-server process on a free loopback port, stopped on Dispose.</summary>
+public sealed class TestServer : IDisposable
+{
+    readonly Process process;
+    readonly StringBuilder output = new();
+
+    public int Port { get; }
+    public string Dir { get; }
+
+    public TestServer(params string[] extraArgs)
+    {
+        Port = FreePort();
+        Dir = Directory.CreateTempSubdirectory("carmine-test-").FullName;
+        var psi = new ProcessStartInfo(ServerPath)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Dir,
+        };
+        foreach (var a in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--dir", Dir }.Concat(extraArgs))
+            psi.ArgumentList.Add(a);
+        process = Process.Start(psi)!;
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                using var probe = Connect();
+                if (probe.Call("PING").Text == "PONG") break;
+            }
+            catch (SocketException)
+            {
+            }
+            if (process.HasExited || DateTime.UtcNow > deadline)
+                throw new InvalidOperationException("carmine-server did not start:\n" + Output);
+            Thread.Sleep(50);
+        }
+    }
+
+    public string Output
+    {
+        get { lock (output) return output.ToString(); }
+    }
+
+    public RespConnection Connect() => new(Port);
+
+    public bool HasExited => process.HasExited;
+
+    public bool WaitForExit(int millis) => process.WaitForExit(millis);
+
+    public int ExitCode => process.ExitCode;
+
+    /// <summary>The server binary built next to the tests (Debug or Release, whichever the tests were built as).</summary>
+    public static string ServerPath
+    {
+        get
+        {
+            string config = AppContext.BaseDirectory.Contains("/Release/") ? "Release" : "Debug";
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Carmine.slnx"))) dir = dir.Parent;
+            if (dir is null) throw new InvalidOperationException("cannot find the repository root");
+            return Path.Combine(dir.FullName, "src", "Carmine.Server", "bin", config, "net10.0", "carmine-server");
+        }
+    }
+
+    public static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        process.Dispose();
+        try { Directory.Delete(Dir, true); }
+        catch (IOException) { }
+    }
+}
