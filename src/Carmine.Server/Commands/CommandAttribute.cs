@@ -22,6 +22,14 @@ public sealed class CommandAttribute(string name, int arity) : Attribute
     public string Since { get; init; } = "1.0.0";
     public string Summary { get; init; } = "";
     public string Complexity { get; init; } = "";
+    /// <summary>COMMAND DOCS's doc_flags, space separated: deprecated syscmd.</summary>
+    public string DocFlags { get; init; } = "";
+    /// <summary>The version that deprecated the command, for COMMAND DOCS.</summary>
+    public string DeprecatedSince { get; init; } = "";
+    /// <summary>What replaces a deprecated command, as COMMAND DOCS words it: "`SET` with the `EX` argument".</summary>
+    public string ReplacedBy { get; init; } = "";
+    /// <summary>COMMAND DOCS's history, one "VERSION: change" per entry.</summary>
+    public string[] History { get; init; } = [];
     /// <summary>Command tips, space separated: nondeterministic_output request_policy:all_shards ...</summary>
     public string Tips { get; init; } = "";
     /// <summary>Runs with every keyspace lock held: FLUSHALL, SWAPDB, KEYS and the like.</summary>

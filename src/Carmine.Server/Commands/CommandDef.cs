@@ -19,6 +19,17 @@ public enum CommandFlags : long
 public sealed class CommandStats
 {
     public long Calls, Microseconds, RejectedCalls, FailedCalls;
+    /// <summary>Calls per latency bucket (LATENCY HISTOGRAM), allocated on the first call.</summary>
+    public long[]? Latency;
+
+    public void RecordLatency(long microseconds) => (Latency ??= new long[LatencyHistogram.Buckets])[LatencyHistogram.Bucket(microseconds)]++;
+
+    /// <summary>Clears everything, for CONFIG RESETSTAT.</summary>
+    public void Reset()
+    {
+        Calls = Microseconds = RejectedCalls = FailedCalls = 0;
+        Latency = null;
+    }
 }
 
 /// <summary>A command as the table knows it: metadata from its <see cref="CommandAttribute"/> and its handler.</summary>
@@ -72,11 +83,10 @@ public sealed class CommandDef
             if (match.Name is null) throw new InvalidOperationException($"unknown flag '{word}' on {meta.Name}");
             flags |= match.Flag;
         }
-        if (KeySpecs.Any(k => k.BeginType != "index" || k.FindType != "range" || k.Flags.Contains("incomplete")))
-            flags |= CommandFlags.MovableKeys;
+        (FirstKey, LastKey, KeyStep, bool movable) = LegacyRange(KeySpecs);
+        if (movable) flags |= CommandFlags.MovableKeys;
         Flags = flags;
         AclCategories = ComputeAclCategories(meta, flags);
-        (FirstKey, LastKey, KeyStep) = LegacyRange(KeySpecs);
         SingleKeyIndex = KeySpecs.Length == 1 && KeySpecs[0].BeginType == "index" && KeySpecs[0].FindType == "range" && KeySpecs[0].LastKey == 0
             ? KeySpecs[0].BeginIndex : -1;
         Stats = new CommandStats[statSlots];
@@ -85,44 +95,90 @@ public sealed class CommandDef
 
     public bool Has(CommandFlags f) => (Flags & f) != 0;
 
-    public IEnumerable<string> FlagList() => FlagNames.Where(f => (Flags & f.Flag) != 0).Select(f => f.Name);
+    /// <summary>The flags as COMMAND INFO shows them: Redis hides may_replicate, sentinel and only_sentinel.</summary>
+    public IEnumerable<string> FlagList() => FlagNames
+        .Where(f => (Flags & f.Flag) != 0 && (f.Flag & (CommandFlags.MayReplicate | CommandFlags.Sentinel | CommandFlags.OnlySentinel)) == 0)
+        .Select(f => f.Name);
 
-    /// <summary>ACL categories as Redis derives them: from the flags, plus the declared ones.</summary>
+    /// <summary>ACL categories in the order Redis lists them.</summary>
+    public static readonly string[] AclCategoryNames =
+    [
+        "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog", "geo", "stream",
+        "pubsub", "admin", "fast", "slow", "blocking", "dangerous", "connection", "transaction", "scripting",
+    ];
+
+    /// <summary>ACL categories as Redis derives them: the declared ones plus those the flags imply, in Redis's order.</summary>
     static string[] ComputeAclCategories(CommandAttribute meta, CommandFlags flags)
     {
-        var cats = new List<string>();
+        var cats = new HashSet<string>(meta.Acl.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        foreach (var c in cats)
+            if (!AclCategoryNames.Contains(c)) throw new InvalidOperationException($"unknown ACL category '{c}' on {meta.Name}");
         if ((flags & CommandFlags.Write) != 0) cats.Add("write");
-        if ((flags & CommandFlags.ReadOnly) != 0 && !meta.Acl.Contains("scripting")) cats.Add("read");
+        if ((flags & CommandFlags.ReadOnly) != 0 && !cats.Contains("scripting")) cats.Add("read");
         if ((flags & CommandFlags.Admin) != 0) { cats.Add("admin"); cats.Add("dangerous"); }
         if ((flags & CommandFlags.PubSub) != 0) cats.Add("pubsub");
         if ((flags & CommandFlags.Fast) != 0) cats.Add("fast");
         if ((flags & CommandFlags.Blocking) != 0) cats.Add("blocking");
-        if ((flags & CommandFlags.Fast) == 0) cats.Add("slow");
-        foreach (var c in meta.Acl.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            if (!cats.Contains(c)) cats.Add(c);
-        return cats.ToArray();
+        if (!cats.Contains("fast")) cats.Add("slow");
+        return AclCategoryNames.Where(cats.Contains).ToArray();
     }
 
-    /// <summary>COMMAND INFO's legacy first/last/step, derived from the key specs as Redis does.</summary>
-    static (int, int, int) LegacyRange(KeySpec[] specs)
+    /// <summary>
+    /// COMMAND INFO's legacy first/last/step, derived from the key specs as Redis does, and whether the keys are
+    /// "movable" (not all described by that one range).
+    /// </summary>
+    static (int First, int Last, int Step, bool Movable) LegacyRange(KeySpec[] specs)
     {
-        var ranges = specs.Where(s => s.BeginType == "index" && s.FindType == "range").ToArray();
-        if (ranges.Length == 0) return (0, 0, 0);
-        if (ranges.Length == 1)
+        static bool IsRange(KeySpec s) => s.BeginType == "index" && s.FindType == "range";
+        if (specs.Length == 0) return (0, 0, 0, false);
+        if (specs.Length == 1 && IsRange(specs[0]))
         {
-            var s = ranges[0];
-            int last = s.LastKey >= 0 ? s.BeginIndex + s.LastKey : s.LastKey;
-            return (s.BeginIndex, last, s.KeyStep);
+            var s = specs[0];
+            return (s.BeginIndex, s.LastKey >= 0 ? s.BeginIndex + s.LastKey : s.LastKey, s.KeyStep, s.Has("incomplete"));
         }
-        int first = ranges.Min(s => s.BeginIndex);
-        if (ranges.Any(s => s.LastKey < 0)) return (first, -1, 1);
-        return (first, ranges.Max(s => s.BeginIndex + s.LastKey), 1);
+        // Several specs: only plain (step 1) ranges that follow each other make up the legacy range.
+        int first = int.MaxValue;
+        uint last = 0, previousLast = 0;
+        bool movable = false;
+        foreach (var s in specs)
+        {
+            if (!IsRange(s) || s.KeyStep != 1 || (previousLast != 0 && previousLast != s.BeginIndex - 1))
+            {
+                movable = true;
+                continue;
+            }
+            if (s.Has("incomplete")) movable = true;
+            first = Math.Min(first, s.BeginIndex);
+            int lastAbsolute = s.LastKey >= 0 ? s.LastKey + s.BeginIndex : s.LastKey;
+            // Compared unsigned, so that a negative (counted from the end) last key wins.
+            last = Math.Max(last, (uint)lastAbsolute);
+            previousLast = last;
+        }
+        if (first == int.MaxValue) return (0, 0, 0, true);
+        return (first, (int)last, 1, movable);
     }
 
     /// <summary>The argument indexes of the keys in a request.</summary>
     public void GetKeys(ArgList args, List<int> keys)
     {
         foreach (var spec in KeySpecs) spec.FindKeys(args, keys);
+    }
+
+    /// <summary>
+    /// The keys of a request with their spec's flags, as COMMAND GETKEYS reports them: false if the specs cannot
+    /// tell (an unknown or incomplete spec, or arguments that do not match them).
+    /// </summary>
+    public bool TryGetKeys(ArgList args, List<(int Index, KeySpec Spec)> keys)
+    {
+        var found = new List<int>();
+        foreach (var spec in KeySpecs)
+        {
+            if (spec.Has("not_key")) continue;
+            found.Clear();
+            if (!spec.FindKeys(args, found)) return false;
+            foreach (int i in found) keys.Add((i, spec));
+        }
+        return true;
     }
 
     public bool ArityOk(int argc) => Arity > 0 ? argc == Arity : argc >= -Arity;
