@@ -25,7 +25,8 @@ public sealed partial class RedisServer
             RejectUnknown(c);
             return true;
         }
-        if (cmd.Subcommands is not null && cmd.Handler is null)
+        // A container runs a subcommand; one with a handler of its own (COMMAND) runs that when called alone.
+        if (cmd.Subcommands is not null && (cmd.Handler is null || args.Count >= 2))
         {
             if (args.Count < 2)
             {
@@ -76,6 +77,7 @@ public sealed partial class RedisServer
         var stats = cmd.Stats[ThreadSlot.Current];
         stats.Calls++;
         stats.Microseconds += elapsedUs;
+        stats.RecordLatency(elapsedUs);
         if (c.CommandFailed) stats.FailedCalls++;
         Stats.Local.Commands++;
         c.CommandsProcessed++;

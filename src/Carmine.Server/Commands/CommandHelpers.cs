@@ -94,6 +94,14 @@ public static class CommandHelpers
     public static void UnknownSubcommand(this Client c) =>
         c.Error($"ERR unknown subcommand '{c.Args.ToStr(1)}'. Try {c.Args.ToStr(0).ToUpperInvariant()} HELP.");
 
+    /// <summary>Redis's reply when a command that parses its own subcommands gets an unknown one or the wrong argument count.</summary>
+    public static void SubcommandSyntaxError(this Client c)
+    {
+        string sub = c.Args.ToStr(1);
+        if (sub.Length > 128) sub = sub[..128];
+        c.Error($"ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {c.Args.ToStr(0).ToUpperInvariant()} HELP.");
+    }
+
     /// <summary>Writes HELP text lines as Redis does: a status line per entry.</summary>
     public static void HelpReply(this Client c, string container, params string[] lines)
     {
@@ -101,7 +109,7 @@ public static class CommandHelpers
         c.Reply.SimpleString($"{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
         foreach (var l in lines) c.Reply.SimpleString(l);
         c.Reply.SimpleString("HELP");
-        c.Reply.SimpleString("    Print this help.");
+        c.Reply.SimpleString("    Prints this help.");
     }
 }
 
