@@ -52,6 +52,7 @@ public sealed partial class RedisServer
         for (int i = 0; i < loopCount; i++) loops.Add(new EventLoop(i));
         Config.Changed += OnConfigChanged;
         ApplyLogLevel();
+        foreach (var name in new[] { "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold" }) OnConfigChanged(name);
     }
 
     public bool RequiresAuth => Config.GetString("requirepass").Length > 0;
@@ -149,7 +150,16 @@ public sealed partial class RedisServer
 
     void OnConfigChanged(string name)
     {
-        if (name == "loglevel") ApplyLogLevel();
+        switch (name)
+        {
+            case "loglevel": ApplyLogLevel(); break;
+            case "slowlog-log-slower-than": SlowLog.ThresholdUs = Config.GetLong(name); break;
+            case "slowlog-max-len":
+                SlowLog.MaxLength = (int)Math.Min(Config.GetLong(name), int.MaxValue);
+                SlowLog.Trim();
+                break;
+            case "latency-monitor-threshold": Latency.ThresholdMs = Config.GetLong(name); break;
+        }
     }
 
     void ApplyLogLevel() => Log.Level = Config.GetString("loglevel") switch
