@@ -59,6 +59,18 @@ public sealed class CommandTableTests(ServerFixture fixture) : IClassFixture<Ser
     }
 
     [Fact]
+    public void CommandGetKeysAndFlagsOfSetOverwrites()
+    {
+        Assert.Equal("[[k1, [OW, update]]]", r.Str("COMMAND", "GETKEYSANDFLAGS", "set", "k1", "v1"));
+    }
+
+    [Fact]
+    public void CommandGetKeysAndFlagsOfSetGetReads()
+    {
+        Assert.Equal("[[k1, [RW, access, update]]]", r.Str("COMMAND", "GETKEYSANDFLAGS", "set", "k1", "v1", "GET"));
+    }
+
+    [Fact]
     public void CommandGetKeysOfUnknownCommand()
     {
         Assert.Equal("ERR Invalid command specified", r.Str("COMMAND", "GETKEYS", "nosuch", "key"));

@@ -18,6 +18,11 @@ public sealed class CommandAttribute(string name, int arity) : Attribute
     public string Acl { get; init; } = "";
     /// <summary>Key specs, each "FLAGS; BEGIN; FIND": e.g. "RW access update; index 1; range 0 1 0" or "RO access; keyword STREAMS 1; range -1 1 2".</summary>
     public string[] Keys { get; init; } = [];
+    /// <summary>
+    /// Name of a static method <c>bool M(ArgList args, List&lt;KeyReference&gt; keys)</c> in the declaring class that finds
+    /// the keys and their flags where the key specs cannot (unknown or incomplete specs, variable_flags), like Redis's getkeys_proc.
+    /// </summary>
+    public string KeysFunction { get; init; } = "";
     public string Group { get; init; } = "generic";
     public string Since { get; init; } = "1.0.0";
     public string Summary { get; init; } = "";

@@ -150,7 +150,7 @@ static class CommandCommands
             c.Error("ERR Invalid command specified");
             return;
         }
-        if (!cmd.KeySpecs.Any(s => !s.Has("not_key")))
+        if (cmd.KeysFunction is null && !cmd.KeySpecs.Any(s => !s.Has("not_key")))
         {
             c.Error("ERR The command has no key arguments");
             return;
@@ -160,7 +160,7 @@ static class CommandCommands
             c.Error("ERR Invalid number of arguments specified for command");
             return;
         }
-        var keys = new List<(int Index, KeySpec Spec)>();
+        var keys = new List<KeyReference>();
         if (!cmd.TryGetKeys(inner, keys) || keys.Count == 0)
         {
             if (cmd.Has(CommandFlags.NoMandatoryKeys)) c.Reply.EmptyArray();
@@ -168,13 +168,13 @@ static class CommandCommands
             return;
         }
         c.Reply.ArrayHeader(keys.Count);
-        foreach (var (index, spec) in keys)
+        foreach (var (index, flags) in keys)
         {
             if (withFlags)
             {
                 c.Reply.ArrayHeader(2);
                 c.Reply.Bulk(inner[index]);
-                StatusSet(c, KeySpec.FlagOrder.Where(spec.Has));
+                StatusSet(c, KeySpec.FlagOrder.Where(flags.Contains));
             }
             else c.Reply.Bulk(inner[index]);
         }

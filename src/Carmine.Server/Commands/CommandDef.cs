@@ -158,27 +158,54 @@ public sealed class CommandDef
         return (first, (int)last, 1, movable);
     }
 
-    /// <summary>The argument indexes of the keys in a request.</summary>
+    /// <summary>
+    /// The command's own key finder, for keys and flags its specs cannot tell (Redis's getkeys_proc): named by
+    /// <see cref="CommandAttribute.KeysFunction"/>.
+    /// </summary>
+    public Func<ArgList, List<KeyReference>, bool>? KeysFunction { get; internal set; }
+
+    [ThreadStatic] static List<KeyReference>? keyReferences;
+
+    /// <summary>The argument indexes of the keys in a request, for locking: as many as can be found.</summary>
     public void GetKeys(ArgList args, List<int> keys)
     {
+        if (KeysFunction is not null)
+        {
+            var found = keyReferences ??= [];
+            found.Clear();
+            KeysFunction(args, found);
+            foreach (var k in found) keys.Add(k.Index);
+            return;
+        }
         foreach (var spec in KeySpecs) spec.FindKeys(args, keys);
     }
 
     /// <summary>
-    /// The keys of a request with their spec's flags, as COMMAND GETKEYS reports them: false if the specs cannot
-    /// tell (an unknown or incomplete spec, or arguments that do not match them).
+    /// The keys of a request with their flags, as COMMAND GETKEYS reports them: from the key specs when they are
+    /// complete and their flags fixed, else from <see cref="KeysFunction"/>; false if neither can tell.
     /// </summary>
-    public bool TryGetKeys(ArgList args, List<(int Index, KeySpec Spec)> keys)
+    public bool TryGetKeys(ArgList args, List<KeyReference> keys)
     {
-        var found = new List<int>();
-        foreach (var spec in KeySpecs)
+        bool specsTell = KeySpecs.Any(s => !s.Has("not_key")) && !KeySpecs.Any(s => s.Has("variable_flags"));
+        if (specsTell)
         {
-            if (spec.Has("not_key")) continue;
-            found.Clear();
-            if (!spec.FindKeys(args, found)) return false;
-            foreach (int i in found) keys.Add((i, spec));
+            var found = new List<int>();
+            bool complete = true;
+            foreach (var spec in KeySpecs)
+            {
+                if (spec.Has("not_key")) continue;
+                found.Clear();
+                if (!spec.FindKeys(args, found))
+                {
+                    complete = false;
+                    break;
+                }
+                foreach (int i in found) keys.Add(new KeyReference(i, spec.Flags));
+            }
+            if (complete) return true;
+            keys.Clear();
         }
-        return true;
+        return KeysFunction is not null && KeysFunction(args, keys);
     }
 
     public bool ArityOk(int argc) => Arity > 0 ? argc == Arity : argc >= -Arity;

@@ -3,6 +3,9 @@ using Carmine.Protocol;
 
 namespace Carmine.Server.Commands;
 
+/// <summary>A key found in a request: its argument index and its key spec flags (RO, RW, OW, RM, access, update ...).</summary>
+public readonly record struct KeyReference(int Index, string[] Flags);
+
 /// <summary>Where a command's keys are (Redis 7 key specs): a begin search, then a rule to find the keys from there.</summary>
 public sealed class KeySpec
 {

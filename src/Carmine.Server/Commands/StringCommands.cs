@@ -17,7 +17,7 @@ static class StringCommands
     }
 
     [Command("set", -3, Flags = "write denyoom", Acl = "string", Group = "string", Keys = ["RW access update variable_flags; index 1; range 0 1 0"],
-        Summary = "Set the string value of a key", Complexity = "O(1)")]
+        KeysFunction = nameof(SetKeys), Summary = "Set the string value of a key", Complexity = "O(1)")]
     static void Set(Client c)
     {
         var args = c.Args;
@@ -74,7 +74,16 @@ static class StringCommands
         if (!get) c.Reply.Ok();
     }
 
-    /// <summary>Reads an EX/PX/EXAT/PXAT argument as an absolute Unix time in milliseconds, with Redis's errors.</summary>
+    /// <summary>SET's key only reads the old value with GET; otherwise it is overwritten.</summary>
+    static bool SetKeys(ArgList args, List<KeyReference> keys)
+    {
+        bool get = false;
+        for (int i = 3; i < args.Count; i++) get |= args.Is(i, "get");
+        keys.Add(new KeyReference(1, get ? ["RW", "access", "update"] : ["OW", "update"]));
+        return true;
+    }
+
+        /// <summary>Reads an EX/PX/EXAT/PXAT argument as an absolute Unix time in milliseconds, with Redis's errors.</summary>
     internal static bool ParseExpire(Client c, int i, string unit, string command, out long expireAtMs)
     {
         expireAtMs = 0;
