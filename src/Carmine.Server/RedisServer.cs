@@ -195,7 +195,12 @@ public sealed partial class RedisServer
             Thread.Sleep(1000 / hz);
             try
             {
-                if (ActiveExpireEnabled) Keyspace.ActiveExpireCycle(25_000 / hz * 10);
+                if (ActiveExpireEnabled)
+                {
+                    long cycleStart = Stopwatch.GetTimestamp();
+                    Keyspace.ActiveExpireCycle(25_000 / hz * 10);
+                    Latency.Add("expire-cycle", (long)Stopwatch.GetElapsedTime(cycleStart).TotalMilliseconds);
+                }
                 CheckPauseTimeout();
                 CloseIdleClients();
                 SampleInstantaneousMetrics();
