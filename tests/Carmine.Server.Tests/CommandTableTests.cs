@@ -229,3 +229,43 @@ public sealed class CommandMetadataTests
         Assert.Equal((1, 1, 1, true), (zunionLike.FirstKey, zunionLike.LastKey, zunionLike.KeyStep, zunionLike.Has(CommandFlags.MovableKeys)));
     }
 }
+
+public sealed class CommandArgumentTests
+{
+    [Fact]
+    public void KeyArgumentsReferToKeySpecsInOrder()
+    {
+        var args = CommandArgument.ParseAll(["source:key", "destination:key", "count:integer optional"]);
+        Assert.Equal((0, 1, -1), (args[0].KeySpecIndex, args[1].KeySpecIndex, args[2].KeySpecIndex));
+    }
+
+    [Fact]
+    public void OneofTakesItsChoicesInParentheses()
+    {
+        var arg = CommandArgument.ParseAll(["condition:oneof optional since=2.6.12 (nx:pure-token token=NX | xx:pure-token token=XX)"])[0];
+        Assert.Equal(("condition", "oneof", true, "2.6.12"), (arg.Name, arg.Type, arg.Optional, arg.Since));
+        Assert.Equal("NX XX", string.Join(' ', arg.Children.Select(c => c.Token)));
+    }
+
+    [Fact]
+    public void NamesMayContainColons()
+    {
+        Assert.Equal("ip:port", CommandArgument.ParseAll(["ip:port:string"])[0].Name);
+    }
+
+    [Fact]
+    public void UnknownTypeIsRejected()
+    {
+        Assert.Throws<FormatException>(() => CommandArgument.ParseAll(["x:float"]));
+    }
+
+    [Fact]
+    public void CommandDocsListsArguments()
+    {
+        using var server = new TestServer();
+        using var r = server.Connect();
+        Assert.Equal("[slowlog|get, [summary, Get the slow log's entries, since, 2.2.12, group, server, complexity, O(N) where N is the number of entries returned, " +
+            "history, [[4.0.0, Added client IP address, port and name to the reply.]], arguments, [[name, count, type, integer, flags, [optional]]]]]",
+            r.Str("COMMAND", "DOCS", "slowlog|get"));
+    }
+}

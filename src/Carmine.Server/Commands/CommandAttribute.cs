@@ -35,6 +35,8 @@ public sealed class CommandAttribute(string name, int arity) : Attribute
     public string ReplacedBy { get; init; } = "";
     /// <summary>COMMAND DOCS's history, one "VERSION: change" per entry.</summary>
     public string[] History { get; init; } = [];
+    /// <summary>COMMAND DOCS's arguments, one top-level argument per entry, in <see cref="CommandArgument"/>'s notation.</summary>
+    public string[] Arguments { get; init; } = [];
     /// <summary>Command tips, space separated: nondeterministic_output request_policy:all_shards ...</summary>
     public string Tips { get; init; } = "";
     /// <summary>Runs with every keyspace lock held: FLUSHALL, SWAPDB, KEYS and the like.</summary>

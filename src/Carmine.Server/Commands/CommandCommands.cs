@@ -23,6 +23,7 @@ static class CommandCommands
     static void Count(Client c) => c.Reply.Integer(c.Server.Commands.Count);
 
     [Command("command|info", -2, Flags = Introspection, Acl = "connection", Group = "server", Since = "2.8.13", Tips = "nondeterministic_output_order",
+        Arguments = ["command-name:string optional multiple"],
         History = ["7.0.0: Allowed to be called with no argument to get info on all commands."],
         Summary = "Get array of specific Redis command details, or all when no argument is given.",
         Complexity = "O(N) where N is the number of commands to look up")]
@@ -43,6 +44,7 @@ static class CommandCommands
     }
 
     [Command("command|docs", -2, Flags = Introspection, Acl = "connection", Group = "server", Since = "7.0.0", Tips = "nondeterministic_output_order",
+        Arguments = ["command-name:string optional multiple"],
         Summary = "Get array of specific Redis command documentation", Complexity = "O(N) where N is the number of commands to look up")]
     static void Docs(Client c)
     {
@@ -60,6 +62,7 @@ static class CommandCommands
     }
 
     [Command("command|list", -2, Flags = Introspection, Acl = "connection", Group = "server", Since = "7.0.0", Tips = "nondeterministic_output_order",
+        Arguments = ["filterby:oneof token=FILTERBY optional (module-name:string token=MODULE | category:string token=ACLCAT | pattern:pattern token=PATTERN)"],
         Summary = "Get an array of Redis command names", Complexity = "O(N) where N is the total number of Redis commands")]
     static void List(Client c)
     {
@@ -269,7 +272,7 @@ static class CommandCommands
         var docFlags = m.DocFlags.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         int fields = 2 + (m.Summary.Length > 0 ? 1 : 0) + (m.Complexity.Length > 0 ? 1 : 0) + (docFlags.Length > 0 ? 1 : 0)
             + (m.DeprecatedSince.Length > 0 ? 1 : 0) + (m.ReplacedBy.Length > 0 ? 1 : 0) + (m.History.Length > 0 ? 1 : 0)
-            + (cmd.Subcommands is not null ? 1 : 0);
+            + (cmd.Arguments.Length > 0 ? 1 : 0) + (cmd.Subcommands is not null ? 1 : 0);
         r.MapHeader(fields);
         if (m.Summary.Length > 0)
         {
@@ -312,6 +315,11 @@ static class CommandCommands
                 r.Bulk(h[(colon + 2)..]);
             }
         }
+        if (cmd.Arguments.Length > 0)
+        {
+            r.Bulk("arguments"u8);
+            ReplyArguments(c, cmd.Arguments);
+        }
         if (cmd.Subcommands is not null)
         {
             r.Bulk("subcommands"u8);
@@ -320,6 +328,55 @@ static class CommandCommands
             {
                 r.Bulk(sub.FullName);
                 ReplyDocs(c, sub);
+            }
+        }
+    }
+
+    static void ReplyArguments(Client c, CommandArgument[] arguments)
+    {
+        var r = c.Reply;
+        r.ArrayHeader(arguments.Length);
+        foreach (var a in arguments)
+        {
+            var flags = new List<string>();
+            if (a.Optional) flags.Add("optional");
+            if (a.Multiple) flags.Add("multiple");
+            if (a.MultipleToken) flags.Add("multiple_token");
+            r.MapHeader(2 + (a.KeySpecIndex >= 0 ? 1 : 0) + (a.Token is null ? 0 : 1) + (a.Since is null ? 0 : 1)
+                + (a.DeprecatedSince is null ? 0 : 1) + (flags.Count > 0 ? 1 : 0) + (a.Children.Length > 0 ? 1 : 0));
+            r.Bulk("name"u8);
+            r.Bulk(a.Name);
+            r.Bulk("type"u8);
+            r.Bulk(a.Type);
+            if (a.KeySpecIndex >= 0)
+            {
+                r.Bulk("key_spec_index"u8);
+                r.Integer(a.KeySpecIndex);
+            }
+            if (a.Token is not null)
+            {
+                r.Bulk("token"u8);
+                r.Bulk(a.Token);
+            }
+            if (a.Since is not null)
+            {
+                r.Bulk("since"u8);
+                r.Bulk(a.Since);
+            }
+            if (a.DeprecatedSince is not null)
+            {
+                r.Bulk("deprecated_since"u8);
+                r.Bulk(a.DeprecatedSince);
+            }
+            if (flags.Count > 0)
+            {
+                r.Bulk("flags"u8);
+                StatusSet(c, flags);
+            }
+            if (a.Children.Length > 0)
+            {
+                r.Bulk("arguments"u8);
+                ReplyArguments(c, a.Children);
             }
         }
     }

@@ -55,6 +55,7 @@ public sealed class CommandDef
     public CommandFlags Flags { get; }
     public string[] AclCategories { get; }
     public KeySpec[] KeySpecs { get; }
+    public CommandArgument[] Arguments { get; }
     public Action<Client>? Handler { get; }
     public CommandAttribute Meta { get; }
     public CommandDef? Parent { get; internal set; }
@@ -76,6 +77,7 @@ public sealed class CommandDef
         Arity = meta.Arity;
         Handler = handler;
         KeySpecs = meta.Keys.Select(KeySpec.Parse).ToArray();
+        Arguments = CommandArgument.ParseAll(meta.Arguments);
         var flags = CommandFlags.None;
         foreach (var word in meta.Flags.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {

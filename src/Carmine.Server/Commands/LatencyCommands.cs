@@ -28,6 +28,7 @@ static class LatencyCommands
     }
 
     [Command("latency|history", 3, Flags = AdminFlags, Group = "server", Since = "2.8.13", Tips = Tips,
+        Arguments = ["event:string"],
         Summary = "Return timestamp-latency samples for the event.", Complexity = "O(1)")]
     static void History(Client c)
     {
@@ -42,6 +43,7 @@ static class LatencyCommands
     }
 
     [Command("latency|reset", -2, Flags = AdminFlags, Group = "server", Since = "2.8.13", Tips = "request_policy:all_nodes response_policy:all_succeeded",
+        Arguments = ["event:string optional multiple"],
         Summary = "Reset latency data for one or more events.", Complexity = "O(1)")]
     static void Reset(Client c)
     {
@@ -51,6 +53,7 @@ static class LatencyCommands
     }
 
     [Command("latency|graph", 3, Flags = AdminFlags, Group = "server", Since = "2.8.13", Tips = Tips,
+        Arguments = ["event:string"],
         Summary = "Return a latency graph for the event.", Complexity = "O(1)")]
     static void Graph(Client c)
     {
@@ -86,6 +89,7 @@ static class LatencyCommands
     static void Doctor(Client c) => c.Reply.Verbatim(LatencyDoctor.Report(c.Server));
 
     [Command("latency|histogram", -2, Flags = AdminFlags, Group = "server", Since = "7.0.0", Tips = Tips,
+        Arguments = ["command:string optional multiple"],
         Summary = "Return the cumulative distribution of latencies of a subset of commands or all.",
         Complexity = "O(N) where N is the number of commands with latency information being retrieved.")]
     static void Histogram(Client c)

@@ -8,6 +8,7 @@ static class SlowlogCommands
 {
     [Command("slowlog|get", -2, Flags = "admin loading stale", Group = "server", Since = "2.2.12",
         Tips = "request_policy:all_nodes nondeterministic_output", History = ["4.0.0: Added client IP address, port and name to the reply."],
+        Arguments = ["count:integer optional"],
         Summary = "Get the slow log's entries", Complexity = "O(N) where N is the number of entries returned")]
     static void Get(Client c)
     {
