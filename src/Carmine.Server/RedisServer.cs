@@ -37,6 +37,8 @@ public sealed partial class RedisServer
     public long StartMonotonicUs { get; } = Clock.MonotonicUs();
     public int TcpPort { get; private set; }
     public bool ActiveExpireEnabled { get; set; } = true;
+    /// <summary>DEBUG PAUSE-CRON: the background work at hz stops while set.</summary>
+    public bool CronPaused { get; set; }
     public int ShutdownExitCode { get; private set; }
 
     internal IReadOnlyList<EventLoop> Loops => loops;
@@ -193,6 +195,7 @@ public sealed partial class RedisServer
         {
             int hz = Math.Clamp(Config.GetInt("hz"), 1, 500);
             Thread.Sleep(1000 / hz);
+            if (CronPaused) continue;
             try
             {
                 if (ActiveExpireEnabled)

@@ -115,4 +115,18 @@ public sealed class DebugTests(ServerFixture fixture) : IClassFixture<ServerFixt
         Thread.Sleep(500);
         Assert.Equal("ERR no such key", c.Str("DEBUG", "OBJECT", "debug:exp"));
     }
+
+    [Fact]
+    public void DebugPauseCronStopsBackgroundExpiry()
+    {
+        using var server = new TestServer("--enable-debug-command", "yes");
+        using var c = server.Connect();
+        c.Call("DEBUG", "PAUSE-CRON", "1");
+        c.Call("SET", "debug:cron", "v", "PX", "1");
+        Thread.Sleep(300);
+        Assert.Matches("^Value at:", c.Str("DEBUG", "OBJECT", "debug:cron"));
+        c.Call("DEBUG", "PAUSE-CRON", "0");
+        Thread.Sleep(500);
+        Assert.Equal("ERR no such key", c.Str("DEBUG", "OBJECT", "debug:cron"));
+    }
 }

@@ -33,6 +33,11 @@ static class DebugCommands
             c.Server.ActiveExpireEnabled = Atoi(args[2]) != 0;
             c.Reply.Ok();
         }
+        else if (argc == 3 && args.Is(1, "pause-cron"))
+        {
+            c.Server.CronPaused = Atoi(args[2]) != 0;
+            c.Reply.Ok();
+        }
         else if (argc == 3 && args.Is(1, "protocol")) Protocol(c);
         else if (argc == 3 && args.Is(1, "log"))
         {
@@ -62,6 +67,8 @@ static class DebugCommands
         "    Write <message> to the server log.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
+        "PAUSE-CRON <0|1>",
+        "    Stop periodic cron job processing.",
         "POPULATE <count> [<prefix>] [<size>]",
         "    Create <count> string keys named key:<num>. If <prefix> is specified then",
         "    it is used instead of the 'key' prefix. These are not propagated to",
