@@ -269,3 +269,49 @@ public sealed class CommandArgumentTests
             r.Str("COMMAND", "DOCS", "slowlog|get"));
     }
 }
+
+public sealed class KeySpecTests
+{
+    static List<int> Keys(string spec, params string[] args)
+    {
+        var keys = new List<int>();
+        Assert.True(KeySpec.Parse(spec).FindKeys(Carmine.Protocol.ArgList.From(args), keys));
+        return keys;
+    }
+
+    [Fact]
+    public void KeywordSpecFindsTheKeysAfterTheKeyword()
+    {
+        Assert.Equal([4, 5], Keys("RO access; keyword STREAMS 1; range -1 1 2", "XREAD", "COUNT", "2", "STREAMS", "a", "b", "0", "0"));
+    }
+
+    [Fact]
+    public void KeynumSpecReadsTheKeyCount()
+    {
+        Assert.Equal([3, 4], Keys("RO access; index 2; keynum 0 1 1", "ZUNIONSTORE", "d", "2", "a", "b", "WEIGHTS", "1", "2"));
+    }
+
+    [Fact]
+    public void KeynumSpecWithTooFewArgumentsCannotTell()
+    {
+        Assert.False(KeySpec.Parse("RO access; index 2; keynum 0 1 1").FindKeys(Carmine.Protocol.ArgList.From("ZUNIONSTORE", "d", "3", "a"), []));
+    }
+
+    [Fact]
+    public void UnknownSpecCannotTell()
+    {
+        Assert.False(KeySpec.Parse("OW update incomplete; unknown; unknown").FindKeys(Carmine.Protocol.ArgList.From("SORT", "k", "STORE", "d"), []));
+    }
+
+    [Fact]
+    public void NotesFollowTheSpec()
+    {
+        Assert.Equal("optional GET", KeySpec.Parse("RW access update variable_flags; index 1; range 0 1 0; notes optional GET").Notes);
+    }
+
+    [Fact]
+    public void UnknownFlagIsRejected()
+    {
+        Assert.Throws<FormatException>(() => KeySpec.Parse("XX access; index 1; range 0 1 0"));
+    }
+}

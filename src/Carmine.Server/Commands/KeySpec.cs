@@ -53,31 +53,34 @@ public sealed class KeySpec
         foreach (var f in flags)
             if (!FlagOrder.Contains(f)) throw new FormatException($"unknown key spec flag '{f}': {text}");
         static int I(string s) => int.Parse(s, CultureInfo.InvariantCulture);
-        var spec = begin[0] switch
+        bool beginOk = begin[0] switch
         {
-            "index" when begin.Length == 2 => new KeySpec { BeginType = "index", BeginIndex = I(begin[1]) },
-            "keyword" when begin.Length == 3 => new KeySpec { BeginType = "keyword", Keyword = begin[1], StartFrom = I(begin[2]) },
-            "unknown" when begin.Length == 1 => new KeySpec { BeginType = "unknown" },
-            _ => throw new FormatException("bad key spec begin search: " + text),
+            "index" => begin.Length == 2,
+            "keyword" => begin.Length == 3,
+            "unknown" => begin.Length == 1,
+            _ => false,
         };
-        return find[0] switch
+        bool findOk = find[0] switch
         {
-            "range" when find.Length == 4 => new KeySpec
-            {
-                Flags = flags, BeginType = spec.BeginType, BeginIndex = spec.BeginIndex, Keyword = spec.Keyword, StartFrom = spec.StartFrom,
-                FindType = "range", LastKey = I(find[1]), KeyStep = I(find[2]), Limit = I(find[3]), Notes = notes,
-            },
-            "keynum" when find.Length == 4 => new KeySpec
-            {
-                Flags = flags, BeginType = spec.BeginType, BeginIndex = spec.BeginIndex, Keyword = spec.Keyword, StartFrom = spec.StartFrom,
-                FindType = "keynum", KeyNumIndex = I(find[1]), FirstKey = I(find[2]), KeyStep = I(find[3]), Notes = notes,
-            },
-            "unknown" when find.Length == 1 => new KeySpec
-            {
-                Flags = flags, BeginType = spec.BeginType, BeginIndex = spec.BeginIndex, Keyword = spec.Keyword, StartFrom = spec.StartFrom,
-                FindType = "unknown", KeyStep = 0, Notes = notes,
-            },
-            _ => throw new FormatException("bad key spec find keys: " + text),
+            "range" or "keynum" => find.Length == 4,
+            "unknown" => find.Length == 1,
+            _ => false,
+        };
+        if (!beginOk || !findOk) throw new FormatException("bad key spec: " + text);
+        return new KeySpec
+        {
+            Flags = flags,
+            Notes = notes,
+            BeginType = begin[0],
+            BeginIndex = begin[0] == "index" ? I(begin[1]) : 0,
+            Keyword = begin[0] == "keyword" ? begin[1] : "",
+            StartFrom = begin[0] == "keyword" ? I(begin[2]) : 0,
+            FindType = find[0],
+            LastKey = find[0] == "range" ? I(find[1]) : 0,
+            Limit = find[0] == "range" ? I(find[3]) : 0,
+            KeyNumIndex = find[0] == "keynum" ? I(find[1]) : 0,
+            FirstKey = find[0] == "keynum" ? I(find[2]) : 0,
+            KeyStep = find[0] switch { "range" => I(find[2]), "keynum" => I(find[3]), _ => 0 },
         };
     }
 
