@@ -101,7 +101,7 @@ public sealed partial class RedisServer
         var stats = cmd.Stats[ThreadSlot.Current];
         stats.Calls++;
         stats.Microseconds += elapsedUs;
-        stats.RecordLatency(elapsedUs);
+        if (LatencyTracking) stats.RecordLatency(elapsedUs);
         if (c.CommandFailed) stats.FailedCalls++;
         Stats.Local.Commands++;
         c.CommandsProcessed++;

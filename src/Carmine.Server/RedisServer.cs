@@ -37,6 +37,8 @@ public sealed partial class RedisServer
     public long StartMonotonicUs { get; } = Clock.MonotonicUs();
     public int TcpPort { get; private set; }
     public bool ActiveExpireEnabled { get; set; } = true;
+    /// <summary>latency-tracking: whether commands record their latency for LATENCY HISTOGRAM and INFO latencystats.</summary>
+    public bool LatencyTracking { get; private set; } = true;
     /// <summary>DEBUG PAUSE-CRON: the background work at hz stops while set.</summary>
     public bool CronPaused { get; set; }
     public int ShutdownExitCode { get; private set; }
@@ -65,7 +67,7 @@ public sealed partial class RedisServer
         Config.Changed += OnConfigChanged;
         ApplyLogLevel();
         ApplyNotifyFlags();
-        foreach (var name in new[] { "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold" }) OnConfigChanged(name);
+        foreach (var name in new[] { "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold", "latency-tracking" }) OnConfigChanged(name);
     }
 
     public bool RequiresAuth => Config.GetString("requirepass").Length > 0;
@@ -174,6 +176,7 @@ public sealed partial class RedisServer
             SlowLog.Trim();
         }
         if (name == "latency-monitor-threshold") Latency.ThresholdMs = Config.GetLong(name);
+        if (name == "latency-tracking") LatencyTracking = Config.GetBool(name);
     }
 
     void ApplyNotifyFlags() =>

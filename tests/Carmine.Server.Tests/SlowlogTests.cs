@@ -136,3 +136,47 @@ public sealed class SlowlogTests
         Assert.StartsWith("I'm sorry, Dave, I can't do that.", r.Str("LATENCY", "DOCTOR"));
     }
 }
+
+public sealed class LatencyHistogramTests
+{
+    static long[] Record(params (long Us, int Times)[] calls)
+    {
+        var counts = new long[LatencyHistogram.CountsLength];
+        foreach (var (us, times) in calls) counts[LatencyHistogram.Index(us)] += times;
+        return counts;
+    }
+
+    [Fact]
+    public void CumulativeBucketsEndWhereRedisEndsThem()
+    {
+        var counts = Record((0, 1), (1, 1), (3, 1), (270_000, 1));
+        Assert.Equal([(1L, 2L), (4L, 3L), (270532L, 4L)], LatencyHistogram.Cumulative(counts));
+    }
+
+    [Fact]
+    public void PercentilesAreTheHighestValueOfTheirSlot()
+    {
+        var counts = Record((1, 99), (1000, 1));
+        Assert.Equal(1.003, LatencyHistogram.PercentileUs(counts, 50));
+        Assert.Equal(1003.519, LatencyHistogram.PercentileUs(counts, 100));
+        Assert.Equal(1.0, LatencyHistogram.PercentileUs(counts, 0));
+    }
+
+    [Fact]
+    public void LatencyAboveOneSecondCountsAsOneSecond()
+    {
+        Assert.Equal(LatencyHistogram.Index(1_000_000), LatencyHistogram.Index(5_000_000));
+    }
+}
+
+public sealed class LatencyTrackingTests
+{
+    [Fact]
+    public void NoLatencyTrackingRecordsNothing()
+    {
+        using var server = new TestServer("--latency-tracking", "no");
+        using var r = server.Connect();
+        r.Call("SET", "lt:a", "b");
+        Assert.Equal("[]", r.Str("LATENCY", "HISTOGRAM", "set"));
+    }
+}

@@ -19,10 +19,10 @@ public enum CommandFlags : long
 public sealed class CommandStats
 {
     public long Calls, Microseconds, RejectedCalls, FailedCalls;
-    /// <summary>Calls per latency bucket (LATENCY HISTOGRAM), allocated on the first call.</summary>
+    /// <summary>Calls per latency slot (<see cref="LatencyHistogram"/>), allocated on the first call.</summary>
     public long[]? Latency;
 
-    public void RecordLatency(long microseconds) => (Latency ??= new long[LatencyHistogram.Buckets])[LatencyHistogram.Bucket(microseconds)]++;
+    public void RecordLatency(long microseconds) => (Latency ??= new long[LatencyHistogram.CountsLength])[LatencyHistogram.Index(microseconds)]++;
 
     /// <summary>Clears everything, for CONFIG RESETSTAT.</summary>
     public void Reset()

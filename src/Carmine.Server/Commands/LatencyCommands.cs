@@ -115,13 +115,11 @@ static class LatencyCommands
             r.Bulk("calls"u8);
             r.Integer(buckets.Sum());
             r.Bulk("histogram_usec"u8);
-            r.MapHeader(buckets.Count(n => n > 0));
-            long cumulative = 0;
-            for (int k = 0; k < buckets.Length; k++)
+            var distribution = LatencyHistogram.Cumulative(buckets);
+            r.MapHeader(distribution.Count);
+            foreach (var (upperUs, cumulative) in distribution)
             {
-                if (buckets[k] == 0) continue;
-                cumulative += buckets[k];
-                r.Integer(LatencyHistogram.UpperUs(k));
+                r.Integer(upperUs);
                 r.Integer(cumulative);
             }
         }
@@ -134,7 +132,7 @@ static class LatencyCommands
         foreach (var stats in cmd.Stats)
         {
             if (stats.Latency is not { } counts) continue;
-            sum ??= new long[LatencyHistogram.Buckets];
+            sum ??= new long[LatencyHistogram.CountsLength];
             for (int k = 0; k < counts.Length; k++) sum[k] += counts[k];
         }
         if (sum is not null) withData.Add((cmd, sum));

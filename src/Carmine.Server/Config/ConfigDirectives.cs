@@ -32,6 +32,7 @@ public static class ConfigDirectives
         new("slowlog-log-slower-than", ConfigType.Int, "10000", -1, long.MaxValue),
         new("slowlog-max-len", ConfigType.Int, "128", 0, long.MaxValue),
         new("latency-monitor-threshold", ConfigType.Int, "0", 0, long.MaxValue),
+        new("latency-tracking", ConfigType.Bool, "yes"),
         new("protected-mode", ConfigType.Bool, "yes"),
         new("tcp-keepalive", ConfigType.Int, "300", 0, int.MaxValue),
         new("client-output-buffer-limit", ConfigType.Special, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", Flags: ConfigFlags.MultiArg),
