@@ -83,7 +83,7 @@ static class StringCommands
         return true;
     }
 
-        /// <summary>Reads an EX/PX/EXAT/PXAT argument as an absolute Unix time in milliseconds, with Redis's errors.</summary>
+    /// <summary>Reads an EX/PX/EXAT/PXAT argument as an absolute Unix time in milliseconds, with Redis's errors.</summary>
     internal static bool ParseExpire(Client c, int i, string unit, string command, out long expireAtMs)
     {
         expireAtMs = 0;
