@@ -51,7 +51,9 @@ public sealed partial class RedisServer
         Keyspace.KeyExpired += (db, key) => Stats.Local.ExpiredKeys++;
         for (int i = 0; i < loopCount; i++) loops.Add(new EventLoop(i));
         Config.Changed += OnConfigChanged;
-        ApplyLogLevel();
+        Config.Apply = ApplyConfig;
+        foreach (var name in new[] { "loglevel", "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold" })
+            OnConfigChanged(name);
     }
 
     public bool RequiresAuth => Config.GetString("requirepass").Length > 0;
@@ -63,22 +65,13 @@ public sealed partial class RedisServer
         int backlog = Config.GetInt("tcp-backlog");
         if (port != 0)
         {
-            foreach (var raw in Config.GetString("bind").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            var tcp = OpenTcpListeners(port);
+            if (tcp is null)
             {
-                bool optional = raw.StartsWith('-');
-                string addr = optional ? raw[1..] : raw;
-                var listener = Listener.OpenTcp(this, addr, port, backlog, out string? error);
-                if (listener is null)
-                {
-                    if (optional && error is not null && (error.Contains("not available") || error.Contains("not supported") || error.Contains("Invalid argument")))
-                        continue;
-                    Log.Warning($"Warning: Could not create server TCP listening socket {addr}:{port}: bind: {error}");
-                    Log.Warning($"Failed listening on port {port} (tcp), aborting.");
-                    return false;
-                }
-                listeners.Add(listener);
-                port = listener.Port;
+                Log.Warning($"Failed listening on port {port} (tcp), aborting.");
+                return false;
             }
+            listeners.AddRange(tcp);
             TcpPort = port;
         }
         string unix = Config.GetString("unixsocket");
@@ -98,7 +91,7 @@ public sealed partial class RedisServer
             loops[i].Post(() => ThreadSlot.Assign(slot));
             loops[i].Start();
         }
-        foreach (var l in listeners) loops[0].Register(l, Network.Native.EPOLLIN);
+        foreach (var l in listeners) Watch(loops[0], l);
         cronThread = new Thread(Cron) { IsBackground = true, Name = "carmine-cron" };
         cronThread.Start();
         return true;
@@ -149,7 +142,22 @@ public sealed partial class RedisServer
 
     void OnConfigChanged(string name)
     {
-        if (name == "loglevel") ApplyLogLevel();
+        switch (name)
+        {
+            case "loglevel":
+                ApplyLogLevel();
+                break;
+            case "slowlog-log-slower-than":
+                SlowLog.ThresholdUs = Config.GetLong(name);
+                break;
+            case "slowlog-max-len":
+                SlowLog.MaxLength = (int)Math.Min(Config.GetLong(name), int.MaxValue);
+                SlowLog.Trim();
+                break;
+            case "latency-monitor-threshold":
+                Latency.ThresholdMs = Config.GetLong(name);
+                break;
+        }
     }
 
     void ApplyLogLevel() => Log.Level = Config.GetString("loglevel") switch
@@ -157,7 +165,6 @@ public sealed partial class RedisServer
         "debug" => LogLevel.Debug,
         "verbose" => LogLevel.Verbose,
         "warning" => LogLevel.Warning,
-        "nothing" => LogLevel.Nothing,
         _ => LogLevel.Notice,
     };
 

@@ -1,43 +1,297 @@
 using System.Globalization;
+using System.Text;
+using Carmine.Protocol;
 
 namespace Carmine.Server.Config;
 
-/// <summary>Validation and canonical forms of the directives whose values are not a single number, flag or name.</summary>
+/// <summary>
+/// The directives whose values are not a single number, flag or name: how each is validated (with Redis's
+/// error texts), printed by CONFIG GET and written by CONFIG REWRITE.
+/// </summary>
 static class SpecialConfigs
 {
-    public static (string Text, long Number) Validate(string name, string value, string? current)
+    const int BindAddrMax = 16;
+    static readonly string[] DefaultBind = ["*", "-::*"];
+    static readonly string[] ObufClasses = ["normal", "slave", "pubsub"];
+    static readonly long[][] ObufDefaults = [[0, 0, 0], [256L << 20, 64L << 20, 60], [32L << 20, 8L << 20, 60]];
+    static readonly int[] OomDefaults = [0, 200, 800];
+
+    /// <summary>
+    /// Parses a special directive's arguments into its canonical text and number. <paramref name="append"/> is
+    /// set for a repeated "save" line of the config file, which adds to the earlier ones instead of replacing them.
+    /// </summary>
+    public static (string Text, long Number) Set(ConfigDirective d, IReadOnlyList<string> args, string current, bool append)
     {
-        switch (name)
+        switch (d.Name)
         {
-            case "save":
+            case "dir": return SetDir(args);
+            case "save": return (SetSave(args, current, append), 0);
+            case "client-output-buffer-limit": return (SetOutputBufferLimit(args, current), 0);
+            case "oom-score-adj-values": return (SetOomScoreAdjValues(args), 0);
+            case "notify-keyspace-events":
             {
-                var words = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (words.Length % 2 != 0) throw new ConfigException("Invalid save parameters");
-                foreach (var w in words)
-                    if (!long.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out _)) throw new ConfigException("Invalid save parameters");
-                return (string.Join(' ', words), 0);
+                if (args.Count != 1) throw new ConfigException("wrong number of arguments");
+                int flags = KeyspaceEvents.Parse(args[0]);
+                if (flags < 0) throw new ConfigException("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+                return (KeyspaceEvents.Format(flags), flags);
             }
             case "bind":
             {
-                var words = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (words.Length > 16) throw new ConfigException("Too many bind addresses specified.");
-                return (string.Join(' ', words), 0);
+                if (args.Count > BindAddrMax) throw new ConfigException("Too many bind addresses specified.");
+                bool none = args.Count == 1 && args[0].Length == 0;
+                return (none ? "" : string.Join(' ', args), 0);
             }
-            case "unixsocketperm":
-            {
-                try { return (value, Convert.ToInt64(value, 8)); }
-                catch (FormatException) { throw new ConfigException("Invalid socket file permissions"); }
-            }
-            case "dir":
-                if (current is not null)
-                {
-                    try { Directory.SetCurrentDirectory(value); }
-                    catch (Exception e) { throw new ConfigException(e is DirectoryNotFoundException ? "No such file or directory" : e.Message); }
-                    return (Directory.GetCurrentDirectory(), 0);
-                }
-                return (value, 0);
-            default:
-                return (value, 0);
+            case "replicaof": return (SetReplicaOf(args), 0);
+            case "latency-tracking-info-percentiles": return (SetPercentiles(args), 0);
+            default: throw new InvalidOperationException("not a special config: " + d.Name);
         }
+    }
+
+    /// <summary>The value CONFIG GET prints; the working directory is read live, as Redis's getcwd.</summary>
+    public static string Get(ConfigDirective d, string text) => d.Name == "dir" ? Directory.GetCurrentDirectory() : text;
+
+    public static void Rewrite(ConfigRewriter w, ConfigDirective d, string text)
+    {
+        string name = d.Name;
+        switch (name)
+        {
+            case "dir":
+                w.RewriteLine(name, name + " " + RedisServer.Quote(Encoding.UTF8.GetBytes(Directory.GetCurrentDirectory())), true);
+                break;
+            case "save":
+            {
+                var words = Words(text);
+                if (words.Length == 0) w.RewriteLine(name, "save \"\"", true);
+                for (int i = 0; i + 1 < words.Length; i += 2) w.RewriteLine(name, $"save {words[i]} {words[i + 1]}", true);
+                w.MarkProcessed(name);
+                break;
+            }
+            case "client-output-buffer-limit":
+            {
+                var words = Words(text);
+                for (int c = 0; c < ObufClasses.Length; c++)
+                {
+                    long hard = long.Parse(words[c * 4 + 1], CultureInfo.InvariantCulture);
+                    long soft = long.Parse(words[c * 4 + 2], CultureInfo.InvariantCulture);
+                    long seconds = long.Parse(words[c * 4 + 3], CultureInfo.InvariantCulture);
+                    bool force = hard != ObufDefaults[c][0] || soft != ObufDefaults[c][1] || seconds != ObufDefaults[c][2];
+                    string cls = ObufClasses[c] == "slave" ? "replica" : ObufClasses[c];
+                    w.RewriteLine(name, $"{name} {cls} {ConfigRewriter.FormatMemory(hard)} {ConfigRewriter.FormatMemory(soft)} {seconds}", force);
+                }
+                break;
+            }
+            case "oom-score-adj-values":
+                w.RewriteLine(name, name + " " + text, text != string.Join(' ', OomDefaults));
+                break;
+            case "notify-keyspace-events":
+                w.RewriteLine(name, name + " " + RedisServer.Quote(Encoding.ASCII.GetBytes(text)), text.Length > 0);
+                break;
+            case "bind":
+                if (Words(text).SequenceEqual(DefaultBind)) w.MarkProcessed(name);
+                else w.RewriteLine(name, name + " " + (text.Length == 0 ? "\"\"" : text), true);
+                break;
+            case "replicaof":
+                if (text.Length == 0) w.MarkProcessed(name);
+                else w.RewriteLine(name, name + " " + text, true);
+                break;
+            case "latency-tracking-info-percentiles":
+                w.RewriteLine(name, name + " " + (text.Length == 0 ? "\"\"" : text), true);
+                break;
+        }
+    }
+
+    static string[] Words(string text) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    static (string, long) SetDir(IReadOnlyList<string> args)
+    {
+        if (args.Count != 1) throw new ConfigException("wrong number of arguments");
+        try
+        {
+            Directory.SetCurrentDirectory(args[0]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new ConfigException(StrError(args[0], e));
+        }
+        return (Directory.GetCurrentDirectory(), 0);
+    }
+
+    /// <summary>The strerror text chdir would have given.</summary>
+    static string StrError(string path, Exception e)
+    {
+        if (e is UnauthorizedAccessException) return "Permission denied";
+        if (path.Length == 0 || e is DirectoryNotFoundException && !File.Exists(path)) return "No such file or directory";
+        if (File.Exists(path)) return "Not a directory";
+        return e.Message;
+    }
+
+    static string SetSave(IReadOnlyList<string> args, string current, bool append)
+    {
+        int argc = args.Count == 1 && args[0].Length == 0 ? 0 : args.Count;
+        if (argc % 2 != 0) throw new ConfigException("Invalid save parameters");
+        var pairs = new List<string>();
+        for (int j = 0; j < argc; j++)
+        {
+            if (!TryStrtoll(args[j], out long val) || (j % 2 == 0 && val < 1) || (j % 2 == 1 && val < 0))
+                throw new ConfigException("Invalid save parameters");
+            // Redis keeps the number of changes in an int.
+            pairs.Add(j % 2 == 0 ? val.ToString(CultureInfo.InvariantCulture) : ((int)val).ToString(CultureInfo.InvariantCulture));
+        }
+        string text = string.Join(' ', pairs);
+        if (append && argc > 0 && current.Length > 0) return current + " " + text;
+        return text;
+    }
+
+    static string SetOutputBufferLimit(IReadOnlyList<string> args, string current)
+    {
+        if (args.Count % 4 != 0) throw new ConfigException("Wrong number of arguments in buffer limit configuration.");
+        // Only the classes given change; the table starts from Redis's presets.
+        var words = current.Length > 0 ? Words(current)
+            : ObufClasses.SelectMany((cls, i) => new[] { cls }.Concat(ObufDefaults[i].Select(v => v.ToString(CultureInfo.InvariantCulture)))).ToArray();
+        for (int j = 0; j < args.Count; j += 4)
+        {
+            int cls = args[j].ToLowerInvariant() switch { "normal" => 0, "slave" or "replica" => 1, "pubsub" => 2, _ => -1 };
+            if (cls < 0) throw new ConfigException("Invalid client class specified in buffer limit configuration.");
+            if (!TryParseMemory(args[j + 1], out long hard) || !TryParseMemory(args[j + 2], out long soft)
+                || !TryStrtoll(args[j + 3], out long seconds) || seconds < 0)
+                throw new ConfigException("Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+            words[cls * 4 + 1] = ((ulong)hard).ToString(CultureInfo.InvariantCulture);
+            words[cls * 4 + 2] = ((ulong)soft).ToString(CultureInfo.InvariantCulture);
+            words[cls * 4 + 3] = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+        return string.Join(' ', words);
+    }
+
+    static string SetOomScoreAdjValues(IReadOnlyList<string> args)
+    {
+        if (args.Count != OomDefaults.Length) throw new ConfigException("wrong number of arguments");
+        var values = new long[args.Count];
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (!TryStrtoll(args[i], out values[i]) || values[i] < -2000 || values[i] > 2000)
+                throw new ConfigException("Invalid oom-score-adj-values, elements must be between -2000 and 2000.");
+        }
+        if (values[1] < values[0] || values[2] < values[1])
+            Log.Warning("The oom-score-adj-values configuration may not work for non-privileged processes! Please consult the documentation.");
+        return string.Join(' ', values);
+    }
+
+    static string SetReplicaOf(IReadOnlyList<string> args)
+    {
+        if (args.Count != 2) throw new ConfigException("wrong number of arguments");
+        if (args[0].Equals("no", StringComparison.OrdinalIgnoreCase) && args[1].Equals("one", StringComparison.OrdinalIgnoreCase)) return "";
+        if (!TryStrtoll(args[1], out long port) || port < 0 || port > 65535) throw new ConfigException("Invalid master port");
+        return $"{args[0]} {port}";
+    }
+
+    static string SetPercentiles(IReadOnlyList<string> args)
+    {
+        if (args.Count == 1 && args[0].Length == 0) return "";
+        var parts = new List<string>();
+        foreach (var a in args)
+        {
+            if (!NumberFormat.TryParseDouble(Encoding.UTF8.GetBytes(a), out double p))
+                throw new ConfigException("Invalid latency-tracking-info-percentiles parameters");
+            if (p > 100.0 || p < 0.0)
+                throw new ConfigException("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]");
+            parts.Add(TrimDouble(p.ToString("F6", CultureInfo.InvariantCulture)));
+        }
+        return string.Join(' ', parts);
+    }
+
+    /// <summary>"%f" without its trailing zeros (and the point if nothing follows it), as Redis prints percentiles.</summary>
+    static string TrimDouble(string s) => s.Contains('.') ? s.TrimEnd('0').TrimEnd('.') : s;
+
+    /// <summary>strtoll over the whole string: optional leading spaces and sign, base 10, nothing after the digits.</summary>
+    public static bool TryStrtoll(string s, out long value)
+    {
+        value = 0;
+        // strtoll of "" converts nothing and leaves nothing behind, which Redis's callers accept as 0.
+        if (s.Length == 0) return true;
+        return long.TryParse(s.TrimStart(' ', '\t', '\n', '\r', '\v', '\f'), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>
+    /// Redis's memtoull: digits with an optional unit (b, k, kb, m, mb, g, gb; any case); no sign. An empty string is 0.
+    /// The result is an unsigned 64-bit number returned in a long.
+    /// </summary>
+    public static bool TryParseMemory(string s, out long bytes)
+    {
+        bytes = 0;
+        int digits = 0;
+        while (digits < s.Length && s[digits] >= '0' && s[digits] <= '9') digits++;
+        string unit = s[digits..].ToLowerInvariant();
+        ulong mul = unit switch
+        {
+            "" or "b" => 1,
+            "k" => 1000,
+            "kb" => 1024,
+            "m" => 1000 * 1000,
+            "mb" => 1024 * 1024,
+            "g" => 1000L * 1000 * 1000,
+            "gb" => 1024L * 1024 * 1024,
+            _ => 0,
+        };
+        if (mul == 0) return false;
+        if (digits == 0)
+        {
+            // strtoull of "" is 0 without error; a unit alone ("kb") therefore means 0 too.
+            return true;
+        }
+        if (!ulong.TryParse(s.AsSpan(0, digits), NumberStyles.None, CultureInfo.InvariantCulture, out ulong val)) val = ulong.MaxValue;
+        bytes = unchecked((long)(val * mul));
+        return true;
+    }
+}
+
+/// <summary>notify-keyspace-events: the class characters and the canonical string Redis prints for a set of them.</summary>
+public static class KeyspaceEvents
+{
+    public const int Keyspace = 1 << 0, Keyevent = 1 << 1, Generic = 1 << 2, String = 1 << 3, List = 1 << 4, Set = 1 << 5,
+        Hash = 1 << 6, ZSet = 1 << 7, Expired = 1 << 8, Evicted = 1 << 9, Stream = 1 << 10, KeyMiss = 1 << 11,
+        Module = 1 << 13, New = 1 << 14;
+
+    /// <summary>'A': every class except key misses and new keys.</summary>
+    public const int All = Generic | String | List | Set | Hash | ZSet | Expired | Evicted | Stream | Module;
+
+    static readonly (char C, int Flag)[] Classes =
+    [
+        ('g', Generic), ('$', String), ('l', List), ('s', Set), ('h', Hash), ('z', ZSet), ('x', Expired),
+        ('e', Evicted), ('t', Stream), ('d', Module), ('n', New),
+    ];
+
+    /// <summary>The flags of a class string; -1 if it has a character that is no class.</summary>
+    public static int Parse(string classes)
+    {
+        int flags = 0;
+        foreach (char c in classes)
+        {
+            switch (c)
+            {
+                case 'A': flags |= All; break;
+                case 'K': flags |= Keyspace; break;
+                case 'E': flags |= Keyevent; break;
+                case 'm': flags |= KeyMiss; break;
+                default:
+                    int i = Array.FindIndex(Classes, x => x.C == c);
+                    if (i < 0) return -1;
+                    flags |= Classes[i].Flag;
+                    break;
+            }
+        }
+        return flags;
+    }
+
+    public static string Format(int flags)
+    {
+        var sb = new StringBuilder();
+        if ((flags & All) == All) sb.Append('A');
+        else
+            foreach (var (c, flag) in Classes)
+                if ((flags & flag) != 0) sb.Append(c);
+        if ((flags & Keyspace) != 0) sb.Append('K');
+        if ((flags & Keyevent) != 0) sb.Append('E');
+        if ((flags & KeyMiss) != 0) sb.Append('m');
+        return sb.ToString();
     }
 }
