@@ -25,6 +25,7 @@ static class Startup
             return 0;
         }
         var config = new ServerConfig();
+        Log.Role = 'C';
         try
         {
             ConfigLoader.Load(config, args);
@@ -47,7 +48,6 @@ static class Startup
             return 1;
         }
         Log.SetFile(config.GetString("logfile"));
-        Log.Role = 'C';
         Log.Warning("oO0OoO0OoO0Oo Carmine is starting oO0OoO0OoO0Oo");
         Log.Warning($"Carmine version={RedisServer.CarmineVersion}, redis_version={RedisServer.RedisVersion}, bits=64, pid={Environment.ProcessId}, just started");
         Log.Warning(config.ConfigFile is null

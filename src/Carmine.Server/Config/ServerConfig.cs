@@ -94,7 +94,7 @@ public sealed class ServerConfig
         {
             if (!entries.TryGetValue(name, out var entry))
             {
-                unknown ??= name;
+                if (error is null) unknown ??= name;
                 continue;
             }
             if (unknown is not null || error is not null) continue;
@@ -247,6 +247,9 @@ public sealed class ServerConfig
         switch (d.Type)
         {
             case ConfigType.Bool:
+                // Like Debian's build (the reference), Carmine has no active defragmentation to turn on.
+                if (d.Name == "activedefrag" && args[0].Equals("yes", StringComparison.OrdinalIgnoreCase))
+                    throw new ConfigException("Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution");
                 if (args[0].Equals("yes", StringComparison.OrdinalIgnoreCase)) return ("yes", 1);
                 if (args[0].Equals("no", StringComparison.OrdinalIgnoreCase)) return ("no", 0);
                 throw new ConfigException("argument must be 'yes' or 'no'");
