@@ -163,7 +163,7 @@ public sealed class ServerConfig
             var slot = chosen[i].Slot;
             (slot.Text, slot.Number) = (backup[i].Text, backup[i].Number);
             // The working directory is the one value that lives outside the table.
-            if (slot.Directive.Name == "dir") Directory.SetCurrentDirectory(backup[i].Shown);
+            if (slot.Directive.Name == "dir" && backup[i].Shown.Length > 0) Directory.SetCurrentDirectory(backup[i].Shown);
         }
     }
 

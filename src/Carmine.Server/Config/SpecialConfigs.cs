@@ -48,7 +48,20 @@ static class SpecialConfigs
     }
 
     /// <summary>The value CONFIG GET prints; the working directory is read live, as Redis's getcwd.</summary>
-    public static string Get(ConfigDirective d, string text) => d.Name == "dir" ? Directory.GetCurrentDirectory() : text;
+    public static string Get(ConfigDirective d, string text) => d.Name == "dir" ? CurrentDirectory() ?? "" : text;
+
+    /// <summary>The working directory, or null if it cannot be read (it was removed, say), as getcwd fails.</summary>
+    static string? CurrentDirectory()
+    {
+        try
+        {
+            return Directory.GetCurrentDirectory();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     public static void Rewrite(ConfigRewriter w, ConfigDirective d, string text)
     {
@@ -56,7 +69,8 @@ static class SpecialConfigs
         switch (name)
         {
             case "dir":
-                w.RewriteLine(name, name + " " + RedisServer.Quote(Encoding.UTF8.GetBytes(Directory.GetCurrentDirectory())), true);
+                if (CurrentDirectory() is { } cwd) w.RewriteLine(name, name + " " + RedisServer.Quote(Encoding.UTF8.GetBytes(cwd)), true);
+                else w.MarkProcessed(name);
                 break;
             case "save":
             {
