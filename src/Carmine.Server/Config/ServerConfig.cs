@@ -89,8 +89,9 @@ public sealed class ServerConfig
     public void SetMany(IReadOnlyList<(string Name, string Value)> pairs, bool allowProtected)
     {
         var chosen = new List<Entry>(pairs.Count);
+        var values = new List<string>(pairs.Count);
         string? unknown = null, error = null, errorName = null;
-        foreach (var (name, _) in pairs)
+        foreach (var (name, value) in pairs)
         {
             if (!entries.TryGetValue(name, out var entry))
             {
@@ -112,6 +113,7 @@ public sealed class ServerConfig
                 continue;
             }
             chosen.Add(entry);
+            values.Add(value);
         }
         if (unknown is not null) throw new ConfigException($"Unknown option or number of arguments for CONFIG SET - '{unknown}'");
         if (error is not null) throw new ConfigException($"CONFIG SET failed (possibly related to argument '{errorName}') - {error}");
@@ -125,7 +127,7 @@ public sealed class ServerConfig
             {
                 var slot = chosen[i].Slot;
                 var d = slot.Directive;
-                string value = pairs[i].Value;
+                string value = values[i];
                 IReadOnlyList<string> args = d.Has(ConfigFlags.MultiArg) ? value.Length == 0 ? [] : value.Split(' ') : [value];
                 try
                 {
