@@ -157,6 +157,10 @@ public sealed partial class RedisServer
             case "latency-monitor-threshold":
                 Latency.ThresholdMs = Config.GetLong(name);
                 break;
+            case "proto-max-bulk-len":
+                // Redis checks the limit as each bulk header is read, so connected clients see the new one too.
+                foreach (var c in clients.Values) c.Parser.MaxBulkLength = Config.GetLong(name);
+                break;
         }
     }
 
