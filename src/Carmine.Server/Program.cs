@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Carmine.Protocol;
 using Carmine.Server;
 using Carmine.Server.Config;
 
