@@ -41,14 +41,6 @@ public sealed partial class RedisServer
         loop.Register(l, Native.EPOLLIN);
     }
 
-    /// <summary>CONFIG SET's effects that can fail; null on success, else the reason (the set is then rolled back).</summary>
-    string? ApplyConfig(string name) => name switch
-    {
-        "port" => Relisten("Unable to listen on this port. Check server logs."),
-        "bind" => Relisten("Failed to bind to specified addresses."),
-        _ => null,
-    };
-
     /// <summary>
     /// Closes the TCP listeners and listens again with the current port and bind addresses, as Redis does on
     /// CONFIG SET port/bind. Port 0 leaves the server without TCP listeners.

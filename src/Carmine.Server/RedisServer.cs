@@ -54,6 +54,7 @@ public sealed partial class RedisServer
         Config.Apply = ApplyConfig;
         foreach (var name in new[] { "loglevel", "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold" })
             OnConfigChanged(name);
+        oomScoreAdj.Apply(Config);
     }
 
     public bool RequiresAuth => Config.GetString("requirepass").Length > 0;
