@@ -101,9 +101,10 @@ public sealed partial class RedisServer
     internal void AcceptClient(EventLoop loop, int fd, bool unix)
     {
         var client = new Client(this, loop, fd, unix);
-        if (clients.Count >= Config.GetLong("maxclients"))
+        string? rejection = clients.Count >= Config.GetLong("maxclients") ? "ERR max number of clients reached" : ProtectedModeRejection(client);
+        if (rejection is not null)
         {
-            client.Reply.Error("ERR max number of clients reached");
+            client.Reply.Error(rejection);
             client.CloseAfterReply = true;
             Stats.RejectedConnections++;
             client.Start();

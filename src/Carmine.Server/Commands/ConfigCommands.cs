@@ -124,13 +124,5 @@ static class ConfigCommands
     /// Whether a protected action (enable-protected-configs, enable-debug-command ...) is allowed for this client:
     /// "yes" (1) always, "local" (2) only over a Unix socket or from a loopback address.
     /// </summary>
-    public static bool AllowProtectedAction(long setting, Client c) => setting == 1 || (setting == 2 && IsLocal(c));
-
-    static bool IsLocal(Client c)
-    {
-        if (c.IsUnixSocket) return true;
-        int colon = c.Address.LastIndexOf(':');
-        string ip = colon < 0 ? c.Address : c.Address[..colon];
-        return ip is "127.0.0.1" or "::1";
-    }
+    public static bool AllowProtectedAction(long setting, Client c) => setting == 1 || (setting == 2 && RedisServer.IsLocalClient(c));
 }

@@ -56,7 +56,7 @@ public static class ConfigDirectives
         Bool("daemonize", false, Imm | Later),
         Bool("io-threads-do-reads", false, Dbg | Imm | Later),
         Bool("always-show-logo", false, Imm),
-        Bool("protected-mode", true, Later),
+        Bool("protected-mode", true),
         Bool("rdbcompression", true, Later),
         Bool("rdb-del-sync-files", false, Later),
         Bool("activerehashing", true, Later),
