@@ -12,7 +12,7 @@ public enum ConfigFlags
     None = 0,
     /// <summary>Only settable at start-up (file or command line).</summary>
     Immutable = 1,
-    /// <summary>Holds a secret: CONFIG SET redacts the value from the slowlog (passwords).</summary>
+    /// <summary>Holds a secret (a password) that logs such as the slowlog must not show.</summary>
     Sensitive = 2,
     /// <summary>CONFIG SET refuses it unless enable-protected-configs allows.</summary>
     Protected = 4,
