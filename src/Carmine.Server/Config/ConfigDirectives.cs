@@ -234,9 +234,9 @@ public static class ConfigDirectives
         // Values with their own syntax (SpecialConfigs).
         Special("dir", "", ConfigFlags.Protected | ConfigFlags.DenyLoading),
         Special("save", "3600 1 300 100 60 10000", Multi),
-        Special("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", Multi | Later),
+        Special("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", Multi),
         Special("oom-score-adj-values", "0 200 800", Multi),
-        Special("notify-keyspace-events", "", Later),
+        Special("notify-keyspace-events", ""),
         Special("bind", "* -::*", Multi),
         Special("replicaof", "", Imm | Multi | Later, "slaveof"),
         Special("latency-tracking-info-percentiles", "50 99 99.9", Multi | Later),

@@ -277,9 +277,41 @@ public sealed class ServerConfig
         }
     }
 
+    /// <summary>
+    /// Redis's memtoull: digits with an optional unit (b, k, kb, m, mb, g, gb; any case); no sign. An empty string is 0.
+    /// The result is an unsigned 64-bit number returned in a long.
+    /// </summary>
+    public static bool TryParseMemory(string s, out long bytes)
+    {
+        bytes = 0;
+        int digits = 0;
+        while (digits < s.Length && s[digits] >= '0' && s[digits] <= '9') digits++;
+        string unit = s[digits..].ToLowerInvariant();
+        ulong mul = unit switch
+        {
+            "" or "b" => 1,
+            "k" => 1000,
+            "kb" => 1024,
+            "m" => 1000 * 1000,
+            "mb" => 1024 * 1024,
+            "g" => 1000L * 1000 * 1000,
+            "gb" => 1024L * 1024 * 1024,
+            _ => 0,
+        };
+        if (mul == 0) return false;
+        if (digits == 0)
+        {
+            // strtoull of "" is 0 without error; a unit alone ("kb") therefore means 0 too.
+            return true;
+        }
+        if (!ulong.TryParse(s.AsSpan(0, digits), NumberStyles.None, CultureInfo.InvariantCulture, out ulong val)) val = ulong.MaxValue;
+        bytes = unchecked((long)(val * mul));
+        return true;
+    }
+
     static long ParseNumber(ConfigDirective d, string value)
     {
-        if (d.Type == ConfigType.Memory && SpecialConfigs.TryParseMemory(value, out long bytes)) return bytes;
+        if (d.Type == ConfigType.Memory && TryParseMemory(value, out long bytes)) return bytes;
         bool percent = d.Has(ConfigFlags.Percent);
         if (percent && value.Length > 1 && value[^1] == '%'
             && NumberFormat.TryParseInt64(Encoding.ASCII.GetBytes(value[..^1]), out long pct) && pct >= 0)

@@ -31,9 +31,8 @@ static class SpecialConfigs
             case "notify-keyspace-events":
             {
                 if (args.Count != 1) throw new ConfigException("wrong number of arguments");
-                int flags = KeyspaceEvents.Parse(args[0]);
-                if (flags < 0) throw new ConfigException("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
-                return (KeyspaceEvents.Format(flags), flags);
+                var flags = PubSub.KeyspaceEvents.Parse(args[0]) ?? throw new ConfigException("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+                return (PubSub.KeyspaceEvents.Format(flags), (long)flags);
             }
             case "bind":
             {
@@ -166,7 +165,7 @@ static class SpecialConfigs
         {
             int cls = args[j].ToLowerInvariant() switch { "normal" => 0, "slave" or "replica" => 1, "pubsub" => 2, _ => -1 };
             if (cls < 0) throw new ConfigException("Invalid client class specified in buffer limit configuration.");
-            if (!TryParseMemory(args[j + 1], out long hard) || !TryParseMemory(args[j + 2], out long soft)
+            if (!ServerConfig.TryParseMemory(args[j + 1], out long hard) || !ServerConfig.TryParseMemory(args[j + 2], out long soft)
                 || !TryStrtoll(args[j + 3], out long seconds) || seconds < 0)
                 throw new ConfigException("Error in hard, soft or soft_seconds setting in buffer limit configuration.");
             words[cls * 4 + 1] = ((ulong)hard).ToString(CultureInfo.InvariantCulture);
@@ -223,89 +222,5 @@ static class SpecialConfigs
         // strtoll of "" converts nothing and leaves nothing behind, which Redis's callers accept as 0.
         if (s.Length == 0) return true;
         return long.TryParse(s.TrimStart(' ', '\t', '\n', '\r', '\v', '\f'), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
-    }
-
-    /// <summary>
-    /// Redis's memtoull: digits with an optional unit (b, k, kb, m, mb, g, gb; any case); no sign. An empty string is 0.
-    /// The result is an unsigned 64-bit number returned in a long.
-    /// </summary>
-    public static bool TryParseMemory(string s, out long bytes)
-    {
-        bytes = 0;
-        int digits = 0;
-        while (digits < s.Length && s[digits] >= '0' && s[digits] <= '9') digits++;
-        string unit = s[digits..].ToLowerInvariant();
-        ulong mul = unit switch
-        {
-            "" or "b" => 1,
-            "k" => 1000,
-            "kb" => 1024,
-            "m" => 1000 * 1000,
-            "mb" => 1024 * 1024,
-            "g" => 1000L * 1000 * 1000,
-            "gb" => 1024L * 1024 * 1024,
-            _ => 0,
-        };
-        if (mul == 0) return false;
-        if (digits == 0)
-        {
-            // strtoull of "" is 0 without error; a unit alone ("kb") therefore means 0 too.
-            return true;
-        }
-        if (!ulong.TryParse(s.AsSpan(0, digits), NumberStyles.None, CultureInfo.InvariantCulture, out ulong val)) val = ulong.MaxValue;
-        bytes = unchecked((long)(val * mul));
-        return true;
-    }
-}
-
-/// <summary>notify-keyspace-events: the class characters and the canonical string Redis prints for a set of them.</summary>
-public static class KeyspaceEvents
-{
-    public const int Keyspace = 1 << 0, Keyevent = 1 << 1, Generic = 1 << 2, String = 1 << 3, List = 1 << 4, Set = 1 << 5,
-        Hash = 1 << 6, ZSet = 1 << 7, Expired = 1 << 8, Evicted = 1 << 9, Stream = 1 << 10, KeyMiss = 1 << 11,
-        Module = 1 << 13, New = 1 << 14;
-
-    /// <summary>'A': every class except key misses and new keys.</summary>
-    public const int All = Generic | String | List | Set | Hash | ZSet | Expired | Evicted | Stream | Module;
-
-    static readonly (char C, int Flag)[] Classes =
-    [
-        ('g', Generic), ('$', String), ('l', List), ('s', Set), ('h', Hash), ('z', ZSet), ('x', Expired),
-        ('e', Evicted), ('t', Stream), ('d', Module), ('n', New),
-    ];
-
-    /// <summary>The flags of a class string; -1 if it has a character that is no class.</summary>
-    public static int Parse(string classes)
-    {
-        int flags = 0;
-        foreach (char c in classes)
-        {
-            switch (c)
-            {
-                case 'A': flags |= All; break;
-                case 'K': flags |= Keyspace; break;
-                case 'E': flags |= Keyevent; break;
-                case 'm': flags |= KeyMiss; break;
-                default:
-                    int i = Array.FindIndex(Classes, x => x.C == c);
-                    if (i < 0) return -1;
-                    flags |= Classes[i].Flag;
-                    break;
-            }
-        }
-        return flags;
-    }
-
-    public static string Format(int flags)
-    {
-        var sb = new StringBuilder();
-        if ((flags & All) == All) sb.Append('A');
-        else
-            foreach (var (c, flag) in Classes)
-                if ((flags & flag) != 0) sb.Append(c);
-        if ((flags & Keyspace) != 0) sb.Append('K');
-        if ((flags & Keyevent) != 0) sb.Append('E');
-        if ((flags & KeyMiss) != 0) sb.Append('m');
-        return sb.ToString();
     }
 }
