@@ -35,5 +35,7 @@ public static class ConfigDirectives
         new("protected-mode", ConfigType.Bool, "yes"),
         new("tcp-keepalive", ConfigType.Int, "300", 0, int.MaxValue),
         new("tcp-backlog", ConfigType.Int, "511", 0, int.MaxValue, Flags: Imm),
+        new("zset-max-listpack-entries", ConfigType.Int, "128", 0, long.MaxValue, Alias: "zset-max-ziplist-entries"),
+        new("zset-max-listpack-value", ConfigType.Memory, "64", 0, long.MaxValue, Alias: "zset-max-ziplist-value"),
     ];
 }

@@ -1,0 +1,344 @@
+using System.Globalization;
+
+namespace Carmine.Server.Types;
+
+/// <summary>A test on sorted set elements that holds for a prefix of the (score, member) order, for range searches.</summary>
+public interface IZElementTest
+{
+    bool Test(double score, ReadOnlySpan<byte> member);
+}
+
+/// <summary>zset-max-listpack-entries and zset-max-listpack-value: how large a sorted set may grow in the compact encoding.</summary>
+public readonly record struct ZSetLimits(long MaxEntries, long MaxValue)
+{
+    public bool Fits(long count, long longestMember) => count <= MaxEntries && longestMember <= MaxValue;
+}
+
+[Flags]
+public enum ZAddFlags { None = 0, Incr = 1, NX = 2, XX = 4, GT = 8, LT = 16 }
+
+/// <summary>What ZADD did with one element (Redis's ZADD_OUT_* flags).</summary>
+public enum ZAddResult { Nop, Added, Updated, Unchanged, NaN }
+
+/// <summary>A score interval as ZRANGEBYSCORE takes it: "(" before a bound makes it exclusive.</summary>
+public readonly struct ScoreRange(double min, double max, bool minExclusive, bool maxExclusive)
+{
+    public double Min => min;
+    public double Max => max;
+
+    public bool GteMin(double v) => minExclusive ? v > min : v >= min;
+    public bool LteMax(double v) => maxExclusive ? v < max : v <= max;
+
+    /// <summary>Parses "[(]number" bounds like Redis's strtod-based parser: leading spaces and overflow to inf allowed, NaN refused.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> min, ReadOnlySpan<byte> max, out ScoreRange range)
+    {
+        range = default;
+        if (!TryParseBound(min, out double lo, out bool loEx) || !TryParseBound(max, out double hi, out bool hiEx)) return false;
+        range = new ScoreRange(lo, hi, loEx, hiEx);
+        return true;
+    }
+
+    static bool TryParseBound(ReadOnlySpan<byte> s, out double value, out bool exclusive)
+    {
+        exclusive = s.Length > 0 && s[0] == '(';
+        if (exclusive) s = s[1..];
+        return SortedSet.TryParseStrtod(s, out value);
+    }
+
+    public readonly struct BelowMin(ScoreRange r) : IZElementTest
+    {
+        public bool Test(double score, ReadOnlySpan<byte> member) => !r.GteMin(score);
+    }
+
+    public readonly struct WithinMax(ScoreRange r) : IZElementTest
+    {
+        public bool Test(double score, ReadOnlySpan<byte> member) => r.LteMax(score);
+    }
+}
+
+/// <summary>A member interval as ZRANGEBYLEX takes it: "[x" inclusive, "(x" exclusive, "-" and "+" the ends of the byte order.</summary>
+public readonly struct LexRange
+{
+    // Infinity: -1 for "-", +1 for "+", 0 for a real bound.
+    readonly byte[] min, max;
+    readonly int minInf, maxInf;
+    readonly bool minEx, maxEx;
+
+    LexRange(byte[] min, int minInf, bool minEx, byte[] max, int maxInf, bool maxEx)
+    {
+        (this.min, this.minInf, this.minEx, this.max, this.maxInf, this.maxEx) = (min, minInf, minEx, max, maxInf, maxEx);
+    }
+
+    public static bool TryParse(ReadOnlySpan<byte> min, ReadOnlySpan<byte> max, out LexRange range)
+    {
+        range = default;
+        if (!TryParseItem(min, out var lo, out int loInf, out bool loEx) || !TryParseItem(max, out var hi, out int hiInf, out bool hiEx))
+            return false;
+        range = new LexRange(lo, loInf, loEx, hi, hiInf, hiEx);
+        return true;
+    }
+
+    static bool TryParseItem(ReadOnlySpan<byte> s, out byte[] value, out int infinity, out bool exclusive)
+    {
+        value = [];
+        infinity = 0;
+        exclusive = true;
+        if (s.Length == 0) return false;
+        switch (s[0])
+        {
+            case (byte)'+' when s.Length == 1: infinity = 1; return true;
+            case (byte)'-' when s.Length == 1: infinity = -1; return true;
+            case (byte)'(': value = s[1..].ToArray(); return true;
+            case (byte)'[': value = s[1..].ToArray(); exclusive = false; return true;
+            default: return false;
+        }
+    }
+
+    static int CompareTo(ReadOnlySpan<byte> v, byte[] bound, int infinity) => infinity != 0 ? -infinity : v.SequenceCompareTo(bound);
+
+    public bool GteMin(ReadOnlySpan<byte> v)
+    {
+        int c = CompareTo(v, min, minInf);
+        return minEx ? c > 0 : c >= 0;
+    }
+
+    public bool LteMax(ReadOnlySpan<byte> v)
+    {
+        int c = CompareTo(v, max, maxInf);
+        return maxEx ? c < 0 : c <= 0;
+    }
+
+    public readonly struct BelowMin(LexRange r) : IZElementTest
+    {
+        public bool Test(double score, ReadOnlySpan<byte> member) => !r.GteMin(member);
+    }
+
+    public readonly struct WithinMax(LexRange r) : IZElementTest
+    {
+        public bool Test(double score, ReadOnlySpan<byte> member) => r.LteMax(member);
+    }
+}
+
+/// <summary>A position in a sorted set that walks forward or backward; invalid once it runs off either end.</summary>
+public struct ZCursor
+{
+    readonly ZListpack? listpack;
+    readonly bool reverse;
+    SkipNode? node;
+    int offset;
+
+    internal ZCursor(ZListpack listpack, int offset, bool reverse) => (this.listpack, this.offset, this.reverse) = (listpack, offset, reverse);
+
+    internal ZCursor(SkipNode? node, bool reverse) => (this.node, this.reverse) = (node, reverse);
+
+    public readonly bool Valid => listpack is null ? node is not null : offset >= 0 && offset < listpack.End;
+
+    public readonly ReadOnlySpan<byte> Member => listpack is null ? node!.Member : listpack.MemberAt(offset);
+
+    public readonly double Score => listpack is null ? node!.Score : listpack.ScoreAt(offset);
+
+    public void Next()
+    {
+        if (listpack is not null) offset = reverse ? listpack.Prev(offset) : listpack.Next(offset);
+        else node = reverse ? node!.Backward : node!.Levels[0].Forward;
+    }
+}
+
+/// <summary>
+/// A Redis sorted set: unique byte-string members ordered by a double score, then by member bytes. Small sets
+/// use <see cref="ZListpack"/>; one that outgrows <see cref="ZSetLimits"/> becomes a <see cref="SkipList"/>
+/// for good, as in Redis (only a rebuilt set, e.g. a STORE result, goes back to the compact form).
+/// </summary>
+public sealed class SortedSet : IRedisObject
+{
+    ZListpack? listpack;
+    SkipList? skiplist;
+
+    SortedSet(bool compact)
+    {
+        if (compact) listpack = new ZListpack();
+        else skiplist = new SkipList();
+    }
+
+    /// <summary>A new empty set in the encoding Redis picks for a first member of <paramref name="firstMemberLength"/> bytes.</summary>
+    public static SortedSet Create(ZSetLimits limits, long firstMemberLength) =>
+        new(limits.MaxEntries > 0 && firstMemberLength <= limits.MaxValue);
+
+    /// <summary>A set holding <paramref name="items"/> (unique members, any order), compact if it fits the limits.</summary>
+    public static SortedSet Build(List<(byte[] Member, double Score)> items, ZSetLimits limits)
+    {
+        long longest = 0;
+        foreach (var (m, _) in items) longest = Math.Max(longest, m.Length);
+        var set = new SortedSet(limits.Fits(items.Count, longest));
+        if (set.listpack is not null)
+        {
+            items.Sort((a, b) => Compare(a.Score, a.Member, b.Score, b.Member));
+            foreach (var (m, s) in items) set.listpack.Append(m, s);
+        }
+        else foreach (var (m, s) in items) set.skiplist!.Insert(m, s);
+        return set;
+    }
+
+    public string TypeName => "zset";
+    public string Encoding => listpack is not null ? "listpack" : "skiplist";
+    public long Count => listpack?.Count ?? skiplist!.Count;
+
+    /// <summary>The order of a sorted set: by score, then by member bytes.</summary>
+    public static int Compare(double score1, ReadOnlySpan<byte> member1, double score2, ReadOnlySpan<byte> member2)
+    {
+        if (score1 < score2) return -1;
+        if (score1 > score2) return 1;
+        return member1.SequenceCompareTo(member2);
+    }
+
+    public bool TryGetScore(ReadOnlySpan<byte> member, out double score)
+    {
+        if (listpack is not null) return listpack.Find(member, out score) >= 0;
+        var node = skiplist!.Find(member);
+        score = node?.Score ?? 0;
+        return node is not null;
+    }
+
+    /// <summary>ZADD of one element with Redis's semantics for INCR, NX, XX, GT and LT; converts to a skiplist when the set outgrows <paramref name="limits"/>.</summary>
+    public ZAddResult Add(ReadOnlySpan<byte> member, double score, ZAddFlags flags, ZSetLimits limits, out double newScore)
+    {
+        newScore = score;
+        if (double.IsNaN(score)) return ZAddResult.NaN;
+        if (listpack is not null)
+        {
+            int off = listpack.Find(member, out double current);
+            if (off >= 0)
+            {
+                var r = Update(flags, current, ref score);
+                newScore = score;
+                if (r == ZAddResult.Updated) listpack.UpdateScore(off, member, score);
+                return r;
+            }
+            if ((flags & ZAddFlags.XX) != 0) return ZAddResult.Nop;
+            if (listpack.Count + 1 <= limits.MaxEntries && member.Length <= limits.MaxValue)
+            {
+                listpack.Insert(member, score);
+                return ZAddResult.Added;
+            }
+            ConvertToSkipList();
+        }
+        var node = skiplist!.Find(member);
+        if (node is not null)
+        {
+            var r = Update(flags, node.Score, ref score);
+            newScore = score;
+            if (r == ZAddResult.Updated) skiplist.UpdateScore(node, score);
+            return r;
+        }
+        if ((flags & ZAddFlags.XX) != 0) return ZAddResult.Nop;
+        skiplist.Insert(member.ToArray(), score);
+        return ZAddResult.Added;
+    }
+
+    // The decision for a member already present: its new score in 'score', or why nothing changes.
+    static ZAddResult Update(ZAddFlags flags, double current, ref double score)
+    {
+        if ((flags & ZAddFlags.NX) != 0) return ZAddResult.Nop;
+        if ((flags & ZAddFlags.Incr) != 0)
+        {
+            score += current;
+            if (double.IsNaN(score)) return ZAddResult.NaN;
+        }
+        if (((flags & ZAddFlags.LT) != 0 && score >= current) || ((flags & ZAddFlags.GT) != 0 && score <= current)) return ZAddResult.Nop;
+        return score != current ? ZAddResult.Updated : ZAddResult.Unchanged;
+    }
+
+    public bool Remove(ReadOnlySpan<byte> member)
+    {
+        if (listpack is not null)
+        {
+            int off = listpack.Find(member, out _);
+            if (off < 0) return false;
+            listpack.DeleteRange(off, 1);
+            return true;
+        }
+        var node = skiplist!.Find(member);
+        if (node is null) return false;
+        skiplist.Delete(node);
+        return true;
+    }
+
+    /// <summary>The 0-based rank of a member in ascending order, or -1 if absent.</summary>
+    public long Rank(ReadOnlySpan<byte> member)
+    {
+        if (listpack is not null)
+        {
+            int off = listpack.Find(member, out _);
+            return off < 0 ? -1 : listpack.RankOf(off);
+        }
+        var node = skiplist!.Find(member);
+        return node is null ? -1 : skiplist.RankOf(node);
+    }
+
+    /// <summary>The ranks [Start, End) of the elements in a score range (empty when End &lt;= Start).</summary>
+    public (long Start, long End) RankSpan(ScoreRange range) =>
+        (CountWhile(new ScoreRange.BelowMin(range)), CountWhile(new ScoreRange.WithinMax(range)));
+
+    /// <summary>The ranks [Start, End) of the elements in a lex range (meaningful when all scores are equal, as in Redis).</summary>
+    public (long Start, long End) RankSpan(LexRange range) =>
+        (CountWhile(new LexRange.BelowMin(range)), CountWhile(new LexRange.WithinMax(range)));
+
+    long CountWhile<T>(T test) where T : struct, IZElementTest =>
+        listpack is not null ? listpack.CountWhile(test) : skiplist!.CountWhile(test);
+
+    /// <summary>A cursor on the element of ascending rank <paramref name="rank"/> (which must exist), walking toward higher ranks or, if <paramref name="reverse"/>, lower ones.</summary>
+    public ZCursor At(long rank, bool reverse)
+    {
+        if (listpack is not null) return new ZCursor(listpack, listpack.OffsetOfRank(rank), reverse);
+        return new ZCursor(skiplist!.NodeAt(rank), reverse);
+    }
+
+    /// <summary>A cursor on every element in ascending order (descending if <paramref name="reverse"/>).</summary>
+    public ZCursor Iterate(bool reverse = false)
+    {
+        if (listpack is not null) return new ZCursor(listpack, reverse ? listpack.Prev(listpack.End) : ZListpack.Start, reverse);
+        return new ZCursor(reverse ? skiplist!.Last : skiplist!.First, reverse);
+    }
+
+    /// <summary>Removes the elements of ascending ranks [start, start + count).</summary>
+    public void DeleteRange(long start, long count)
+    {
+        if (count <= 0) return;
+        if (listpack is not null) listpack.DeleteRange(listpack.OffsetOfRank(start), count);
+        else skiplist!.DeleteRange(start, count);
+    }
+
+    /// <summary>The skiplist's member index, for ZSCAN's cursor; null while the set is compact (then ZSCAN returns everything at once).</summary>
+    public SkipList? Index => skiplist;
+
+    void ConvertToSkipList()
+    {
+        var list = new SkipList();
+        for (var c = Iterate(); c.Valid; c.Next()) list.Insert(c.Member.ToArray(), c.Score);
+        skiplist = list;
+        listpack = null;
+    }
+
+    /// <summary>Parses a number like C's strtod as Redis's range parser uses it: leading spaces allowed, overflow gives inf, NaN refused, "" is 0.</summary>
+    public static bool TryParseStrtod(ReadOnlySpan<byte> s, out double value)
+    {
+        int i = 0;
+        while (i < s.Length && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r'))) i++;
+        s = s[i..];
+        value = 0;
+        if (s.Length == 0) return true;
+        foreach (byte b in s)
+            if (b >= 128 || b == 0) return false;
+        string text = System.Text.Encoding.ASCII.GetString(s);
+        string lower = text.ToLowerInvariant().TrimStart('+', '-');
+        if (lower is "inf" or "infinity")
+        {
+            value = text[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
+            return true;
+        }
+        if (!double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
+                CultureInfo.InvariantCulture, out value))
+            return false;
+        return !double.IsNaN(value);
+    }
+}
