@@ -119,6 +119,7 @@ public sealed class ZListpack
 
     void InsertAt(int off, ReadOnlySpan<byte> member, double score)
     {
+        score = PositiveZero(score);
         int header = VarintSize(member.Length);
         int body = header + member.Length + 8;
         int size = body + BackLengthSize(body);
@@ -153,6 +154,7 @@ public sealed class ZListpack
             && (next >= used || SortedSet.Compare(score, member, ScoreAt(next), MemberAt(next)) < 0);
         if (inPlace)
         {
+            score = PositiveZero(score);
             BinaryPrimitives.WriteDoubleLittleEndian(data.AsSpan(offset + VarintSize(member.Length) + member.Length), score);
             return;
         }
@@ -173,6 +175,9 @@ public sealed class ZListpack
         }
         return n;
     }
+
+    // Redis keeps listpack scores as integers when they are whole, which turns -0 into 0; so do we.
+    static double PositiveZero(double score) => score == 0 ? 0.0 : score;
 
     int ReadVarint(int offset, out int size)
     {
