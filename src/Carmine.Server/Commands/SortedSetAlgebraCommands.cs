@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Carmine.Protocol;
-using Carmine.Server.Keyspace;
 using Carmine.Server.Network;
 using Carmine.Server.Types;
 
@@ -156,7 +155,7 @@ static partial class SortedSetCommands
         }
         if (store)
         {
-            StoreResult(c, 1, result);
+            StoreResult(c, 1, result, op switch { SetOp.Union => "zunionstore", SetOp.Inter => "zinterstore", _ => "zdiffstore" });
             return;
         }
         result.Sort((a, b) => SortedSet.Compare(a.Score, a.Member, b.Score, b.Member));
@@ -217,7 +216,7 @@ static partial class SortedSetCommands
 
     static void Union(SortedSet?[] sets, double[] weights, Aggregate aggregate, List<(byte[], double)> result)
     {
-        var scores = new Dictionary<byte[], double>((int)Math.Min(sets[^1]?.Count ?? 0, 1 << 20), MemberComparer.Instance);
+        var scores = new Dictionary<byte[], double>((int)Math.Min(sets[^1]?.Count ?? 0, 1 << 20), ByteArrayComparer.Instance);
         var lookup = scores.GetAlternateLookup<ReadOnlySpan<byte>>();
         for (int i = 0; i < sets.Length; i++)
         {
@@ -245,17 +244,5 @@ static partial class SortedSetCommands
                 if (sets[k] is { } other && (ReferenceEquals(other, first) || other.TryGetScore(cur.Member, out _))) keep = false;
             if (keep) result.Add((cur.Member.ToArray(), cur.Score));
         }
-    }
-
-    /// <summary>Member equality for byte-array keyed dictionaries, with span lookups that do not allocate.</summary>
-    sealed class MemberComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
-    {
-        public static readonly MemberComparer Instance = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-        public int GetHashCode(byte[] obj) => (int)KeyHash.Hash(obj);
-        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
-        public int GetHashCode(ReadOnlySpan<byte> alternate) => (int)KeyHash.Hash(alternate);
-        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 }

@@ -1,6 +1,7 @@
 using Carmine.Protocol;
 using Carmine.Server.Keyspace;
 using Carmine.Server.Network;
+using Carmine.Server.PubSub;
 using Carmine.Server.Types;
 
 namespace Carmine.Server.Commands;
@@ -27,18 +28,35 @@ static partial class SortedSetCommands
     static void ElementsHeader(Client c, long count, bool withScores) =>
         c.Reply.ArrayHeader(withScores && !c.Reply.Resp3 ? count * 2 : count);
 
-    /// <summary>Stores a computed result in the destination key (deleting it when empty) and replies with its size.</summary>
-    static void StoreResult(Client c, int destination, List<(byte[] Member, double Score)> items)
+    /// <summary>A keyspace notification about a key of this command (class z unless told otherwise).</summary>
+    static void Notify(Client c, string eventName, ReadOnlySpan<byte> key, NotifyFlags type = NotifyFlags.ZSet) =>
+        c.Server.Events.Notify(type, eventName, c.Db, key);
+
+    /// <summary>Deletes a key whose sorted set was emptied, with its "del" notification.</summary>
+    static void DeleteEmptied(Client c, Entry entry, ReadOnlySpan<byte> key)
     {
+        c.Database.Remove(entry);
+        Notify(c, "del", key, NotifyFlags.Generic);
+    }
+
+    /// <summary>Stores a computed result in the destination key (deleting it when empty) and replies with its size.</summary>
+    static void StoreResult(Client c, int destination, List<(byte[] Member, double Score)> items, string eventName)
+    {
+        var key = c.Args[destination];
         if (items.Count == 0)
         {
-            if (c.Database.Delete(c.Args[destination], c.NowMs)) c.Dirty();
+            if (c.Database.Delete(key, c.NowMs))
+            {
+                c.Dirty();
+                Notify(c, "del", key, NotifyFlags.Generic);
+            }
             c.Reply.Integer(0);
             return;
         }
         var z = SortedSet.Build(items, Limits(c));
-        c.Database.Set(c.Args[destination], z, c.NowMs);
+        c.Database.Set(key, z, c.NowMs);
         c.Dirty();
+        Notify(c, eventName, key);
         c.Reply.Integer(z.Count);
     }
 
@@ -128,6 +146,7 @@ static partial class SortedSetCommands
                 score = newScore;
             }
             c.Dirty(added + updated);
+            if (added + updated > 0) Notify(c, incr ? "zincr" : "zadd", args[1]);
         }
         if (incr)
         {
@@ -148,16 +167,15 @@ static partial class SortedSetCommands
         long deleted = 0;
         if (z is not null)
         {
-            for (int j = 2; j < args.Count; j++)
-            {
+            int j = 2;
+            for (; j < args.Count && z.Count > 0; j++)
                 if (z.Remove(args[j])) deleted++;
-                if (z.Count == 0)
-                {
-                    c.Database.Remove(entry!);
-                    break;
-                }
+            if (deleted > 0)
+            {
+                c.Dirty(deleted);
+                Notify(c, "zrem", args[1]);
             }
-            c.Dirty(deleted);
+            if (z.Count == 0) DeleteEmptied(c, entry!, args[1]);
         }
         c.Reply.Integer(deleted);
     }
@@ -307,8 +325,12 @@ static partial class SortedSetCommands
             (first, count) = (s, Math.Max(0, e - s));
         }
         z.DeleteRange(first, count);
-        if (z.Count == 0) c.Database.Remove(entry!);
-        c.Dirty(count);
+        if (count > 0)
+        {
+            c.Dirty(count);
+            Notify(c, by switch { RangeBy.Rank => "zremrangebyrank", RangeBy.Score => "zremrangebyscore", _ => "zremrangebylex" }, args[1]);
+        }
+        if (z.Count == 0) DeleteEmptied(c, entry!, args[1]);
         c.Reply.Integer(count);
     }
 

@@ -117,8 +117,9 @@ static partial class SortedSetCommands
             c.Reply.Double(cur.Score);
         }
         z.DeleteRange(max ? z.Count - n : 0, n);
-        if (z.Count == 0) c.Database.Remove(entry!);
         c.Dirty(n);
+        Notify(c, max ? "zpopmax" : "zpopmin", args[keyIdx]);
+        if (z.Count == 0) DeleteEmptied(c, entry!, args[keyIdx]);
     }
 
     [Command("zrandmember", -2, Flags = "readonly", Acl = "sortedset", Group = "sorted_set", Since = "6.2.0",

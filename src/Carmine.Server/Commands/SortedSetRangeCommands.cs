@@ -150,7 +150,7 @@ static partial class SortedSetCommands
                 var cur = z!.At(firstRank, rev);
                 for (long k = 0; k < count; k++, cur.Next()) items.Add((cur.Member.ToArray(), cur.Score));
             }
-            StoreResult(c, 1, items);
+            StoreResult(c, 1, items, "zrangestore");
             return;
         }
         ElementsHeader(c, count, withScores);
