@@ -281,13 +281,13 @@ static partial class SortedSetCommands
         }
     }
 
-    /// <summary>Reads a SCAN cursor as C's strtoul does for Redis: an optional sign ("-1" wraps around), digits, no overflow.</summary>
+    /// <summary>Reads a SCAN cursor as C's strtoul does for Redis: an optional sign ("-1" wraps around), digits, no overflow; "" is 0.</summary>
     static bool TryParseCursor(ReadOnlySpan<byte> s, out ulong cursor)
     {
         cursor = 0;
         bool negative = s.Length > 0 && s[0] == '-';
         if (s.Length > 0 && (s[0] == '-' || s[0] == '+')) s = s[1..];
-        if (!ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out cursor)) return false;
+        if (s.Length > 0 && !ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out cursor)) return false;
         if (negative) cursor = 0 - cursor;
         return true;
     }
