@@ -166,4 +166,20 @@ public sealed class SkipListTests
         } while (cursor != 0);
         for (int i = 0; i < 100; i++) Assert.Contains("m" + i, seen);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ACopySharesNoStateWithTheOriginal(bool compact)
+    {
+        var limits = compact ? Compact : NeverCompact;
+        var model = new List<(double Score, string Member)>();
+        var z = Filled(limits, 50, 8, model);
+        var copy = (SortedSet)z.DeepCopy();
+        Assert.Equal(z.Encoding, copy.Encoding);
+        copy.Add(B("extra"), 1, ZAddFlags.None, limits, out _);
+        copy.Remove(B(model[0].Member));
+        Assert.Equal(model, Model(z));
+        Assert.Equal(model.Count, copy.Count);
+    }
 }

@@ -124,7 +124,8 @@ static partial class SortedSetCommands
         if (!c.TryWrite<SortedSet>(args[1], out _, out var z)) return;
         long added = 0, updated = 0, processed = 0;
         double score = 0;
-        var limits = Limits(c);
+        // Only the compact encoding consults the thresholds; a skiplist never goes back.
+        var limits = z is null || z.IsCompact ? Limits(c) : default;
         if (z is null && !xx)
         {
             z = SortedSet.Create(limits, args[first + 1].Length);

@@ -149,7 +149,7 @@ public struct ZCursor
 /// use <see cref="ZListpack"/>; one that outgrows <see cref="ZSetLimits"/> becomes a <see cref="SkipList"/>
 /// for good, as in Redis (only a rebuilt set, e.g. a STORE result, goes back to the compact form).
 /// </summary>
-public sealed class SortedSet : IRedisObject
+public sealed class SortedSet : IRedisObject, ICopyable
 {
     ZListpack? listpack;
     SkipList? skiplist;
@@ -179,8 +179,18 @@ public sealed class SortedSet : IRedisObject
         return set;
     }
 
+    /// <summary>COPY's duplicate: same contents and encoding; members are shared, as they are never modified in place.</summary>
+    public IRedisObject DeepCopy()
+    {
+        var copy = new SortedSet(listpack is not null);
+        if (listpack is not null) copy.listpack = listpack.Clone();
+        else for (var n = skiplist!.First; n is not null; n = n.Levels[0].Forward) copy.skiplist!.Insert(n.Member, n.Score);
+        return copy;
+    }
+
     public string TypeName => "zset";
     public string Encoding => listpack is not null ? "listpack" : "skiplist";
+    public bool IsCompact => listpack is not null;
     public long Count => listpack?.Count ?? skiplist!.Count;
 
     /// <summary>The order of a sorted set: by score, then by member bytes.</summary>

@@ -17,6 +17,13 @@ public sealed class ZListpack
 
     public int Count { get; private set; }
 
+    public ZListpack Clone()
+    {
+        var copy = (ZListpack)MemberwiseClone();
+        copy.data = data.AsSpan(0, used).ToArray();
+        return copy;
+    }
+
     /// <summary>Bytes in use, for memory accounting.</summary>
     public int Bytes => used;
 
