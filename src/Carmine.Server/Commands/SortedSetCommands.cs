@@ -262,8 +262,7 @@ static partial class SortedSetCommands
             return;
         }
         if (!c.TryRead<SortedSet>(c.Args[1], out var z)) return;
-        var (start, end) = z?.RankSpan(range) ?? (0, 0);
-        c.Reply.Integer(Math.Max(0, end - start));
+        c.Reply.Integer(z?.LexCount(range) ?? 0);
     }
 
     [Command("zremrangebyrank", 4, Flags = "write", Acl = "sortedset", Group = "sorted_set", Since = "2.0.0",

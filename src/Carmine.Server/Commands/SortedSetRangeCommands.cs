@@ -131,7 +131,7 @@ static partial class SortedSetCommands
             }
             else
             {
-                var (s, e) = by == RangeBy.Score ? z.RankSpan(scores) : z.RankSpan(lex);
+                var (s, e) = by == RangeBy.Score ? z.RankSpan(scores) : z.RankSpan(lex, rev);
                 // A negative offset yields nothing, a negative limit means no limit, as in Redis.
                 if (offset >= 0 && e - s > offset)
                 {

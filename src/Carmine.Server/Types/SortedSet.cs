@@ -96,6 +96,19 @@ public readonly struct LexRange
 
     static int CompareTo(ReadOnlySpan<byte> v, byte[] bound, int infinity) => infinity != 0 ? -infinity : v.SequenceCompareTo(bound);
 
+    /// <summary>True when no string can lie in the range (min above max, or equal with an exclusive end).</summary>
+    public bool IsEmpty
+    {
+        get
+        {
+            int c = minInf == maxInf && minInf != 0 ? 0
+                : minInf == -1 || maxInf == 1 ? -1
+                : minInf == 1 || maxInf == -1 ? 1
+                : min.AsSpan().SequenceCompareTo(max);
+            return c > 0 || (c == 0 && (minEx || maxEx));
+        }
+    }
+
     public bool GteMin(ReadOnlySpan<byte> v)
     {
         int c = CompareTo(v, min, minInf);
@@ -289,9 +302,70 @@ public sealed class SortedSet : IRedisObject, ICopyable
     public (long Start, long End) RankSpan(ScoreRange range) =>
         (CountWhile(new ScoreRange.BelowMin(range)), CountWhile(new ScoreRange.WithinMax(range)));
 
-    /// <summary>The ranks [Start, End) of the elements in a lex range (meaningful when all scores are equal, as in Redis).</summary>
-    public (long Start, long End) RankSpan(LexRange range) =>
-        (CountWhile(new LexRange.BelowMin(range)), CountWhile(new LexRange.WithinMax(range)));
+    /// <summary>
+    /// The ranks [Start, End) of the elements in a lex range, found as Redis finds them: the first element in range
+    /// from the low end (or, if <paramref name="reverse"/>, the last from the high end), then its neighbours while
+    /// they stay in range. Lex ranges assume equal scores; when scores differ this gives Redis's answers, which
+    /// depend on the encoding (a linear search in a listpack, a skiplist descent otherwise).
+    /// </summary>
+    public (long Start, long End) RankSpan(LexRange range, bool reverse = false)
+    {
+        if (reverse)
+        {
+            long last = LastInLexRange(range);
+            if (last < 0) return (0, 0);
+            long low = last;
+            for (var c = At(last, reverse: true); c.Valid && range.GteMin(c.Member); c.Next()) low--;
+            return (low + 1, last + 1);
+        }
+        long first = FirstInLexRange(range);
+        if (first < 0) return (0, 0);
+        long end = first;
+        for (var c = At(first, reverse: false); c.Valid && range.LteMax(c.Member); c.Next()) end++;
+        return (first, end);
+    }
+
+    /// <summary>ZLEXCOUNT: a walk in a listpack, a difference of ranks in a skiplist, as in Redis.</summary>
+    public long LexCount(LexRange range)
+    {
+        if (listpack is not null)
+        {
+            var (start, end) = RankSpan(range);
+            return end - start;
+        }
+        long first = FirstInLexRange(range);
+        if (first < 0) return 0;
+        long last = LastInLexRange(range);
+        return last < first ? 0 : last - first + 1;
+    }
+
+    // Both ends of the set must reach into the range before a search starts (zslIsInLexRange).
+    bool MayHold(LexRange range) =>
+        !range.IsEmpty && Count > 0 && range.GteMin(At(Count - 1, true).Member) && range.LteMax(At(0, false).Member);
+
+    long FirstInLexRange(LexRange range)
+    {
+        if (!MayHold(range)) return -1;
+        long rank = 0;
+        if (listpack is not null)
+        {
+            for (var c = Iterate(); c.Valid && !range.GteMin(c.Member); c.Next()) rank++;
+        }
+        else rank = skiplist!.CountWhile(new LexRange.BelowMin(range));
+        return rank < Count && range.LteMax(At(rank, false).Member) ? rank : -1;
+    }
+
+    long LastInLexRange(LexRange range)
+    {
+        if (!MayHold(range)) return -1;
+        long rank = Count - 1;
+        if (listpack is not null)
+        {
+            for (var c = Iterate(reverse: true); c.Valid && !range.LteMax(c.Member); c.Next()) rank--;
+        }
+        else rank = skiplist!.CountWhile(new LexRange.WithinMax(range)) - 1;
+        return rank >= 0 && range.GteMin(At(rank, false).Member) ? rank : -1;
+    }
 
     long CountWhile<T>(T test) where T : struct, IZElementTest =>
         listpack is not null ? listpack.CountWhile(test) : skiplist!.CountWhile(test);
