@@ -12,43 +12,43 @@ static partial class SortedSetCommands
 
     enum Aggregate { Sum, Min, Max }
 
-    [Command("zunion", -3, Flags = "readonly", Acl = "sortedset", Group = "sorted_set", Since = "6.2.0",
+    [Command("zunion", -3, Flags = "readonly", Acl = "sortedset", Group = "sorted-set", Since = "6.2.0",
         Keys = ["RO access; index 1; keynum 0 1 1"],
         Summary = "Add multiple sorted sets",
         Complexity = "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.")]
     static void ZUnion(Client c) => SetOpGeneric(c, 1, store: false, SetOp.Union, cardinalityOnly: false);
 
-    [Command("zinter", -3, Flags = "readonly", Acl = "sortedset", Group = "sorted_set", Since = "6.2.0",
+    [Command("zinter", -3, Flags = "readonly", Acl = "sortedset", Group = "sorted-set", Since = "6.2.0",
         Keys = ["RO access; index 1; keynum 0 1 1"],
         Summary = "Intersect multiple sorted sets",
         Complexity = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.")]
     static void ZInter(Client c) => SetOpGeneric(c, 1, store: false, SetOp.Inter, cardinalityOnly: false);
 
-    [Command("zdiff", -3, Flags = "readonly", Acl = "sortedset", Group = "sorted_set", Since = "6.2.0",
+    [Command("zdiff", -3, Flags = "readonly", Acl = "sortedset", Group = "sorted-set", Since = "6.2.0",
         Keys = ["RO access; index 1; keynum 0 1 1"],
         Summary = "Subtract multiple sorted sets",
         Complexity = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.")]
     static void ZDiff(Client c) => SetOpGeneric(c, 1, store: false, SetOp.Diff, cardinalityOnly: false);
 
-    [Command("zintercard", -3, Flags = "readonly", Acl = "sortedset", Group = "sorted_set", Since = "7.0.0",
+    [Command("zintercard", -3, Flags = "readonly", Acl = "sortedset", Group = "sorted-set", Since = "7.0.0",
         Keys = ["RO access; index 1; keynum 0 1 1"],
         Summary = "Intersect multiple sorted sets and return the cardinality of the result",
         Complexity = "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.")]
     static void ZInterCard(Client c) => SetOpGeneric(c, 1, store: false, SetOp.Inter, cardinalityOnly: true);
 
-    [Command("zunionstore", -4, Flags = "write denyoom", Acl = "sortedset", Group = "sorted_set", Since = "2.0.0",
+    [Command("zunionstore", -4, Flags = "write denyoom", Acl = "sortedset", Group = "sorted-set", Since = "2.0.0",
         Keys = ["OW update; index 1; range 0 1 0", "RO access; index 2; keynum 0 1 1"],
         Summary = "Add multiple sorted sets and store the resulting sorted set in a new key",
         Complexity = "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.")]
     static void ZUnionStore(Client c) => SetOpGeneric(c, 2, store: true, SetOp.Union, cardinalityOnly: false);
 
-    [Command("zinterstore", -4, Flags = "write denyoom", Acl = "sortedset", Group = "sorted_set", Since = "2.0.0",
+    [Command("zinterstore", -4, Flags = "write denyoom", Acl = "sortedset", Group = "sorted-set", Since = "2.0.0",
         Keys = ["OW update; index 1; range 0 1 0", "RO access; index 2; keynum 0 1 1"],
         Summary = "Intersect multiple sorted sets and store the resulting sorted set in a new key",
         Complexity = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.")]
     static void ZInterStore(Client c) => SetOpGeneric(c, 2, store: true, SetOp.Inter, cardinalityOnly: false);
 
-    [Command("zdiffstore", -4, Flags = "write denyoom", Acl = "sortedset", Group = "sorted_set", Since = "6.2.0",
+    [Command("zdiffstore", -4, Flags = "write denyoom", Acl = "sortedset", Group = "sorted-set", Since = "6.2.0",
         Keys = ["OW update; index 1; range 0 1 0", "RO access; index 2; keynum 0 1 1"],
         Summary = "Subtract multiple sorted sets and store the resulting sorted set in a new key",
         Complexity = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.")]

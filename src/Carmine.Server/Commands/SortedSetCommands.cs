@@ -60,13 +60,13 @@ static partial class SortedSetCommands
         c.Reply.Integer(z.Count);
     }
 
-    [Command("zadd", -4, Flags = "write denyoom fast", Acl = "sortedset", Group = "sorted_set", Since = "1.2.0",
+    [Command("zadd", -4, Flags = "write denyoom fast", Acl = "sortedset", Group = "sorted-set", Since = "1.2.0",
         Keys = ["RW update; index 1; range 0 1 0"],
         Summary = "Add one or more members to a sorted set, or update its score if it already exists",
         Complexity = "O(log(N)) for each item added, where N is the number of elements in the sorted set.")]
     static void ZAdd(Client c) => AddGeneric(c, ZAddFlags.None);
 
-    [Command("zincrby", 4, Flags = "write denyoom fast", Acl = "sortedset", Group = "sorted_set", Since = "1.2.0",
+    [Command("zincrby", 4, Flags = "write denyoom fast", Acl = "sortedset", Group = "sorted-set", Since = "1.2.0",
         Keys = ["RW access update; index 1; range 0 1 0"],
         Summary = "Increment the score of a member in a sorted set",
         Complexity = "O(log(N)) where N is the number of elements in the sorted set.")]
@@ -157,7 +157,7 @@ static partial class SortedSetCommands
         else c.Reply.Integer(ch ? added + updated : added);
     }
 
-    [Command("zrem", -3, Flags = "write fast", Acl = "sortedset", Group = "sorted_set", Since = "1.2.0",
+    [Command("zrem", -3, Flags = "write fast", Acl = "sortedset", Group = "sorted-set", Since = "1.2.0",
         Keys = ["RW delete; index 1; range 0 1 0"],
         Summary = "Remove one or more members from a sorted set",
         Complexity = "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.")]
@@ -168,8 +168,7 @@ static partial class SortedSetCommands
         long deleted = 0;
         if (z is not null)
         {
-            int j = 2;
-            for (; j < args.Count && z.Count > 0; j++)
+            for (int j = 2; j < args.Count && z.Count > 0; j++)
                 if (z.Remove(args[j])) deleted++;
             if (deleted > 0)
             {
@@ -181,7 +180,7 @@ static partial class SortedSetCommands
         c.Reply.Integer(deleted);
     }
 
-    [Command("zcard", 2, Flags = "readonly fast", Acl = "sortedset", Group = "sorted_set", Since = "1.2.0",
+    [Command("zcard", 2, Flags = "readonly fast", Acl = "sortedset", Group = "sorted-set", Since = "1.2.0",
         Keys = ["RO; index 1; range 0 1 0"],
         Summary = "Get the number of members in a sorted set", Complexity = "O(1)")]
     static void ZCard(Client c)
@@ -190,7 +189,7 @@ static partial class SortedSetCommands
         c.Reply.Integer(z?.Count ?? 0);
     }
 
-    [Command("zscore", 3, Flags = "readonly fast", Acl = "sortedset", Group = "sorted_set", Since = "1.2.0",
+    [Command("zscore", 3, Flags = "readonly fast", Acl = "sortedset", Group = "sorted-set", Since = "1.2.0",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Get the score associated with the given member in a sorted set", Complexity = "O(1)")]
     static void ZScore(Client c)
@@ -200,7 +199,7 @@ static partial class SortedSetCommands
         else c.Reply.Null();
     }
 
-    [Command("zmscore", -3, Flags = "readonly fast", Acl = "sortedset", Group = "sorted_set", Since = "6.2.0",
+    [Command("zmscore", -3, Flags = "readonly fast", Acl = "sortedset", Group = "sorted-set", Since = "6.2.0",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Get the score associated with the given members in a sorted set",
         Complexity = "O(N) where N is the number of members being requested.")]
@@ -216,12 +215,12 @@ static partial class SortedSetCommands
         }
     }
 
-    [Command("zrank", 3, Flags = "readonly fast", Acl = "sortedset", Group = "sorted_set", Since = "2.0.0",
+    [Command("zrank", 3, Flags = "readonly fast", Acl = "sortedset", Group = "sorted-set", Since = "2.0.0",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Determine the index of a member in a sorted set", Complexity = "O(log(N))")]
     static void ZRank(Client c) => RankGeneric(c, reverse: false);
 
-    [Command("zrevrank", 3, Flags = "readonly fast", Acl = "sortedset", Group = "sorted_set", Since = "2.0.0",
+    [Command("zrevrank", 3, Flags = "readonly fast", Acl = "sortedset", Group = "sorted-set", Since = "2.0.0",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Determine the index of a member in a sorted set, with scores ordered from high to low", Complexity = "O(log(N))")]
     static void ZRevRank(Client c) => RankGeneric(c, reverse: true);
@@ -234,7 +233,7 @@ static partial class SortedSetCommands
         else c.Reply.Integer(reverse ? z!.Count - 1 - rank : rank);
     }
 
-    [Command("zcount", 4, Flags = "readonly fast", Acl = "sortedset", Group = "sorted_set", Since = "2.0.0",
+    [Command("zcount", 4, Flags = "readonly fast", Acl = "sortedset", Group = "sorted-set", Since = "2.0.0",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Count the members in a sorted set with scores within the given values",
         Complexity = "O(log(N)) with N being the number of elements in the sorted set.")]
@@ -250,7 +249,7 @@ static partial class SortedSetCommands
         c.Reply.Integer(Math.Max(0, end - start));
     }
 
-    [Command("zlexcount", 4, Flags = "readonly fast", Acl = "sortedset", Group = "sorted_set", Since = "2.8.9",
+    [Command("zlexcount", 4, Flags = "readonly fast", Acl = "sortedset", Group = "sorted-set", Since = "2.8.9",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Count the number of members in a sorted set between a given lexicographical range",
         Complexity = "O(log(N)) with N being the number of elements in the sorted set.")]
@@ -265,19 +264,19 @@ static partial class SortedSetCommands
         c.Reply.Integer(z?.LexCount(range) ?? 0);
     }
 
-    [Command("zremrangebyrank", 4, Flags = "write", Acl = "sortedset", Group = "sorted_set", Since = "2.0.0",
+    [Command("zremrangebyrank", 4, Flags = "write", Acl = "sortedset", Group = "sorted-set", Since = "2.0.0",
         Keys = ["RW delete; index 1; range 0 1 0"],
         Summary = "Remove all members in a sorted set within the given indexes",
         Complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.")]
     static void ZRemRangeByRank(Client c) => RemoveRangeGeneric(c, RangeBy.Rank);
 
-    [Command("zremrangebyscore", 4, Flags = "write", Acl = "sortedset", Group = "sorted_set", Since = "1.2.0",
+    [Command("zremrangebyscore", 4, Flags = "write", Acl = "sortedset", Group = "sorted-set", Since = "1.2.0",
         Keys = ["RW delete; index 1; range 0 1 0"],
         Summary = "Remove all members in a sorted set within the given scores",
         Complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.")]
     static void ZRemRangeByScore(Client c) => RemoveRangeGeneric(c, RangeBy.Score);
 
-    [Command("zremrangebylex", 4, Flags = "write", Acl = "sortedset", Group = "sorted_set", Since = "2.8.9",
+    [Command("zremrangebylex", 4, Flags = "write", Acl = "sortedset", Group = "sorted-set", Since = "2.8.9",
         Keys = ["RW delete; index 1; range 0 1 0"],
         Summary = "Remove all members in a sorted set between the given lexicographical range",
         Complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.")]

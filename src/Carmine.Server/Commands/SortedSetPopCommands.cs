@@ -9,13 +9,13 @@ namespace Carmine.Server.Commands;
 /// <summary>ZPOPMIN, ZPOPMAX, ZMPOP, ZRANDMEMBER and ZSCAN.</summary>
 static partial class SortedSetCommands
 {
-    [Command("zpopmin", -2, Flags = "write fast", Acl = "sortedset", Group = "sorted_set", Since = "5.0.0",
+    [Command("zpopmin", -2, Flags = "write fast", Acl = "sortedset", Group = "sorted-set", Since = "5.0.0",
         Keys = ["RW access delete; index 1; range 0 1 0"],
         Summary = "Remove and return members with the lowest scores in a sorted set",
         Complexity = "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.")]
     static void ZPopMin(Client c) => PopMinMax(c, max: false);
 
-    [Command("zpopmax", -2, Flags = "write fast", Acl = "sortedset", Group = "sorted_set", Since = "5.0.0",
+    [Command("zpopmax", -2, Flags = "write fast", Acl = "sortedset", Group = "sorted-set", Since = "5.0.0",
         Keys = ["RW access delete; index 1; range 0 1 0"],
         Summary = "Remove and return members with the highest scores in a sorted set",
         Complexity = "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.")]
@@ -34,7 +34,7 @@ static partial class SortedSetCommands
         PopGeneric(c, 1, 1, max, emitKey: false, count, nested: c.Reply.Resp3 && count != -1, nilWhenEmpty: false);
     }
 
-    [Command("zmpop", -4, Flags = "write", Acl = "sortedset", Group = "sorted_set", Since = "7.0.0",
+    [Command("zmpop", -4, Flags = "write", Acl = "sortedset", Group = "sorted-set", Since = "7.0.0",
         Keys = ["RW access delete; index 1; keynum 0 1 1"],
         Summary = "Remove and return members with scores in a sorted set",
         Complexity = "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.")]
@@ -122,7 +122,7 @@ static partial class SortedSetCommands
         if (z.Count == 0) DeleteEmptied(c, entry!, args[keyIdx]);
     }
 
-    [Command("zrandmember", -2, Flags = "readonly", Acl = "sortedset", Group = "sorted_set", Since = "6.2.0",
+    [Command("zrandmember", -2, Flags = "readonly", Acl = "sortedset", Group = "sorted-set", Since = "6.2.0",
         Keys = ["RO access; index 1; range 0 1 0"], Tips = "nondeterministic_output",
         Summary = "Get one or multiple random elements from a sorted set",
         Complexity = "O(N) where N is the number of elements returned")]
@@ -210,7 +210,7 @@ static partial class SortedSetCommands
         }
     }
 
-    [Command("zscan", -3, Flags = "readonly", Acl = "sortedset", Group = "sorted_set", Since = "2.8.0",
+    [Command("zscan", -3, Flags = "readonly", Acl = "sortedset", Group = "sorted-set", Since = "2.8.0",
         Keys = ["RO access; index 1; range 0 1 0"], Tips = "nondeterministic_output",
         Summary = "Incrementally iterate sorted sets elements and associated scores",
         Complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..")]

@@ -8,43 +8,43 @@ enum RangeBy { Auto, Rank, Score, Lex }
 /// <summary>ZRANGE, ZRANGESTORE and the older ZREVRANGE / Z[REV]RANGEBYSCORE / Z[REV]RANGEBYLEX, all one worker as in Redis.</summary>
 static partial class SortedSetCommands
 {
-    [Command("zrange", -4, Flags = "readonly", Acl = "sortedset", Group = "sorted_set", Since = "1.2.0",
+    [Command("zrange", -4, Flags = "readonly", Acl = "sortedset", Group = "sorted-set", Since = "1.2.0",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Return a range of members in a sorted set",
         Complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.")]
     static void ZRange(Client c) => RangeGeneric(c, 1, store: false, RangeBy.Auto, null);
 
-    [Command("zrangestore", -5, Flags = "write denyoom", Acl = "sortedset", Group = "sorted_set", Since = "6.2.0",
+    [Command("zrangestore", -5, Flags = "write denyoom", Acl = "sortedset", Group = "sorted-set", Since = "6.2.0",
         Keys = ["OW update; index 1; range 0 1 0", "RO access; index 2; range 0 1 0"],
         Summary = "Store a range of members from sorted set into another key",
         Complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.")]
     static void ZRangeStore(Client c) => RangeGeneric(c, 2, store: true, RangeBy.Auto, null);
 
-    [Command("zrevrange", -4, Flags = "readonly", Acl = "sortedset", Group = "sorted_set", Since = "1.2.0",
+    [Command("zrevrange", -4, Flags = "readonly", Acl = "sortedset", Group = "sorted-set", Since = "1.2.0",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Return a range of members in a sorted set, by index, with scores ordered from high to low",
         Complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.")]
     static void ZRevRange(Client c) => RangeGeneric(c, 1, store: false, RangeBy.Rank, reverse: true);
 
-    [Command("zrangebyscore", -4, Flags = "readonly", Acl = "sortedset", Group = "sorted_set", Since = "1.0.5",
+    [Command("zrangebyscore", -4, Flags = "readonly", Acl = "sortedset", Group = "sorted-set", Since = "1.0.5",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Return a range of members in a sorted set, by score",
         Complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).")]
     static void ZRangeByScore(Client c) => RangeGeneric(c, 1, store: false, RangeBy.Score, reverse: false);
 
-    [Command("zrevrangebyscore", -4, Flags = "readonly", Acl = "sortedset", Group = "sorted_set", Since = "2.2.0",
+    [Command("zrevrangebyscore", -4, Flags = "readonly", Acl = "sortedset", Group = "sorted-set", Since = "2.2.0",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Return a range of members in a sorted set, by score, with scores ordered from high to low",
         Complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).")]
     static void ZRevRangeByScore(Client c) => RangeGeneric(c, 1, store: false, RangeBy.Score, reverse: true);
 
-    [Command("zrangebylex", -4, Flags = "readonly", Acl = "sortedset", Group = "sorted_set", Since = "2.8.9",
+    [Command("zrangebylex", -4, Flags = "readonly", Acl = "sortedset", Group = "sorted-set", Since = "2.8.9",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Return a range of members in a sorted set, by lexicographical range",
         Complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).")]
     static void ZRangeByLex(Client c) => RangeGeneric(c, 1, store: false, RangeBy.Lex, reverse: false);
 
-    [Command("zrevrangebylex", -4, Flags = "readonly", Acl = "sortedset", Group = "sorted_set", Since = "2.8.9",
+    [Command("zrevrangebylex", -4, Flags = "readonly", Acl = "sortedset", Group = "sorted-set", Since = "2.8.9",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.",
         Complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).")]
