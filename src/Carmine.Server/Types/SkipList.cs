@@ -4,7 +4,7 @@ using Carmine.Server.Keyspace;
 namespace Carmine.Server.Types;
 
 /// <summary>One element of a <see cref="SkipList"/>; also the entry of its member index (chained by <see cref="NextInBucket"/>).</summary>
-public sealed class SkipNode(byte[] member, double score, int level)
+public sealed class SkipNode(byte[] member, double score, int level, uint hash)
 {
     public struct Level
     {
@@ -17,7 +17,7 @@ public sealed class SkipNode(byte[] member, double score, int level)
     public double Score = score;
     public SkipNode? Backward;
     public readonly Level[] Levels = new Level[level];
-    public readonly uint Hash = KeyHash.Hash(member);
+    public readonly uint Hash = hash;
     public SkipNode? NextInBucket;
 }
 
@@ -31,7 +31,7 @@ public sealed class SkipList
     const int MaxLevel = 32;
     const int MinBuckets = 4;
 
-    readonly SkipNode header = new([], 0, MaxLevel);
+    readonly SkipNode header = new([], 0, MaxLevel, 0);
     SkipNode? tail;
     int level = 1;
     SkipNode?[] buckets = new SkipNode?[MinBuckets];
@@ -41,18 +41,22 @@ public sealed class SkipList
     public SkipNode? Last => tail;
     public int BucketCount => buckets.Length;
 
-    public SkipNode? Find(ReadOnlySpan<byte> member)
+    public SkipNode? Find(ReadOnlySpan<byte> member) => Find(member, KeyHash.Hash(member));
+
+    /// <summary>Looks a member up by its <see cref="KeyHash"/>, when the caller has it already.</summary>
+    public SkipNode? Find(ReadOnlySpan<byte> member, uint hash)
     {
-        uint hash = KeyHash.Hash(member);
         for (var n = buckets[hash & (buckets.Length - 1)]; n is not null; n = n.NextInBucket)
             if (n.Hash == hash && member.SequenceEqual(n.Member)) return n;
         return null;
     }
 
     /// <summary>Adds a member known to be absent.</summary>
-    public SkipNode Insert(byte[] member, double score)
+    public SkipNode Insert(byte[] member, double score) => Insert(member, score, KeyHash.Hash(member));
+
+    public SkipNode Insert(byte[] member, double score, uint hash)
     {
-        var node = new SkipNode(member, score, RandomLevel());
+        var node = new SkipNode(member, score, RandomLevel(), hash);
         Link(node);
         if (Count >= buckets.Length) Rehash(buckets.Length * 2);
         ref var head = ref buckets[node.Hash & (buckets.Length - 1)];

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Carmine.Server.Keyspace;
 
 namespace Carmine.Server.Types;
 
@@ -197,7 +198,7 @@ public sealed class SortedSet : IRedisObject, ICopyable
     {
         var copy = new SortedSet(listpack is not null);
         if (listpack is not null) copy.listpack = listpack.Clone();
-        else for (var n = skiplist!.First; n is not null; n = n.Levels[0].Forward) copy.skiplist!.Insert(n.Member, n.Score);
+        else for (var n = skiplist!.First; n is not null; n = n.Levels[0].Forward) copy.skiplist!.Insert(n.Member, n.Score, n.Hash);
         return copy;
     }
 
@@ -245,7 +246,8 @@ public sealed class SortedSet : IRedisObject, ICopyable
             }
             ConvertToSkipList();
         }
-        var node = skiplist!.Find(member);
+        uint hash = KeyHash.Hash(member);
+        var node = skiplist!.Find(member, hash);
         if (node is not null)
         {
             var r = Update(flags, node.Score, ref score);
@@ -254,7 +256,7 @@ public sealed class SortedSet : IRedisObject, ICopyable
             return r;
         }
         if ((flags & ZAddFlags.XX) != 0) return ZAddResult.Nop;
-        skiplist.Insert(member.ToArray(), score);
+        skiplist.Insert(member.ToArray(), score, hash);
         return ZAddResult.Added;
     }
 
