@@ -5,7 +5,11 @@ namespace Carmine.Server.Types;
 /// <summary>zset-max-listpack-entries and zset-max-listpack-value: how large a sorted set may grow in the compact encoding.</summary>
 public readonly record struct ZSetLimits(long MaxEntries, long MaxValue)
 {
-    public bool Fits(long count, long longestMember) => count <= MaxEntries && longestMember <= MaxValue;
+    /// <summary>Redis never lets a listpack pass 1 GB (lpSafeToAdd), whatever the thresholds allow.</summary>
+    public const long SafeBytes = 1L << 30;
+
+    public bool Fits(long count, long longestMember, long totalBytes) =>
+        count <= MaxEntries && longestMember <= MaxValue && totalBytes <= SafeBytes;
 }
 
 [Flags]
@@ -62,9 +66,13 @@ public sealed class SortedSet : IRedisObject, ICopyable
     /// <summary>A set holding <paramref name="items"/> (unique members, any order), compact if it fits the limits.</summary>
     public static SortedSet Build(List<(byte[] Member, double Score)> items, ZSetLimits limits)
     {
-        long longest = 0;
-        foreach (var (m, _) in items) longest = Math.Max(longest, m.Length);
-        var set = new SortedSet(limits.Fits(items.Count, longest));
+        long longest = 0, total = 0;
+        foreach (var (m, _) in items)
+        {
+            longest = Math.Max(longest, m.Length);
+            total += m.Length;
+        }
+        var set = new SortedSet(limits.Fits(items.Count, longest, total));
         if (set.listpack is not null)
         {
             items.Sort((a, b) => Compare(a.Score, a.Member, b.Score, b.Member));
@@ -120,7 +128,7 @@ public sealed class SortedSet : IRedisObject, ICopyable
                 return r;
             }
             if ((flags & ZAddFlags.XX) != 0) return ZAddResult.Nop;
-            if (listpack.Count + 1 <= limits.MaxEntries && member.Length <= limits.MaxValue)
+            if (limits.Fits(listpack.Count + 1, member.Length, listpack.Bytes + member.Length))
             {
                 listpack.Insert(member, score);
                 return ZAddResult.Added;
