@@ -258,4 +258,27 @@ public sealed class SortedSetTests(ServerFixture fixture) : IClassFixture<Server
         r.Call("ZADD", "zset:fmt", "0.1", "a", "1e20", "b", "-0", "c", "inf", "d");
         Assert.Equal("[c, 0, a, 0.10000000000000001, b, 1e+20, d, inf]", r.Str("ZRANGE", "zset:fmt", "0", "-1", "WITHSCORES"));
     }
+
+    [Fact]
+    public void LexRangesOverMixedScoresAnswerAsRedisListpacks()
+    {
+        r.Call("ZADD", "zset:mixlex", "1", "b", "2", "a", "3", "d", "4", "c");
+        Assert.Equal("[b, a]", r.Str("ZRANGEBYLEX", "zset:mixlex", "[a", "[c"));
+        Assert.Equal("[c, d, a, b]", r.Str("ZREVRANGEBYLEX", "zset:mixlex", "[c", "[a"));
+        Assert.Equal(2, r.Int("ZLEXCOUNT", "zset:mixlex", "[a", "[c"));
+    }
+
+    [Fact]
+    public void WritesAreNotifiedAsKeyspaceEvents()
+    {
+        using var server = new TestServer("--notify-keyspace-events", "KEA");
+        using var subscriber = server.Connect();
+        using var writer = server.Connect();
+        subscriber.Call("PSUBSCRIBE", "__keyevent@0__:*");
+        writer.Call("ZADD", "zset:events", "1", "a");
+        writer.Call("ZINCRBY", "zset:events", "1", "a");
+        writer.Call("ZPOPMIN", "zset:events");
+        string[] events = [.. Enumerable.Range(0, 4).Select(_ => subscriber.Read().Items![2].Text!)];
+        Assert.Equal(["__keyevent@0__:zadd", "__keyevent@0__:zincr", "__keyevent@0__:zpopmin", "__keyevent@0__:del"], events);
+    }
 }
