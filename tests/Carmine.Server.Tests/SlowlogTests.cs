@@ -180,3 +180,16 @@ public sealed class LatencyTrackingTests
         Assert.Equal("[]", r.Str("LATENCY", "HISTOGRAM", "set"));
     }
 }
+
+public sealed class LatencyResetTests
+{
+    [Fact]
+    public void ConfigResetstatClearsLatencyHistograms()
+    {
+        using var server = new TestServer();
+        using var r = server.Connect();
+        r.Call("SET", "lr:a", "b");
+        r.Call("CONFIG", "RESETSTAT");
+        Assert.Equal("[config|resetstat]", "[" + string.Join(", ", r.Call("LATENCY", "HISTOGRAM").Items!.Where((_, i) => i % 2 == 0).Select(i => i.Text)) + "]");
+    }
+}
