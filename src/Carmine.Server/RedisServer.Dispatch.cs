@@ -46,6 +46,12 @@ public sealed partial class RedisServer
             Reject(c, cmd, $"ERR wrong number of arguments for '{cmd.FullName}' command");
             return true;
         }
+        if (cmd.Has(CommandFlags.Protected) && !ProtectedAllowed(c, cmd))
+        {
+            var (command, option) = cmd.Name == "debug" ? ("DEBUG", "enable-debug-command") : ("MODULE", "enable-module-command");
+            Reject(c, cmd, $"ERR {command} command not allowed. If the {option} option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
+            return true;
+        }
         if (!c.Authenticated && !cmd.Has(CommandFlags.NoAuth))
         {
             Reject(c, cmd, "NOAUTH Authentication required.");
@@ -71,6 +77,14 @@ public sealed partial class RedisServer
         Call(c, cmd);
         return true;
     }
+
+    /// <summary>enable-debug-command / enable-module-command: "yes", or "local" for loopback and Unix socket clients.</summary>
+    bool ProtectedAllowed(Client c, CommandDef cmd) => Config.GetString(cmd.Name == "debug" ? "enable-debug-command" : "enable-module-command") switch
+    {
+        "yes" => true,
+        "local" => c.IsUnixSocket || c.Address.StartsWith("127.0.0.1:", StringComparison.Ordinal) || c.Address.StartsWith("::1:", StringComparison.Ordinal),
+        _ => false,
+    };
 
     static bool AllowedWhileSubscribed(CommandDef cmd) =>
         cmd.FullName is "subscribe" or "unsubscribe" or "psubscribe" or "punsubscribe" or "ssubscribe" or "sunsubscribe"

@@ -15,6 +15,12 @@ public sealed class DebugTests(ServerFixture fixture) : IClassFixture<ServerFixt
     }
 
     [Fact]
+    public void DebugShowsNoProtectedFlag()
+    {
+        Assert.Equal("[admin, noscript, loading, stale]", r.Call("COMMAND", "INFO", "debug").Items![0].Items![2].ToString());
+    }
+
+    [Fact]
     public void DebugSleepReplies()
     {
         Assert.Equal("OK", r.Str("DEBUG", "SLEEP", "0.01"));

@@ -12,7 +12,7 @@ public sealed class CommandAttribute(string name, int arity) : Attribute
     public string Name { get; } = name;
     /// <summary>Redis's arity: N exactly, or -N for at least N (the name counts).</summary>
     public int Arity { get; } = arity;
-    /// <summary>Redis command flags, space separated: write readonly denyoom admin pubsub noscript blocking loading stale skip_monitor skip_slowlog fast no_auth may_replicate no_mandatory_keys no_multi allow_busy sentinel only_sentinel.</summary>
+    /// <summary>Redis command flags, space separated: write readonly denyoom admin pubsub noscript blocking loading stale skip_monitor skip_slowlog fast no_auth may_replicate no_mandatory_keys no_multi allow_busy sentinel only_sentinel protected (DEBUG, MODULE: refused unless enable-debug-command / enable-module-command allow it).</summary>
     public string Flags { get; init; } = "";
     /// <summary>ACL categories beyond those the flags imply (without '@'): keyspace string list hash set sortedset connection server ...</summary>
     public string Acl { get; init; } = "";

@@ -12,7 +12,7 @@ public enum CommandFlags : long
     Blocking = 1 << 6, Loading = 1 << 7, Stale = 1 << 8, SkipMonitor = 1 << 9, SkipSlowlog = 1 << 10,
     Fast = 1 << 11, NoAuth = 1 << 12, MayReplicate = 1 << 13, NoMandatoryKeys = 1 << 14, NoMulti = 1 << 15,
     AllowBusy = 1 << 16, Sentinel = 1 << 17, OnlySentinel = 1 << 18, Asking = 1 << 19, NoAsyncLoading = 1 << 20,
-    MovableKeys = 1 << 21,
+    MovableKeys = 1 << 21, Protected = 1 << 22,
 }
 
 /// <summary>Call statistics of one command, one instance per executing thread so counting never contends.</summary>
@@ -45,6 +45,7 @@ public sealed class CommandDef
         ("sentinel", CommandFlags.Sentinel), ("only_sentinel", CommandFlags.OnlySentinel),
         ("no_mandatory_keys", CommandFlags.NoMandatoryKeys), ("no_async_loading", CommandFlags.NoAsyncLoading),
         ("no_multi", CommandFlags.NoMulti), ("movablekeys", CommandFlags.MovableKeys), ("allow_busy", CommandFlags.AllowBusy),
+        ("protected", CommandFlags.Protected),
     ];
 
     public string Name { get; }
@@ -97,9 +98,9 @@ public sealed class CommandDef
 
     public bool Has(CommandFlags f) => (Flags & f) != 0;
 
-    /// <summary>The flags as COMMAND INFO shows them: Redis hides may_replicate, sentinel and only_sentinel.</summary>
+    /// <summary>The flags as COMMAND INFO shows them: Redis hides may_replicate, sentinel, only_sentinel and protected.</summary>
     public IEnumerable<string> FlagList() => FlagNames
-        .Where(f => (Flags & f.Flag) != 0 && (f.Flag & (CommandFlags.MayReplicate | CommandFlags.Sentinel | CommandFlags.OnlySentinel)) == 0)
+        .Where(f => (Flags & f.Flag) != 0 && (f.Flag & (CommandFlags.MayReplicate | CommandFlags.Sentinel | CommandFlags.OnlySentinel | CommandFlags.Protected)) == 0)
         .Select(f => f.Name);
 
     /// <summary>ACL categories in the order Redis lists them.</summary>

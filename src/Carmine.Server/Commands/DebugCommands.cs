@@ -9,20 +9,16 @@ using Carmine.Server.Types;
 namespace Carmine.Server.Commands;
 
 /// <summary>
-/// DEBUG (debug.c in Redis): one command whose first argument picks the action, allowed only when
-/// enable-debug-command says so. Actions that need subsystems not built yet reply Redis's unknown-subcommand error.
+/// DEBUG (debug.c in Redis): one command whose first argument picks the action; the dispatcher refuses it
+/// (a protected command) unless enable-debug-command allows it. Actions that need subsystems not built yet
+/// reply Redis's unknown-subcommand error.
 /// </summary>
 static class DebugCommands
 {
-    [Command("debug", -2, Flags = "admin noscript loading stale", Group = "server", DocFlags = "syscmd",
+    [Command("debug", -2, Flags = "admin noscript loading stale protected", Group = "server", DocFlags = "syscmd",
         Summary = "A container for debugging commands", Complexity = "Depends on subcommand.")]
     static void Debug(Client c)
     {
-        if (!Allowed(c))
-        {
-            c.Error("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
-            return;
-        }
         var args = c.Args;
         int argc = args.Count;
         if (argc == 2 && args.Is(1, "help")) Help(c);
@@ -50,14 +46,6 @@ static class DebugCommands
         else if (argc == 2 && args.Is(1, "stringmatch-test")) StringmatchTest(c);
         else c.SubcommandSyntaxError();
     }
-
-    /// <summary>enable-debug-command: "yes", or "local" for clients on the loopback interface or the Unix socket.</summary>
-    static bool Allowed(Client c) => c.Server.Config.GetString("enable-debug-command") switch
-    {
-        "yes" => true,
-        "local" => c.IsUnixSocket || c.Address.StartsWith("127.0.0.1:", StringComparison.Ordinal) || c.Address.StartsWith("::1:", StringComparison.Ordinal),
-        _ => false,
-    };
 
     static void Help(Client c) => c.HelpReply("DEBUG",
         "ERROR <string>",
