@@ -35,5 +35,8 @@ public static class ConfigDirectives
         new("protected-mode", ConfigType.Bool, "yes"),
         new("tcp-keepalive", ConfigType.Int, "300", 0, int.MaxValue),
         new("tcp-backlog", ConfigType.Int, "511", 0, int.MaxValue, Flags: Imm),
+        new("hash-max-listpack-entries", ConfigType.Int, "512", 0, long.MaxValue, Alias: "hash-max-ziplist-entries"),
+        new("hash-max-listpack-value", ConfigType.Memory, "64", 0, long.MaxValue, Alias: "hash-max-ziplist-value"),
+        new("set-max-intset-entries", ConfigType.Int, "512", 0, long.MaxValue),
     ];
 }

@@ -1,0 +1,478 @@
+using Carmine.Server.Network;
+using Carmine.Server.Types;
+
+namespace Carmine.Server.Commands;
+
+/// <summary>The set commands (t_set.c in Redis).</summary>
+static class SetCommands
+{
+    static long MaxIntsetEntries(Client c) => c.Server.Config.GetLong("set-max-intset-entries");
+
+    [Command("sadd", -3, Flags = "write denyoom fast", Acl = "set", Group = "set", Keys = ["RW insert; index 1; range 0 1 0"],
+        Summary = "Add one or more members to a set",
+        Complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.")]
+    static void SAdd(Client c)
+    {
+        var args = c.Args;
+        if (!c.TryWrite<SetValue>(args[1], out _, out var set)) return;
+        if (set is null)
+        {
+            set = new SetValue(args[2]);
+            c.Database.Add(args.ToArray(1), set);
+        }
+        long max = set.IsIntset ? MaxIntsetEntries(c) : long.MaxValue;
+        int added = 0;
+        for (int i = 2; i < args.Count; i++)
+            if (set.Add(args[i], max)) added++;
+        c.Dirty(added);
+        c.Reply.Integer(added);
+    }
+
+    [Command("srem", -3, Flags = "write fast", Acl = "set", Group = "set", Keys = ["RW delete; index 1; range 0 1 0"],
+        Summary = "Remove one or more members from a set", Complexity = "O(N) where N is the number of members to be removed.")]
+    static void SRem(Client c)
+    {
+        var args = c.Args;
+        if (!c.TryWrite<SetValue>(args[1], out var entry, out var set)) return;
+        int deleted = 0;
+        if (set is not null)
+        {
+            for (int i = 2; i < args.Count; i++)
+            {
+                if (!set.Remove(args[i])) continue;
+                deleted++;
+                if (set.Count == 0)
+                {
+                    c.Database.Remove(entry!);
+                    break;
+                }
+            }
+        }
+        c.Dirty(deleted);
+        c.Reply.Integer(deleted);
+    }
+
+    [Command("smove", 4, Flags = "write fast", Acl = "set", Group = "set",
+        Keys = ["RW access delete; index 1; range 0 1 0", "RW insert; index 2; range 0 1 0"],
+        Summary = "Move a member from one set to another", Complexity = "O(1)")]
+    static void SMove(Client c)
+    {
+        var args = c.Args;
+        var srcEntry = c.LookupWrite(args[1]);
+        var dstEntry = c.LookupWrite(args[2]);
+        if (srcEntry is null)
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        if (srcEntry.Value is not SetValue src || (dstEntry is not null && dstEntry.Value is not SetValue))
+        {
+            c.Error(Errors.WrongType);
+            return;
+        }
+        var member = args[3];
+        if (ReferenceEquals(srcEntry, dstEntry))
+        {
+            c.Reply.Integer(src.Contains(member) ? 1 : 0);
+            return;
+        }
+        if (!src.Remove(member))
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        if (src.Count == 0) c.Database.Remove(srcEntry);
+        var dst = (SetValue?)dstEntry?.Value;
+        if (dst is null)
+        {
+            dst = new SetValue(member);
+            c.Database.Add(args.ToArray(2), dst);
+        }
+        c.Dirty();
+        if (dst.Add(member, dst.IsIntset ? MaxIntsetEntries(c) : long.MaxValue)) c.Dirty();
+        c.Reply.Integer(1);
+    }
+
+    [Command("sismember", 3, Flags = "readonly fast", Acl = "set", Group = "set", Keys = ["RO; index 1; range 0 1 0"],
+        Summary = "Determine if a given value is a member of a set", Complexity = "O(1)")]
+    static void SIsMember(Client c)
+    {
+        if (!c.TryRead<SetValue>(c.Args[1], out var set)) return;
+        c.Reply.Integer(set is not null && set.Contains(c.Args[2]) ? 1 : 0);
+    }
+
+    [Command("smismember", -3, Flags = "readonly fast", Acl = "set", Group = "set", Since = "6.2.0", Keys = ["RO access; index 1; range 0 1 0"],
+        Summary = "Returns the membership associated with the given elements for a set",
+        Complexity = "O(N) where N is the number of elements being checked for membership")]
+    static void SMIsMember(Client c)
+    {
+        if (!c.TryRead<SetValue>(c.Args[1], out var set)) return;
+        var args = c.Args;
+        c.Reply.ArrayHeader(args.Count - 2);
+        for (int i = 2; i < args.Count; i++) c.Reply.Integer(set is not null && set.Contains(args[i]) ? 1 : 0);
+    }
+
+    [Command("scard", 2, Flags = "readonly fast", Acl = "set", Group = "set", Keys = ["RO; index 1; range 0 1 0"],
+        Summary = "Get the number of members in a set", Complexity = "O(1)")]
+    static void SCard(Client c)
+    {
+        if (!c.TryRead<SetValue>(c.Args[1], out var set)) return;
+        c.Reply.Integer(set?.Count ?? 0);
+    }
+
+    [Command("spop", -2, Flags = "write fast", Acl = "set", Group = "set", Keys = ["RW access delete; index 1; range 0 1 0"],
+        Tips = "nondeterministic_output", Summary = "Remove and return one or multiple random members from a set",
+        Complexity = "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.")]
+    static void SPop(Client c)
+    {
+        var args = c.Args;
+        if (args.Count > 3)
+        {
+            c.Error(Errors.Syntax);
+            return;
+        }
+        Span<byte> scratch = stackalloc byte[24];
+        if (args.Count == 2)
+        {
+            if (!c.TryWrite<SetValue>(args[1], out var e, out var one)) return;
+            if (one is null)
+            {
+                c.Reply.Null();
+                return;
+            }
+            int i = Random.Shared.Next(one.Count);
+            c.Reply.Bulk(one.MemberAt(i, scratch));
+            one.RemoveAt(i);
+            if (one.Count == 0) c.Database.Remove(e!);
+            c.Dirty();
+            return;
+        }
+        if (!c.TryLongInRange(2, 0, long.MaxValue, out long count, "ERR value is out of range, must be positive")) return;
+        if (!c.TryWrite<SetValue>(args[1], out var entry, out var set)) return;
+        if (set is null || count == 0)
+        {
+            c.Reply.SetHeader(0);
+            return;
+        }
+        int size = set.Count;
+        if (count >= size)
+        {
+            ReplyMembers(c, set);
+            c.Database.Remove(entry!);
+            c.Dirty(size);
+            return;
+        }
+        c.Dirty(count);
+        c.Reply.SetHeader(count);
+        long remaining = size - count;
+        var random = Random.Shared;
+        // Popping most of a large set: move the few survivors to a new set and return what is left, as Redis does.
+        if (remaining * 5 <= count)
+        {
+            SetValue? kept = null;
+            for (long k = 0; k < remaining; k++)
+            {
+                int i = random.Next(set.Count);
+                var member = set.MemberAt(i, scratch);
+                kept ??= new SetValue(member);
+                kept.Add(member, kept.IsIntset ? MaxIntsetEntries(c) : long.MaxValue);
+                set.RemoveAt(i);
+            }
+            ReplyAll(c, set, scratch);
+            entry!.Value = kept!;
+            return;
+        }
+        for (long k = 0; k < count; k++)
+        {
+            int i = random.Next(set.Count);
+            c.Reply.Bulk(set.MemberAt(i, scratch));
+            set.RemoveAt(i);
+        }
+    }
+
+    static void ReplyMembers(Client c, SetValue set)
+    {
+        Span<byte> scratch = stackalloc byte[24];
+        c.Reply.SetHeader(set.Count);
+        ReplyAll(c, set, scratch);
+    }
+
+    static void ReplyAll(Client c, SetValue set, Span<byte> scratch)
+    {
+        for (int i = 0; i < set.Count; i++) c.Reply.Bulk(set.MemberAt(i, scratch));
+    }
+
+    [Command("srandmember", -2, Flags = "readonly", Acl = "set", Group = "set", Keys = ["RO access; index 1; range 0 1 0"],
+        Tips = "nondeterministic_output", Summary = "Get one or multiple random members from a set",
+        Complexity = "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.")]
+    static void SRandMember(Client c)
+    {
+        var args = c.Args;
+        if (args.Count > 3)
+        {
+            c.Error(Errors.Syntax);
+            return;
+        }
+        Span<byte> scratch = stackalloc byte[24];
+        if (args.Count == 2)
+        {
+            if (!c.TryRead<SetValue>(args[1], out var one)) return;
+            if (one is null) c.Reply.Null();
+            else c.Reply.Bulk(one.MemberAt(Random.Shared.Next(one.Count), scratch));
+            return;
+        }
+        if (!c.TryLong(2, out long l)) return;
+        if (l == long.MinValue)
+        {
+            c.Error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+            return;
+        }
+        if (!c.TryRead<SetValue>(args[1], out var set)) return;
+        if (set is null || l == 0)
+        {
+            c.Reply.EmptyArray();
+            return;
+        }
+        int size = set.Count;
+        // A negative count may repeat members and returns them in random order.
+        if (l < 0 || l == 1)
+        {
+            long n = l < 0 ? -l : l;
+            c.Reply.ArrayHeader(n);
+            var random = Random.Shared;
+            for (long k = 0; k < n; k++) c.Reply.Bulk(set.MemberAt(random.Next(size), scratch));
+            return;
+        }
+        if (l >= size)
+        {
+            c.Reply.ArrayHeader(size);
+            ReplyAll(c, set, scratch);
+            return;
+        }
+        c.Reply.ArrayHeader(l);
+        foreach (int i in RandomSample.Distinct(size, (int)l)) c.Reply.Bulk(set.MemberAt(i, scratch));
+    }
+
+    /// <summary>
+    /// Looks up the source sets of an intersection, union or difference (missing keys are null). False after
+    /// replying WRONGTYPE for any of them, as Redis checks every key before it computes anything.
+    /// </summary>
+    static bool LookupSources(Client c, int first, int count, out SetValue?[] sets)
+    {
+        sets = new SetValue?[count];
+        for (int j = 0; j < count; j++)
+        {
+            var e = c.LookupRead(c.Args[first + j]);
+            if (e is null) continue;
+            if (e.Value is not SetValue s)
+            {
+                c.Error(Errors.WrongType);
+                return false;
+            }
+            sets[j] = s;
+        }
+        return true;
+    }
+
+    /// <summary>Stores a computed set at the destination key, or deletes the key when the result is empty.</summary>
+    static void Store(Client c, int dstIndex, SetValue result)
+    {
+        var db = c.Database;
+        if (result.Count > 0)
+        {
+            db.Set(c.Args[dstIndex], result, c.NowMs);
+            c.Dirty();
+            c.Reply.Integer(result.Count);
+            return;
+        }
+        if (db.Delete(c.Args[dstIndex], c.NowMs)) c.Dirty();
+        c.Reply.Integer(0);
+    }
+
+    [Command("smembers", 2, Flags = "readonly", Acl = "set", Group = "set", Keys = ["RO access; index 1; range 0 1 0"],
+        Tips = "nondeterministic_output_order", Summary = "Get all the members in a set", Complexity = "O(N) where N is the set cardinality.")]
+    static void SMembers(Client c)
+    {
+        if (!c.TryRead<SetValue>(c.Args[1], out var set)) return;
+        if (set is null) c.Reply.SetHeader(0);
+        else ReplyMembers(c, set);
+    }
+
+    [Command("sinter", -2, Flags = "readonly", Acl = "set", Group = "set", Keys = ["RO access; index 1; range -1 1 0"],
+        Tips = "nondeterministic_output_order", Summary = "Intersect multiple sets",
+        Complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.")]
+    static void SInter(Client c) => InterGeneric(c, 1, c.Args.Count - 1, -1, false, 0);
+
+    [Command("sinterstore", -3, Flags = "write denyoom", Acl = "set", Group = "set",
+        Keys = ["RW update; index 1; range 0 1 0", "RO access; index 2; range -1 1 0"],
+        Summary = "Intersect multiple sets and store the resulting set in a key",
+        Complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.")]
+    static void SInterStore(Client c) => InterGeneric(c, 2, c.Args.Count - 2, 1, false, 0);
+
+    [Command("sintercard", -3, Flags = "readonly", Acl = "set", Group = "set", Since = "7.0.0", Keys = ["RO access; index 1; keynum 0 1 1"],
+        Summary = "Intersect multiple sets and return the cardinality of the result",
+        Complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.")]
+    static void SInterCard(Client c)
+    {
+        var args = c.Args;
+        if (!c.TryLongInRange(1, 1, long.MaxValue, out long numKeys, "ERR numkeys should be greater than 0")) return;
+        if (numKeys > args.Count - 2)
+        {
+            c.Error("ERR Number of keys can't be greater than number of args");
+            return;
+        }
+        long limit = 0;
+        for (int j = 2 + (int)numKeys; j < args.Count; j++)
+        {
+            if (args.Is(j, "limit") && j + 1 < args.Count)
+            {
+                j++;
+                if (!c.TryLongInRange(j, 0, long.MaxValue, out limit, "ERR LIMIT can't be negative")) return;
+            }
+            else
+            {
+                c.Error(Errors.Syntax);
+                return;
+            }
+        }
+        InterGeneric(c, 2, (int)numKeys, -1, true, limit);
+    }
+
+    /// <summary>
+    /// SINTER, SMEMBERS, SINTERSTORE and SINTERCARD: walks the smallest set and keeps what every other set holds.
+    /// <paramref name="dstIndex"/> is the destination key's argument (-1: reply with the members);
+    /// <paramref name="cardinalityOnly"/> counts up to <paramref name="limit"/> (0: no limit).
+    /// </summary>
+    static void InterGeneric(Client c, int first, int count, int dstIndex, bool cardinalityOnly, long limit)
+    {
+        if (!LookupSources(c, first, count, out var found)) return;
+        if (Array.IndexOf(found, null) >= 0)
+        {
+            if (dstIndex >= 0) Store(c, dstIndex, new SetValue());
+            else if (cardinalityOnly) c.Reply.Integer(0);
+            else c.Reply.SetHeader(0);
+            return;
+        }
+        var sets = found!;
+        Array.Sort(sets, (a, b) => a!.Count.CompareTo(b!.Count));
+        var smallest = sets[0]!;
+        SetValue? result = dstIndex >= 0 ? new SetValue() : null;
+        long maxIntset = dstIndex >= 0 ? MaxIntsetEntries(c) : 0;
+        int deferred = !cardinalityOnly && result is null ? c.Reply.BeginDeferred() : 0;
+        long cardinality = 0;
+        Span<byte> scratch = stackalloc byte[24];
+        var ints = smallest.Ints;
+        for (int i = 0; i < smallest.Count; i++)
+        {
+            bool inAll = true;
+            if (ints is not null)
+            {
+                long v = ints[i];
+                for (int j = 1; j < sets.Length && inAll; j++)
+                    if (!ReferenceEquals(sets[j], smallest)) inAll = sets[j]!.Contains(v);
+            }
+            else
+            {
+                var member = smallest.Dict!.KeyAt(i);
+                for (int j = 1; j < sets.Length && inAll; j++)
+                    if (!ReferenceEquals(sets[j], smallest)) inAll = sets[j]!.Contains(member);
+            }
+            if (!inAll) continue;
+            cardinality++;
+            if (cardinalityOnly)
+            {
+                if (limit != 0 && cardinality >= limit) break;
+            }
+            else if (result is not null) result.Add(smallest.MemberAt(i, scratch), maxIntset);
+            else c.Reply.Bulk(smallest.MemberAt(i, scratch));
+        }
+        if (cardinalityOnly) c.Reply.Integer(cardinality);
+        else if (result is not null) Store(c, dstIndex, result);
+        else c.Reply.EndDeferredSet(deferred, cardinality);
+    }
+
+    [Command("sunion", -2, Flags = "readonly", Acl = "set", Group = "set", Keys = ["RO access; index 1; range -1 1 0"],
+        Tips = "nondeterministic_output_order", Summary = "Add multiple sets",
+        Complexity = "O(N) where N is the total number of elements in all given sets.")]
+    static void SUnion(Client c) => UnionDiffGeneric(c, 1, -1, diff: false);
+
+    [Command("sunionstore", -3, Flags = "write denyoom", Acl = "set", Group = "set",
+        Keys = ["OW update; index 1; range 0 1 0", "RO access; index 2; range -1 1 0"],
+        Summary = "Add multiple sets and store the resulting set in a key",
+        Complexity = "O(N) where N is the total number of elements in all given sets.")]
+    static void SUnionStore(Client c) => UnionDiffGeneric(c, 2, 1, diff: false);
+
+    [Command("sdiff", -2, Flags = "readonly", Acl = "set", Group = "set", Keys = ["RO access; index 1; range -1 1 0"],
+        Tips = "nondeterministic_output_order", Summary = "Subtract multiple sets",
+        Complexity = "O(N) where N is the total number of elements in all given sets.")]
+    static void SDiff(Client c) => UnionDiffGeneric(c, 1, -1, diff: true);
+
+    [Command("sdiffstore", -3, Flags = "write denyoom", Acl = "set", Group = "set",
+        Keys = ["OW update; index 1; range 0 1 0", "RO access; index 2; range -1 1 0"],
+        Summary = "Subtract multiple sets and store the resulting set in a key",
+        Complexity = "O(N) where N is the total number of elements in all given sets.")]
+    static void SDiffStore(Client c) => UnionDiffGeneric(c, 2, 1, diff: true);
+
+    /// <summary>SUNION, SDIFF and their STORE forms; the result starts as an intset, as in Redis, so its encoding matches.</summary>
+    static void UnionDiffGeneric(Client c, int first, int dstIndex, bool diff)
+    {
+        if (!LookupSources(c, first, c.Args.Count - first, out var sets)) return;
+        var result = new SetValue();
+        long maxIntset = MaxIntsetEntries(c);
+        Span<byte> scratch = stackalloc byte[24];
+        var head = sets[0];
+        if (!diff)
+        {
+            foreach (var s in sets)
+                if (s is not null)
+                    for (int i = 0; i < s.Count; i++) result.Add(s.MemberAt(i, scratch), maxIntset);
+        }
+        else if (head is not null && Array.IndexOf(sets, head, 1) < 0)
+        {
+            // Redis's two algorithms: test each member of the first set against the others, or copy the first
+            // set and remove the others' members, whichever touches fewer elements.
+            long oneWork = 0, twoWork = 0;
+            foreach (var s in sets)
+            {
+                if (s is null) continue;
+                oneWork += head.Count;
+                twoWork += s.Count;
+            }
+            if (oneWork / 2 <= twoWork)
+            {
+                var others = sets.Skip(1).Where(s => s is not null).OrderByDescending(s => s!.Count).ToArray();
+                for (int i = 0; i < head.Count; i++)
+                {
+                    var member = head.MemberAt(i, scratch);
+                    bool elsewhere = false;
+                    foreach (var s in others)
+                        if (s!.Contains(member)) { elsewhere = true; break; }
+                    if (!elsewhere) result.Add(member, maxIntset);
+                }
+            }
+            else
+            {
+                for (int i = 0; i < head.Count; i++) result.Add(head.MemberAt(i, scratch), maxIntset);
+                for (int j = 1; j < sets.Length && result.Count > 0; j++)
+                {
+                    var s = sets[j];
+                    if (s is null) continue;
+                    for (int i = 0; i < s.Count; i++) result.Remove(s.MemberAt(i, scratch));
+                }
+            }
+        }
+        if (dstIndex >= 0) Store(c, dstIndex, result);
+        else ReplyMembers(c, result);
+    }
+
+    [Command("sscan", -3, Flags = "readonly", Acl = "set", Group = "set", Since = "2.8.0", Keys = ["RO access; index 1; range 0 1 0"],
+        Tips = "nondeterministic_output", Summary = "Incrementally iterate Set elements",
+        Complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..")]
+    static void SScan(Client c)
+    {
+        if (!CollectionScan.TryParseCursor(c, 2, out ulong cursor)) return;
+        if (!c.TryRead<SetValue>(c.Args[1], out var set)) return;
+        if (set is null) CollectionScan.EmptyReply(c);
+        else CollectionScan.Set(c, set, cursor);
+    }
+}
