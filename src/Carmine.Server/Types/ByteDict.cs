@@ -15,7 +15,7 @@ public sealed class ByteDict
     struct Slot
     {
         public uint Hash;
-        /// <summary>Index of the next slot in the same bucket, or -1.</summary>
+        /// <summary>Index + 1 of the next slot in the same bucket; 0 ends the chain.</summary>
         public int Next;
         public byte[] Key;
     }
@@ -58,7 +58,7 @@ public sealed class ByteDict
         {
             ref var s = ref slots[i];
             if (s.Hash == hash && key.SequenceEqual(s.Key)) return i;
-            i = s.Next;
+            i = s.Next - 1;
         }
         return -1;
     }
@@ -78,7 +78,7 @@ public sealed class ByteDict
         uint hash = KeyHash.Hash(key);
         int index = count++;
         ref var head = ref buckets[hash & (uint)(buckets.Length - 1)];
-        slots[index] = new Slot { Hash = hash, Next = head - 1, Key = key };
+        slots[index] = new Slot { Hash = hash, Next = head, Key = key };
         head = index + 1;
         if (values is not null) values[index] = value!;
         return index;
@@ -103,13 +103,12 @@ public sealed class ByteDict
     /// <summary>Removes the entry at a dense index; the last entry moves into its place.</summary>
     public void RemoveAt(int index)
     {
-        Unlink(index);
+        LinkTo(index) = slots[index].Next;
         int last = --count;
         if (index != last)
         {
             // Re-point whatever linked to the last slot at its new position.
-            ref int link = ref LinkTo(last);
-            link = index + 1;
+            LinkTo(last) = index + 1;
             slots[index] = slots[last];
             if (values is not null) values[index] = values[last];
         }
@@ -119,20 +118,12 @@ public sealed class ByteDict
         if (slots.Length > 64 && count * 4 < slots.Length) ShrinkSlots(Math.Max(MinBuckets, slots.Length / 2));
     }
 
-    void Unlink(int index)
-    {
-        ref int link = ref LinkTo(index);
-        link = slots[index].Next + 1;
-    }
-
-    /// <summary>The bucket head or Next field (stored as index+1 for heads, index for Next) that points at a slot.</summary>
+    /// <summary>The bucket head or Next field that points at a slot (both hold index + 1).</summary>
     ref int LinkTo(int index)
     {
-        ref int head = ref buckets[slots[index].Hash & (uint)(buckets.Length - 1)];
-        if (head - 1 == index) return ref head;
-        int i = head - 1;
-        while (slots[i].Next != index) i = slots[i].Next;
-        return ref slots[i].Next;
+        ref int link = ref buckets[slots[index].Hash & (uint)(buckets.Length - 1)];
+        while (link != index + 1) link = ref slots[link - 1].Next;
+        return ref link;
     }
 
     void ShrinkSlots(int cap)
@@ -148,7 +139,7 @@ public sealed class ByteDict
         for (int i = 0; i < count; i++)
         {
             ref int head = ref buckets[slots[i].Hash & mask];
-            slots[i].Next = head - 1;
+            slots[i].Next = head;
             head = i + 1;
         }
     }
@@ -160,7 +151,7 @@ public sealed class ByteDict
     public ulong ScanStep(ulong cursor, List<int> found)
     {
         ulong mask = (ulong)buckets.Length - 1;
-        for (int i = buckets[cursor & mask] - 1; i >= 0; i = slots[i].Next) found.Add(i);
+        for (int i = buckets[cursor & mask] - 1; i >= 0; i = slots[i].Next - 1) found.Add(i);
         cursor |= ~mask;
         cursor = KeyHash.Reverse(cursor);
         cursor++;
