@@ -1,5 +1,6 @@
 using Carmine.Protocol;
 using Carmine.Server.Network;
+using Carmine.Server.PubSub;
 using Carmine.Server.Types;
 
 namespace Carmine.Server.Commands;
@@ -18,6 +19,9 @@ static class HashCommands
         }
         return hash;
     }
+
+    static void Notify(Client c, string evt, ReadOnlySpan<byte> key, NotifyFlags type = NotifyFlags.Hash) =>
+        c.Server.Events.Notify(type, evt, c.Db, key);
 
     /// <summary>Sets a field under the configured listpack limits; true if the field is new.</summary>
     static bool SetField(Client c, HashValue hash, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
@@ -54,6 +58,7 @@ static class HashCommands
         int created = 0;
         for (int i = 2; i < args.Count; i += 2)
             if (SetField(c, hash, args[i], args[i + 1])) created++;
+        Notify(c, "hset", args[1]);
         c.Dirty((args.Count - 2) / 2);
         if (name == "hset") c.Reply.Integer(created);
         else c.Reply.Ok();
@@ -71,6 +76,7 @@ static class HashCommands
             return;
         }
         SetField(c, hash, c.Args[2], c.Args[3]);
+        Notify(c, "hset", c.Args[1]);
         c.Dirty();
         c.Reply.Integer(1);
     }
@@ -110,6 +116,7 @@ static class HashCommands
         }
         var args = c.Args;
         int deleted = 0;
+        bool removed = false;
         for (int i = 2; i < args.Count; i++)
         {
             if (!hash.Delete(args[i])) continue;
@@ -117,10 +124,16 @@ static class HashCommands
             if (hash.Count == 0)
             {
                 c.Database.Remove(entry!);
+                removed = true;
                 break;
             }
         }
-        if (deleted > 0) c.Dirty(deleted);
+        if (deleted > 0)
+        {
+            Notify(c, "hdel", args[1]);
+            if (removed) Notify(c, "del", args[1], NotifyFlags.Generic);
+            c.Dirty(deleted);
+        }
         c.Reply.Integer(deleted);
     }
 
@@ -168,6 +181,7 @@ static class HashCommands
         }
         value += incr;
         SetField(c, hash, c.Args[2], NumberFormat.Int64ToBytes(value));
+        Notify(c, "hincrby", c.Args[1]);
         c.Dirty();
         c.Reply.Integer(value);
     }
@@ -198,6 +212,7 @@ static class HashCommands
         }
         var text = System.Text.Encoding.ASCII.GetBytes(NumberFormat.FormatHuman(value));
         SetField(c, hash, c.Args[2], text);
+        Notify(c, "hincrbyfloat", c.Args[1]);
         c.Dirty();
         c.Reply.Bulk(text);
     }

@@ -1,4 +1,5 @@
 using Carmine.Server.Network;
+using Carmine.Server.PubSub;
 using Carmine.Server.Types;
 
 namespace Carmine.Server.Commands;
@@ -7,6 +8,9 @@ namespace Carmine.Server.Commands;
 static class SetCommands
 {
     static long MaxIntsetEntries(Client c) => c.Server.Config.GetLong("set-max-intset-entries");
+
+    static void Notify(Client c, string evt, ReadOnlySpan<byte> key, NotifyFlags type = NotifyFlags.Set) =>
+        c.Server.Events.Notify(type, evt, c.Db, key);
 
     [Command("sadd", -3, Flags = "write denyoom fast", Acl = "set", Group = "set", Keys = ["RW insert; index 1; range 0 1 0"],
         Summary = "Add one or more members to a set",
@@ -24,6 +28,7 @@ static class SetCommands
         int added = 0;
         for (int i = 2; i < args.Count; i++)
             if (set.Add(args[i], max)) added++;
+        if (added > 0) Notify(c, "sadd", args[1]);
         c.Dirty(added);
         c.Reply.Integer(added);
     }
@@ -35,6 +40,7 @@ static class SetCommands
         var args = c.Args;
         if (!c.TryWrite<SetValue>(args[1], out var entry, out var set)) return;
         int deleted = 0;
+        bool removed = false;
         if (set is not null)
         {
             for (int i = 2; i < args.Count; i++)
@@ -44,9 +50,15 @@ static class SetCommands
                 if (set.Count == 0)
                 {
                     c.Database.Remove(entry!);
+                    removed = true;
                     break;
                 }
             }
+        }
+        if (deleted > 0)
+        {
+            Notify(c, "srem", args[1]);
+            if (removed) Notify(c, "del", args[1], NotifyFlags.Generic);
         }
         c.Dirty(deleted);
         c.Reply.Integer(deleted);
@@ -81,7 +93,12 @@ static class SetCommands
             c.Reply.Integer(0);
             return;
         }
-        if (src.Count == 0) c.Database.Remove(srcEntry);
+        Notify(c, "srem", args[1]);
+        if (src.Count == 0)
+        {
+            c.Database.Remove(srcEntry);
+            Notify(c, "del", args[1], NotifyFlags.Generic);
+        }
         var dst = (SetValue?)dstEntry?.Value;
         if (dst is null)
         {
@@ -89,7 +106,11 @@ static class SetCommands
             c.Database.Add(args.ToArray(2), dst);
         }
         c.Dirty();
-        if (dst.Add(member, dst.IsIntset ? MaxIntsetEntries(c) : long.MaxValue)) c.Dirty();
+        if (dst.Add(member, dst.IsIntset ? MaxIntsetEntries(c) : long.MaxValue))
+        {
+            c.Dirty();
+            Notify(c, "sadd", args[2]);
+        }
         c.Reply.Integer(1);
     }
 
@@ -143,7 +164,12 @@ static class SetCommands
             int i = Random.Shared.Next(one.Count);
             c.Reply.Bulk(one.MemberAt(i, scratch));
             one.RemoveAt(i);
-            if (one.Count == 0) c.Database.Remove(e!);
+            Notify(c, "spop", args[1]);
+            if (one.Count == 0)
+            {
+                c.Database.Remove(e!);
+                Notify(c, "del", args[1], NotifyFlags.Generic);
+            }
             c.Dirty();
             return;
         }
@@ -155,10 +181,12 @@ static class SetCommands
             return;
         }
         int size = set.Count;
+        Notify(c, "spop", args[1]);
         if (count >= size)
         {
             ReplyMembers(c, set);
             c.Database.Remove(entry!);
+            Notify(c, "del", args[1], NotifyFlags.Generic);
             c.Dirty(size);
             return;
         }
@@ -275,17 +303,23 @@ static class SetCommands
     }
 
     /// <summary>Stores a computed set at the destination key, or deletes the key when the result is empty.</summary>
-    static void Store(Client c, int dstIndex, SetValue result)
+    static void Store(Client c, int dstIndex, SetValue result, string evt)
     {
         var db = c.Database;
+        var dst = c.Args[dstIndex];
         if (result.Count > 0)
         {
-            db.Set(c.Args[dstIndex], result, c.NowMs);
+            db.Set(dst, result, c.NowMs);
+            Notify(c, evt, dst);
             c.Dirty();
             c.Reply.Integer(result.Count);
             return;
         }
-        if (db.Delete(c.Args[dstIndex], c.NowMs)) c.Dirty();
+        if (db.Delete(dst, c.NowMs))
+        {
+            Notify(c, "del", dst, NotifyFlags.Generic);
+            c.Dirty();
+        }
         c.Reply.Integer(0);
     }
 
@@ -348,7 +382,7 @@ static class SetCommands
         if (!LookupSources(c, first, count, out var found)) return;
         if (Array.IndexOf(found, null) >= 0)
         {
-            if (dstIndex >= 0) Store(c, dstIndex, new SetValue());
+            if (dstIndex >= 0) Store(c, dstIndex, new SetValue(), "sinterstore");
             else if (cardinalityOnly) c.Reply.Integer(0);
             else c.Reply.SetHeader(0);
             return;
@@ -387,7 +421,7 @@ static class SetCommands
             else c.Reply.Bulk(smallest.MemberAt(i, scratch));
         }
         if (cardinalityOnly) c.Reply.Integer(cardinality);
-        else if (result is not null) Store(c, dstIndex, result);
+        else if (result is not null) Store(c, dstIndex, result, "sinterstore");
         else c.Reply.EndDeferredSet(deferred, cardinality);
     }
 
@@ -461,7 +495,7 @@ static class SetCommands
                 }
             }
         }
-        if (dstIndex >= 0) Store(c, dstIndex, result);
+        if (dstIndex >= 0) Store(c, dstIndex, result, diff ? "sdiffstore" : "sunionstore");
         else ReplyMembers(c, result);
     }
 
