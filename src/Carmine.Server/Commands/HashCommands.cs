@@ -23,17 +23,22 @@ static class HashCommands
     static void Notify(Client c, string evt, ReadOnlySpan<byte> key, NotifyFlags type = NotifyFlags.Hash) =>
         c.Server.Events.Notify(type, evt, c.Db, key);
 
+    /// <summary>hash-max-listpack-entries and hash-max-listpack-value, read once per command and only for a listpack.</summary>
+    readonly record struct Limits(long Entries, long Value)
+    {
+        public static Limits For(Client c, HashValue hash)
+        {
+            if (!hash.IsListpack) return new Limits(long.MaxValue, long.MaxValue);
+            var config = c.Server.Config;
+            return new Limits(config.GetLong("hash-max-listpack-entries"), config.GetLong("hash-max-listpack-value"));
+        }
+    }
+
     /// <summary>Sets a field under the configured listpack limits; true if the field is new.</summary>
     static bool SetField(Client c, HashValue hash, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
     {
-        long maxEntries = long.MaxValue, maxValue = long.MaxValue;
-        if (hash.IsListpack)
-        {
-            var config = c.Server.Config;
-            maxEntries = config.GetLong("hash-max-listpack-entries");
-            maxValue = config.GetLong("hash-max-listpack-value");
-        }
-        return hash.Set(field, value, maxEntries, maxValue);
+        var limits = Limits.For(c, hash);
+        return hash.Set(field, value, limits.Entries, limits.Value);
     }
 
     [Command("hset", -4, Flags = "write denyoom fast", Acl = "hash", Group = "hash", Since = "2.0.0", Keys = ["RW update; index 1; range 0 1 0"],
@@ -55,9 +60,10 @@ static class HashCommands
         }
         var hash = LookupWriteOrCreate(c);
         if (hash is null) return;
+        var limits = Limits.For(c, hash);
         int created = 0;
         for (int i = 2; i < args.Count; i += 2)
-            if (SetField(c, hash, args[i], args[i + 1])) created++;
+            if (hash.Set(args[i], args[i + 1], limits.Entries, limits.Value)) created++;
         Notify(c, "hset", args[1]);
         c.Dirty((args.Count - 2) / 2);
         if (name == "hset") c.Reply.Integer(created);

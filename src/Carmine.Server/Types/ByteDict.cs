@@ -40,19 +40,16 @@ public sealed class ByteDict
 
     public int Count => count;
 
-    public bool HasValues => values is not null;
-
     /// <summary>The key of the entry at a dense index in [0, Count).</summary>
     public byte[] KeyAt(int index) => slots[index].Key;
 
     public byte[] ValueAt(int index) => values![index];
 
-    public void SetValueAt(int index, byte[] value) => values![index] = value;
-
     /// <summary>The dense index of a key, or -1.</summary>
-    public int Find(ReadOnlySpan<byte> key)
+    public int Find(ReadOnlySpan<byte> key) => Find(key, KeyHash.Hash(key));
+
+    int Find(ReadOnlySpan<byte> key, uint hash)
     {
-        uint hash = KeyHash.Hash(key);
         int i = buckets[hash & (uint)(buckets.Length - 1)] - 1;
         while (i >= 0)
         {
@@ -66,7 +63,9 @@ public sealed class ByteDict
     public bool Contains(ReadOnlySpan<byte> key) => Find(key) >= 0;
 
     /// <summary>Adds a key known to be absent; returns its dense index.</summary>
-    public int AddNew(byte[] key, byte[]? value = null)
+    public int AddNew(byte[] key, byte[]? value = null) => AddNew(key, KeyHash.Hash(key), value);
+
+    int AddNew(byte[] key, uint hash, byte[]? value)
     {
         if (count == slots.Length)
         {
@@ -75,7 +74,6 @@ public sealed class ByteDict
             if (values is not null) Array.Resize(ref values, cap);
         }
         if (count >= buckets.Length) Rehash(buckets.Length * 2);
-        uint hash = KeyHash.Hash(key);
         int index = count++;
         ref var head = ref buckets[hash & (uint)(buckets.Length - 1)];
         slots[index] = new Slot { Hash = hash, Next = head, Key = key };
@@ -87,8 +85,23 @@ public sealed class ByteDict
     /// <summary>Adds a key if absent (copying it); false if it was there.</summary>
     public bool Add(ReadOnlySpan<byte> key)
     {
-        if (Find(key) >= 0) return false;
-        AddNew(key.ToArray());
+        uint hash = KeyHash.Hash(key);
+        if (Find(key, hash) >= 0) return false;
+        AddNew(key.ToArray(), hash, null);
+        return true;
+    }
+
+    /// <summary>Sets a key's value, adding the key (copied) if absent; true if it was added.</summary>
+    public bool Set(ReadOnlySpan<byte> key, byte[] value)
+    {
+        uint hash = KeyHash.Hash(key);
+        int i = Find(key, hash);
+        if (i >= 0)
+        {
+            values![i] = value;
+            return false;
+        }
+        AddNew(key.ToArray(), hash, value);
         return true;
     }
 

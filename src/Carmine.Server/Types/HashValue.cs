@@ -136,17 +136,7 @@ public sealed class HashValue : IRedisObject
         if (dict is null && (field.Length > maxValue || value.Length > maxValue ||
                              lpLength + (long)field.Length + value.Length > ListpackSafetySize))
             ConvertToDict();
-        if (dict is not null)
-        {
-            int i = dict.Find(field);
-            if (i >= 0)
-            {
-                dict.SetValueAt(i, value.ToArray());
-                return false;
-            }
-            dict.AddNew(field.ToArray(), value.ToArray());
-            return true;
-        }
+        if (dict is not null) return dict.Set(field, value.ToArray());
         int pos = ListpackFind(field);
         if (pos >= 0)
         {
