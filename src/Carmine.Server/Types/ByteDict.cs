@@ -5,10 +5,10 @@ namespace Carmine.Server.Types;
 
 /// <summary>
 /// Redis's "hashtable" encoding of hashes and sets: byte-string keys with optional byte-string values.
-/// Entries sit in a dense array (no object per entry beyond the strings themselves), so a uniformly random
-/// entry is one index away; chains hang off a power-of-two bucket array whose order gives SCAN's cursor
-/// the same guarantee as Redis's dictScan: an entry present for the whole scan is returned at least once,
-/// even when the table grows or shrinks in between.
+/// Entries sit in a dense array and each owns one byte array (a set's member, or a hash's field and value
+/// packed together), so an entry costs one allocation and a uniformly random entry is one index away.
+/// Chains hang off a power-of-two bucket array whose order gives SCAN's cursor the guarantee of Redis's
+/// dictScan: an entry present for the whole scan is returned at least once, even if the table grows or shrinks.
 /// </summary>
 public sealed class ByteDict
 {
@@ -17,33 +17,55 @@ public sealed class ByteDict
         public uint Hash;
         /// <summary>Index + 1 of the next slot in the same bucket; 0 ends the chain.</summary>
         public int Next;
-        public byte[] Key;
+        /// <summary>The key; with values, a <see cref="PackedLength"/> key length, the key, then the value.</summary>
+        public byte[] Data;
     }
 
     const int MinBuckets = 4;
 
+    readonly bool withValues;
     /// <summary>Head slot index + 1 of each bucket's chain; 0 for an empty bucket.</summary>
     int[] buckets;
     Slot[] slots;
-    /// <summary>Values parallel to slots; null for a set.</summary>
-    byte[][]? values;
     int count;
 
     public ByteDict(bool withValues, int capacity = 0)
     {
+        this.withValues = withValues;
         int size = MinBuckets;
         while (size < capacity) size <<= 1;
         buckets = new int[size];
         slots = new Slot[Math.Max(capacity, MinBuckets)];
-        if (withValues) values = new byte[Math.Max(capacity, MinBuckets)][];
     }
 
     public int Count => count;
 
     /// <summary>The key of the entry at a dense index in [0, Count).</summary>
-    public byte[] KeyAt(int index) => slots[index].Key;
+    public ReadOnlySpan<byte> KeyAt(int index)
+    {
+        var data = slots[index].Data;
+        if (!withValues) return data;
+        int pos = 0;
+        int len = PackedLength.Read(data, ref pos);
+        return new ReadOnlySpan<byte>(data, pos, len);
+    }
 
-    public byte[] ValueAt(int index) => values![index];
+    public ReadOnlySpan<byte> ValueAt(int index)
+    {
+        var data = slots[index].Data;
+        int pos = 0;
+        int len = PackedLength.Read(data, ref pos);
+        return data.AsSpan(pos + len);
+    }
+
+    static byte[] Pack(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        var data = new byte[PackedLength.Size(key.Length) + key.Length + value.Length];
+        int pos = PackedLength.Write(data, 0, key.Length);
+        key.CopyTo(data.AsSpan(pos));
+        value.CopyTo(data.AsSpan(pos + key.Length));
+        return data;
+    }
 
     /// <summary>The dense index of a key, or -1.</summary>
     public int Find(ReadOnlySpan<byte> key) => Find(key, KeyHash.Hash(key));
@@ -54,7 +76,7 @@ public sealed class ByteDict
         while (i >= 0)
         {
             ref var s = ref slots[i];
-            if (s.Hash == hash && key.SequenceEqual(s.Key)) return i;
+            if (s.Hash == hash && key.SequenceEqual(KeyAt(i))) return i;
             i = s.Next - 1;
         }
         return -1;
@@ -62,46 +84,42 @@ public sealed class ByteDict
 
     public bool Contains(ReadOnlySpan<byte> key) => Find(key) >= 0;
 
-    /// <summary>Adds a key known to be absent; returns its dense index.</summary>
-    public int AddNew(byte[] key, byte[]? value = null) => AddNew(key, KeyHash.Hash(key), value);
+    /// <summary>Adds a set member known to be absent, taking ownership of the array.</summary>
+    public void AddNew(byte[] key) => Insert(key, KeyHash.Hash(key));
 
-    int AddNew(byte[] key, uint hash, byte[]? value)
+    /// <summary>Adds a hash field known to be absent, with its value.</summary>
+    public void AddNew(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Insert(Pack(key, value), KeyHash.Hash(key));
+
+    void Insert(byte[] data, uint hash)
     {
-        if (count == slots.Length)
-        {
-            int cap = slots.Length * 2;
-            Array.Resize(ref slots, cap);
-            if (values is not null) Array.Resize(ref values, cap);
-        }
+        if (count == slots.Length) Array.Resize(ref slots, slots.Length * 2);
         if (count >= buckets.Length) Rehash(buckets.Length * 2);
         int index = count++;
         ref var head = ref buckets[hash & (uint)(buckets.Length - 1)];
-        slots[index] = new Slot { Hash = hash, Next = head, Key = key };
+        slots[index] = new Slot { Hash = hash, Next = head, Data = data };
         head = index + 1;
-        if (values is not null) values[index] = value!;
-        return index;
     }
 
-    /// <summary>Adds a key if absent (copying it); false if it was there.</summary>
+    /// <summary>Adds a set member (copied) if absent; false if it was there.</summary>
     public bool Add(ReadOnlySpan<byte> key)
     {
         uint hash = KeyHash.Hash(key);
         if (Find(key, hash) >= 0) return false;
-        AddNew(key.ToArray(), hash, null);
+        Insert(key.ToArray(), hash);
         return true;
     }
 
-    /// <summary>Sets a key's value, adding the key (copied) if absent; true if it was added.</summary>
-    public bool Set(ReadOnlySpan<byte> key, byte[] value)
+    /// <summary>Sets a hash field's value, adding the field if absent; true if it was added.</summary>
+    public bool Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         uint hash = KeyHash.Hash(key);
         int i = Find(key, hash);
         if (i >= 0)
         {
-            values![i] = value;
+            slots[i].Data = Pack(key, value);
             return false;
         }
-        AddNew(key.ToArray(), hash, value);
+        Insert(Pack(key, value), hash);
         return true;
     }
 
@@ -120,15 +138,14 @@ public sealed class ByteDict
         int last = --count;
         if (index != last)
         {
-            // Re-point whatever linked to the last slot at its new position.
             LinkTo(last) = index + 1;
             slots[index] = slots[last];
-            if (values is not null) values[index] = values[last];
         }
         slots[last] = default;
-        if (values is not null) values[last] = null!;
-        if (buckets.Length > MinBuckets && count * 10 < buckets.Length) Rehash(Math.Max(MinBuckets, (int)BitOperations.RoundUpToPowerOf2((uint)count)));
-        if (slots.Length > 64 && count * 4 < slots.Length) ShrinkSlots(Math.Max(MinBuckets, slots.Length / 2));
+        // Shrink below 10% fill, as Redis does, to the smallest power of two that holds what is left.
+        if (buckets.Length > MinBuckets && count * 10 < buckets.Length)
+            Rehash(Math.Max(MinBuckets, (int)BitOperations.RoundUpToPowerOf2((uint)count)));
+        if (slots.Length > 64 && count * 4 < slots.Length) Array.Resize(ref slots, slots.Length / 2);
     }
 
     /// <summary>The bucket head or Next field that points at a slot (both hold index + 1).</summary>
@@ -137,12 +154,6 @@ public sealed class ByteDict
         ref int link = ref buckets[slots[index].Hash & (uint)(buckets.Length - 1)];
         while (link != index + 1) link = ref slots[link - 1].Next;
         return ref link;
-    }
-
-    void ShrinkSlots(int cap)
-    {
-        Array.Resize(ref slots, cap);
-        if (values is not null) Array.Resize(ref values, cap);
     }
 
     void Rehash(int size)
@@ -171,12 +182,12 @@ public sealed class ByteDict
         return KeyHash.Reverse(cursor);
     }
 
+    /// <summary>A copy sharing the entries' arrays, which are never changed in place.</summary>
     public ByteDict Clone()
     {
         var copy = (ByteDict)MemberwiseClone();
         copy.buckets = (int[])buckets.Clone();
         copy.slots = (Slot[])slots.Clone();
-        copy.values = (byte[][]?)values?.Clone();
         return copy;
     }
 }

@@ -29,45 +29,20 @@ public sealed class HashValue : IRedisObject
     /// <summary>Number of fields.</summary>
     public int Count => dict?.Count ?? lpCount;
 
-    // ---- listpack entries: a 7-bit varint length, then the bytes ----
-
-    static int ReadLength(byte[] b, ref int pos)
-    {
-        int len = 0, shift = 0;
-        while (true)
-        {
-            byte x = b[pos++];
-            len |= (x & 0x7f) << shift;
-            if (x < 0x80) return len;
-            shift += 7;
-        }
-    }
-
-    static int LengthSize(int len)
-    {
-        int n = 1;
-        while (len >= 0x80) { len >>= 7; n++; }
-        return n;
-    }
+    // ---- listpack entries: a PackedLength, then the bytes ----
 
     static int WriteEntry(byte[] b, int pos, ReadOnlySpan<byte> s)
     {
-        uint len = (uint)s.Length;
-        while (len >= 0x80)
-        {
-            b[pos++] = (byte)(len | 0x80);
-            len >>= 7;
-        }
-        b[pos++] = (byte)len;
+        pos = PackedLength.Write(b, pos, s.Length);
         s.CopyTo(b.AsSpan(pos));
         return pos + s.Length;
     }
 
-    static int EntrySize(ReadOnlySpan<byte> s) => LengthSize(s.Length) + s.Length;
+    static int EntrySize(ReadOnlySpan<byte> s) => PackedLength.Size(s.Length) + s.Length;
 
     ReadOnlySpan<byte> EntryAt(scoped ref int pos)
     {
-        int len = ReadLength(lp, ref pos);
+        int len = PackedLength.Read(lp, ref pos);
         var s = new ReadOnlySpan<byte>(lp, pos, len);
         pos += len;
         return s;
@@ -75,7 +50,7 @@ public sealed class HashValue : IRedisObject
 
     void SkipEntry(ref int pos)
     {
-        int len = ReadLength(lp, ref pos);
+        int len = PackedLength.Read(lp, ref pos);
         pos += len;
     }
 
@@ -86,7 +61,7 @@ public sealed class HashValue : IRedisObject
         while (pos < lpLength)
         {
             int start = pos;
-            int flen = ReadLength(lp, ref pos);
+            int flen = PackedLength.Read(lp, ref pos);
             if (flen == field.Length && field.SequenceEqual(new ReadOnlySpan<byte>(lp, pos, flen))) return start;
             pos += flen;
             SkipEntry(ref pos);
@@ -136,7 +111,7 @@ public sealed class HashValue : IRedisObject
         if (dict is null && (field.Length > maxValue || value.Length > maxValue ||
                              lpLength + (long)field.Length + value.Length > ListpackSafetySize))
             ConvertToDict();
-        if (dict is not null) return dict.Set(field, value.ToArray());
+        if (dict is not null) return dict.Set(field, value);
         int pos = ListpackFind(field);
         if (pos >= 0)
         {
@@ -181,7 +156,7 @@ public sealed class HashValue : IRedisObject
         {
             var f = EntryAt(ref pos);
             var v = EntryAt(ref pos);
-            d.AddNew(f.ToArray(), v.ToArray());
+            d.AddNew(f, v);
         }
         dict = d;
         lp = [];
