@@ -417,7 +417,11 @@ static class SetCommands
             {
                 if (limit != 0 && cardinality >= limit) break;
             }
-            else if (result is not null) result.Add(smallest.MemberAt(i, scratch), maxIntset);
+            else if (result is not null)
+            {
+                if (ints is not null) result.Add(ints[i], maxIntset);
+                else result.Add(smallest.Dict!.KeyAt(i), maxIntset);
+            }
             else c.Reply.Bulk(smallest.MemberAt(i, scratch));
         }
         if (cardinalityOnly) c.Reply.Integer(cardinality);
@@ -458,8 +462,12 @@ static class SetCommands
         if (!diff)
         {
             foreach (var s in sets)
-                if (s is not null)
+            {
+                if (s?.Ints is { } ints)
+                    for (int i = 0; i < ints.Count; i++) result.Add(ints[i], maxIntset);
+                else if (s is not null)
                     for (int i = 0; i < s.Count; i++) result.Add(s.MemberAt(i, scratch), maxIntset);
+            }
         }
         else if (head is not null && Array.IndexOf(sets, head, 1) < 0)
         {

@@ -44,17 +44,26 @@ public sealed class SetValue : IRedisObject
     {
         if (ints is not null)
         {
-            if (NumberFormat.TryParseInt64(member, out long v))
-            {
-                if (!ints.Add(v)) return false;
-                if (ints.Count > Math.Min(maxIntsetEntries, IntsetHardLimit)) ConvertToDict();
-                return true;
-            }
+            if (NumberFormat.TryParseInt64(member, out long v)) return Add(v, maxIntsetEntries);
             ConvertToDict();
             dict!.AddNew(member.ToArray());
             return true;
         }
         return dict!.Add(member);
+    }
+
+    /// <summary>Adds an integer member without going through its text when this set is an intset.</summary>
+    public bool Add(long member, long maxIntsetEntries)
+    {
+        if (ints is null)
+        {
+            Span<byte> tmp = stackalloc byte[20];
+            Utf8Formatter.TryFormat(member, tmp, out int n);
+            return dict!.Add(tmp[..n]);
+        }
+        if (!ints.Add(member)) return false;
+        if (ints.Count > Math.Min(maxIntsetEntries, IntsetHardLimit)) ConvertToDict();
+        return true;
     }
 
     public bool Remove(ReadOnlySpan<byte> member)
