@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Carmine.Protocol;
 using Carmine.Server.Network;
+using Carmine.Server.PubSub;
 using Carmine.Server.Types;
 
 namespace Carmine.Server.Commands;
@@ -36,6 +37,7 @@ static class BitmapCommands
         if (grown || old != on)
         {
             bytes[index] = (byte)((bytes[index] & ~(1 << shift)) | ((int)on << shift));
+            StringCommands.Notify(c, NotifyFlags.String, "setbit", c.Args[1]);
             c.Dirty();
         }
         c.Reply.Integer(old);
@@ -239,6 +241,7 @@ static class BitmapCommands
             if (existing is not null)
             {
                 c.Database.Remove(existing);
+                StringCommands.Notify(c, NotifyFlags.Generic, "del", target);
                 c.Dirty();
             }
             c.Reply.Integer(0);
@@ -248,6 +251,7 @@ static class BitmapCommands
         result.EnsureLength(maxLength);
         Combine(op, sources, result.Writable);
         StringCommands.SetKey(c, target, existing, result, keepTtl: false);
+        StringCommands.Notify(c, NotifyFlags.String, "set", target);
         c.Dirty();
         c.Reply.Integer(maxLength);
     }
@@ -350,7 +354,11 @@ static class BitmapCommands
             Bitmap.SetUnsigned(target, op.Offset, op.Bits, stored);
             if (grown || Bitmap.GetUnsigned(target, op.Offset, op.Bits) != old) changes++;
         }
-        if (changes > 0) c.Dirty(changes);
+        if (changes > 0)
+        {
+            StringCommands.Notify(c, NotifyFlags.String, "setbit", c.Args[1]);
+            c.Dirty(changes);
+        }
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Text;
 using Carmine.Protocol;
 using Carmine.Server.Keyspace;
 using Carmine.Server.Network;
+using Carmine.Server.PubSub;
 using Carmine.Server.Types;
 
 namespace Carmine.Server.Commands;
@@ -74,16 +75,19 @@ static class StringCommands
         {
             // An absolute time already past deletes the key at once.
             db.Remove(e);
+            Notify(c, NotifyFlags.Generic, "del", c.Args[1]);
             c.Dirty();
         }
         else if (expireIndex > 0)
         {
             db.SetExpire(e, expireAt);
+            Notify(c, NotifyFlags.Generic, "expire", c.Args[1]);
             c.Dirty();
         }
         else if ((flags & StringOptions.Persist) != 0 && e.ExpireAt != 0)
         {
             db.RemoveExpire(e);
+            Notify(c, NotifyFlags.Generic, "persist", c.Args[1]);
             c.Dirty();
         }
     }
@@ -94,6 +98,7 @@ static class StringCommands
     {
         if (!GetGeneric(c, out var e) || e is null) return;
         c.Database.Remove(e);
+        Notify(c, NotifyFlags.Generic, "del", c.Args[1]);
         c.Dirty();
     }
 
@@ -103,6 +108,7 @@ static class StringCommands
     {
         if (!GetGeneric(c, out var e)) return;
         SetKey(c, c.Args[1], e, c.Args.ToArray(2), keepTtl: false);
+        Notify(c, NotifyFlags.String, "set", c.Args[1]);
         c.Dirty();
     }
 
@@ -149,7 +155,10 @@ static class StringCommands
             }
         }
         for (int i = 1; i < args.Count; i += 2)
+        {
             SetKey(c, args[i], c.LookupWrite(args[i]), args.ToArray(i + 1), keepTtl: false);
+            Notify(c, NotifyFlags.String, "set", args[i]);
+        }
         c.Dirty((args.Count - 1) / 2);
         if (nx) c.Reply.Integer(1);
         else c.Reply.Ok();
@@ -207,6 +216,7 @@ static class StringCommands
         }
         value += incr;
         Overwrite(c, e, NumberFormat.Int64ToBytes(value));
+        Notify(c, NotifyFlags.String, "incrby", c.Args[1]);
         c.Dirty();
         c.Reply.Integer(value);
     }
@@ -243,6 +253,7 @@ static class StringCommands
         }
         var text = Encoding.ASCII.GetBytes(sum.ToHumanString());
         Overwrite(c, e, text);
+        Notify(c, NotifyFlags.String, "incrbyfloat", c.Args[1]);
         c.Dirty();
         c.Reply.Bulk(text);
     }
@@ -272,6 +283,7 @@ static class StringCommands
             raw.Append(more);
             length = raw.Length;
         }
+        Notify(c, NotifyFlags.String, "append", c.Args[1]);
         c.Dirty();
         c.Reply.Integer(length);
     }
@@ -359,6 +371,7 @@ static class StringCommands
         }
         raw.EnsureLength((int)offset + value.Length);
         value.CopyTo(raw.Writable[(int)offset..]);
+        Notify(c, NotifyFlags.String, "setrange", c.Args[1]);
         c.Dirty();
         c.Reply.Integer(raw.Length);
     }
@@ -537,7 +550,12 @@ static class StringCommands
             return;
         }
         e = SetKey(c, key, e, c.Args.ToArray(valueIndex), keepTtl: (flags & StringOptions.KeepTtl) != 0);
-        if (expireIndex > 0) c.Database.SetExpire(e, expireAt);
+        Notify(c, NotifyFlags.String, "set", key);
+        if (expireIndex > 0)
+        {
+            c.Database.SetExpire(e, expireAt);
+            Notify(c, NotifyFlags.Generic, "expire", key);
+        }
         c.Dirty();
         if (get) return;
         if (countReply) c.Reply.Integer(1);
@@ -645,8 +663,13 @@ static class StringCommands
     {
         var e = c.Database.Add(key.ToArray(), value);
         e.Lru = LruClock.At(c.NowMs);
+        Notify(c, NotifyFlags.New, "new", key);
         return e;
     }
+
+    /// <summary>A keyspace notification about a key of the client's database.</summary>
+    internal static void Notify(Client c, NotifyFlags type, string eventName, ReadOnlySpan<byte> key) =>
+        c.Server.Events.Notify(type, eventName, c.Db, key);
 
     /// <summary>The value as a <see cref="RawString"/> that can be changed in place, converting it on first use.</summary>
     internal static RawString Unshare(Entry e)
