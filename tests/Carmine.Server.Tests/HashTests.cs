@@ -97,6 +97,13 @@ public sealed class HashTests(ServerFixture fixture) : IClassFixture<ServerFixtu
     }
 
     [Fact]
+    public void HIncrByFloatAddsInLongDoublePrecision()
+    {
+        Assert.Equal("0.1", r.Str("HINCRBYFLOAT", "hash:float-ld", "f", "0.1"));
+        Assert.Equal("0.3", r.Str("HINCRBYFLOAT", "hash:float-ld", "f", "0.2"));
+    }
+
+    [Fact]
     public void HIncrByFloatRefusesInfinityAndCreatesNothing()
     {
         Assert.Equal("ERR value is NaN or Infinity", r.Str("HINCRBYFLOAT", "hash:inf", "f", "+inf"));

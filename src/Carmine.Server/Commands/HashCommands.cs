@@ -196,27 +196,32 @@ static class HashCommands
         Summary = "Increment the float value of a hash field by the given amount", Complexity = "O(1)")]
     static void HIncrByFloat(Client c)
     {
-        if (!c.TryDouble(3, out double incr)) return;
-        if (double.IsInfinity(incr))
+        // Redis adds in x87 long double, so 0.1 + 0.2 is "0.3" here too.
+        if (!LongDouble.TryParse(c.Args[3], out var incr))
+        {
+            c.Error(Errors.NotFloat);
+            return;
+        }
+        if (incr.IsInfinity)
         {
             c.Error("ERR value is NaN or Infinity");
             return;
         }
         var hash = LookupWriteOrCreate(c);
         if (hash is null) return;
-        double value = 0;
-        if (hash.TryGet(c.Args[2], out var current) && !NumberFormat.TryParseDouble(current, out value))
+        LongDouble value = default;
+        if (hash.TryGet(c.Args[2], out var current) && !LongDouble.TryParse(current, out value))
         {
             c.Error("ERR hash value is not a float");
             return;
         }
-        value += incr;
-        if (double.IsNaN(value) || double.IsInfinity(value))
+        var sum = value + incr;
+        if (sum.IsInfinity)
         {
             c.Error("ERR increment would produce NaN or Infinity");
             return;
         }
-        var text = System.Text.Encoding.ASCII.GetBytes(NumberFormat.FormatHuman(value));
+        var text = System.Text.Encoding.ASCII.GetBytes(sum.ToHumanString());
         SetField(c, hash, c.Args[2], text);
         Notify(c, "hincrbyfloat", c.Args[1]);
         c.Dirty();
