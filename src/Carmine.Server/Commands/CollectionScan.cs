@@ -84,7 +84,8 @@ static class CollectionScan
     /// <summary>Walks a hashtable's buckets from <paramref name="cursor"/> until about <paramref name="count"/> entries are found.</summary>
     static ulong Walk(ByteDict dict, ulong cursor, long count, List<int> found)
     {
-        long maxIterations = count * 10;
+        // Ten empty buckets per wanted entry at most, so a sparse table cannot stall the call.
+        long maxIterations = count > long.MaxValue / 10 ? long.MaxValue : count * 10;
         do cursor = dict.ScanStep(cursor, found);
         while (cursor != 0 && maxIterations-- > 0 && found.Count < count);
         return cursor;

@@ -4,7 +4,7 @@ namespace Carmine.Server.Types;
 /// A hash value. Small hashes are a "listpack": one byte array of length-prefixed field and value strings,
 /// one after another, searched linearly; a hash that outgrows hash-max-listpack-entries or gets a string longer
 /// than hash-max-listpack-value becomes a <see cref="ByteDict"/> ("hashtable") for good, as in Redis.
-/// Strings stored here are never changed in place, so a clone may share them.
+/// The hashtable's entries are never changed in place, so a clone shares them.
 /// </summary>
 public sealed class HashValue : IRedisObject
 {
