@@ -198,12 +198,13 @@ static class SetCommands
         if (remaining * 5 <= count)
         {
             SetValue? kept = null;
+            long maxIntset = MaxIntsetEntries(c);
             for (long k = 0; k < remaining; k++)
             {
                 int i = random.Next(set.Count);
                 var member = set.MemberAt(i, scratch);
                 kept ??= new SetValue(member);
-                kept.Add(member, kept.IsIntset ? MaxIntsetEntries(c) : long.MaxValue);
+                kept.Add(member, maxIntset);
                 set.RemoveAt(i);
             }
             ReplyAll(c, set, scratch);
