@@ -71,6 +71,13 @@ public sealed class CommandTableTests(ServerFixture fixture) : IClassFixture<Ser
     }
 
     [Fact]
+    public void CommandGetKeysAndFlagsOfBitfieldGetOnlyReads()
+    {
+        Assert.Equal("[[k, [RO, access]]]", r.Str("COMMAND", "GETKEYSANDFLAGS", "bitfield", "k", "GET", "u8", "0"));
+        Assert.Equal("[[k, [RW, access, update]]]", r.Str("COMMAND", "GETKEYSANDFLAGS", "bitfield", "k", "SET", "u8", "0", "1"));
+    }
+
+    [Fact]
     public void CommandGetKeysOfUnknownCommand()
     {
         Assert.Equal("ERR Invalid command specified", r.Str("COMMAND", "GETKEYS", "nosuch", "key"));
