@@ -101,7 +101,7 @@ public static class CommandHelpers
         c.Reply.SimpleString($"{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
         foreach (var l in lines) c.Reply.SimpleString(l);
         c.Reply.SimpleString("HELP");
-        c.Reply.SimpleString("    Print this help.");
+        c.Reply.SimpleString("    Prints this help.");
     }
 }
 
