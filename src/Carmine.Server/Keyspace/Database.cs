@@ -67,7 +67,7 @@ public sealed class Database
     public Entry Add(byte[] key, object value)
     {
         uint hash = KeyHash.Hash(key);
-        var e = new Entry(key, hash, value);
+        var e = new Entry(key, hash, value) { Lru = Commands.LruClock.Now };
         shards[ShardIndex(hash)].Table.Add(e);
         return e;
     }

@@ -1,0 +1,76 @@
+using Carmine.Server.Network;
+
+namespace Carmine.Server.Commands;
+
+/// <summary>Commands on whole databases: DBSIZE FLUSHDB FLUSHALL SWAPDB.</summary>
+static class DatabaseCommands
+{
+    [Command("dbsize", 1, Flags = "readonly fast", Acl = "keyspace", Group = "server", Tips = "request_policy:all_shards response_policy:agg_sum",
+        Summary = "Return the number of keys in the selected database", Complexity = "O(1)")]
+    static void DbSize(Client c) => c.Reply.Integer(c.Database.Count);
+
+    [Command("flushdb", -1, Flags = "write", Acl = "keyspace dangerous", Group = "server", Exclusive = true,
+        Tips = "request_policy:all_shards response_policy:all_succeeded",
+        Summary = "Remove all keys from the current database", Complexity = "O(N) where N is the number of keys in the selected database")]
+    static void FlushDb(Client c)
+    {
+        if (!CheckFlushMode(c)) return;
+        c.Dirty(Flush(c.Database));
+        c.Reply.Ok();
+    }
+
+    [Command("flushall", -1, Flags = "write", Acl = "keyspace dangerous", Group = "server", Exclusive = true,
+        Tips = "request_policy:all_shards response_policy:all_succeeded",
+        Summary = "Remove all keys from all databases", Complexity = "O(N) where N is the total number of keys in all databases")]
+    static void FlushAll(Client c)
+    {
+        if (!CheckFlushMode(c)) return;
+        long removed = 0;
+        foreach (var db in c.Server.Keyspace.Databases) removed += Flush(db);
+        c.Dirty(removed);
+        c.Reply.Ok();
+    }
+
+    static long Flush(Keyspace.Database db)
+    {
+        long count = db.Count;
+        db.Clear();
+        return count;
+    }
+
+    /// <summary>Accepts the optional ASYNC or SYNC; both empty at once, the old tables being left to the GC.</summary>
+    static bool CheckFlushMode(Client c)
+    {
+        if (c.Args.Count == 1 || (c.Args.Count == 2 && (c.Args.Is(1, "sync") || c.Args.Is(1, "async")))) return true;
+        c.Error(Errors.Syntax);
+        return false;
+    }
+
+    [Command("swapdb", 3, Flags = "write fast", Acl = "keyspace dangerous", Group = "server", Exclusive = true, Since = "4.0.0",
+        Summary = "Swaps two Redis databases", Complexity = "O(N) where N is the count of clients watching or blocking on keys from both databases.")]
+    static void SwapDb(Client c)
+    {
+        if (!TryDbIndex(c, 1, "ERR invalid first DB index", out int first)) return;
+        if (!TryDbIndex(c, 2, "ERR invalid second DB index", out int second)) return;
+        if (!CheckDbInRange(c, first) || !CheckDbInRange(c, second)) return;
+        if (first != second) c.Server.Keyspace[first].SwapWith(c.Server.Keyspace[second]);
+        c.Dirty();
+        c.Reply.Ok();
+    }
+
+    /// <summary>Reads a database number as a C int, replying <paramref name="error"/> if it is not one.</summary>
+    internal static bool TryDbIndex(Client c, int i, string error, out int index)
+    {
+        index = 0;
+        if (!c.TryLongInRange(i, int.MinValue, int.MaxValue, out long n, error)) return false;
+        index = (int)n;
+        return true;
+    }
+
+    internal static bool CheckDbInRange(Client c, int index)
+    {
+        if (index >= 0 && index < c.Server.Keyspace.Count) return true;
+        c.Error(Errors.DbIndexOutOfRange);
+        return false;
+    }
+}
