@@ -1,3 +1,4 @@
+using Carmine.Server.Keyspace;
 using Carmine.Server.Network;
 
 namespace Carmine.Server.Commands;
@@ -15,7 +16,7 @@ static class DatabaseCommands
     static void FlushDb(Client c)
     {
         if (!CheckFlushMode(c)) return;
-        c.Dirty(Flush(c.Database));
+        c.Dirty(Flush(c, c.Database));
         c.Reply.Ok();
     }
 
@@ -26,13 +27,14 @@ static class DatabaseCommands
     {
         if (!CheckFlushMode(c)) return;
         long removed = 0;
-        foreach (var db in c.Server.Keyspace.Databases) removed += Flush(db);
+        foreach (var db in c.Server.Keyspace.Databases) removed += Flush(c, db);
         c.Dirty(removed);
         c.Reply.Ok();
     }
 
-    static long Flush(Keyspace.Database db)
+    static long Flush(Client c, Database db)
     {
+        c.Server.Watches.TouchDb(db.Index, key => Holds(db, key));
         long count = db.Count;
         db.Clear();
         return count;
@@ -53,9 +55,24 @@ static class DatabaseCommands
         if (!TryDbIndex(c, 1, "ERR invalid first DB index", out int first)) return;
         if (!TryDbIndex(c, 2, "ERR invalid second DB index", out int second)) return;
         if (!CheckDbInRange(c, first) || !CheckDbInRange(c, second)) return;
-        if (first != second) c.Server.Keyspace[first].SwapWith(c.Server.Keyspace[second]);
+        if (first != second)
+        {
+            var a = c.Server.Keyspace[first];
+            var b = c.Server.Keyspace[second];
+            // A watched key changes if it is in either database: its value is replaced or it disappears.
+            c.Server.Watches.TouchDb(first, key => Holds(a, key) || Holds(b, key));
+            c.Server.Watches.TouchDb(second, key => Holds(a, key) || Holds(b, key));
+            a.SwapWith(b);
+        }
         c.Dirty();
         c.Reply.Ok();
+    }
+
+    /// <summary>True if the database has an entry for the key, even a logically expired one.</summary>
+    static bool Holds(Database db, byte[] key)
+    {
+        uint hash = KeyHash.Hash(key);
+        return db.Shards[db.ShardIndex(hash)].Table.Find(key, hash) is not null;
     }
 
     /// <summary>Reads a database number as a C int, replying <paramref name="error"/> if it is not one.</summary>

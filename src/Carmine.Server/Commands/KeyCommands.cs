@@ -1,6 +1,7 @@
 using Carmine.Protocol;
 using Carmine.Server.Keyspace;
 using Carmine.Server.Network;
+using Carmine.Server.PubSub;
 using Carmine.Server.Types;
 
 namespace Carmine.Server.Commands;
@@ -25,7 +26,11 @@ static class KeyCommands
         var db = c.Database;
         long deleted = 0;
         for (int i = 1; i < c.Args.Count; i++)
-            if (db.Delete(c.Args[i], c.NowMs)) deleted++;
+        {
+            if (!db.Delete(c.Args[i], c.NowMs)) continue;
+            Notify(c, "del", c.Db, c.Args[i]);
+            deleted++;
+        }
         if (deleted > 0) c.Dirty(deleted);
         c.Reply.Integer(deleted);
     }
@@ -93,6 +98,8 @@ static class KeyCommands
             db.Remove(target);
         }
         Transfer(source, db, db, args.ToArray(2));
+        Notify(c, "rename_from", c.Db, args[1]);
+        Notify(c, "rename_to", c.Db, args[2]);
         c.Dirty();
         if (nx) c.Reply.Integer(1);
         else c.Reply.Ok();
@@ -127,6 +134,10 @@ static class KeyCommands
             return;
         }
         Transfer(e, c.Database, to, e.Key);
+        // The dispatcher touches the watchers of the source key; those of the target database are ours.
+        c.Server.Watches.Touch(target, e.Key, existsNow: true);
+        Notify(c, "move_from", c.Db, e.Key);
+        Notify(c, "move_to", target, e.Key);
         c.Dirty();
         c.Reply.Integer(1);
     }
@@ -183,6 +194,8 @@ static class KeyCommands
         if (existing is not null) to.Remove(existing);
         var added = to.Add(args.ToArray(2), copy);
         if (source.ExpireAt != 0) to.SetExpire(added, source.ExpireAt);
+        if (target != c.Db) c.Server.Watches.Touch(target, added.Key, existsNow: true);
+        Notify(c, "copy_to", target, added.Key);
         c.Dirty();
         c.Reply.Integer(1);
     }
@@ -218,6 +231,8 @@ static class KeyCommands
         }
         c.Reply.EndDeferredArray(header, n);
     }
+
+    static void Notify(Client c, string evt, int db, ReadOnlySpan<byte> key) => c.Server.Events.Notify(NotifyFlags.Generic, evt, db, key);
 
     static bool IsExpired(Entry e, long nowMs) => e.ExpireAt != 0 && e.ExpireAt <= nowMs;
 
@@ -420,8 +435,16 @@ static class KeyCommands
         }
         var db = c.Database;
         // A time in the past deletes the key, except on a replica, which waits for its master's DEL.
-        if (when <= c.NowMs && c.Server.Keyspace.DeleteExpired) db.Remove(e);
-        else db.SetExpire(e, when);
+        if (when <= c.NowMs && c.Server.Keyspace.DeleteExpired)
+        {
+            db.Remove(e);
+            Notify(c, "del", c.Db, args[1]);
+        }
+        else
+        {
+            db.SetExpire(e, when);
+            Notify(c, "expire", c.Db, args[1]);
+        }
         c.Dirty();
         c.Reply.Integer(1);
     }
@@ -471,6 +494,7 @@ static class KeyCommands
             return;
         }
         c.Database.RemoveExpire(e);
+        Notify(c, "persist", c.Db, c.Args[1]);
         c.Dirty();
         c.Reply.Integer(1);
     }
