@@ -138,7 +138,7 @@ public sealed class DatabaseTests : IClassFixture<ServerFixture>
     [Fact]
     public void RandomKeyNeverReturnsAnExpiredKey()
     {
-        Pipeline(Enumerable.Range(0, 50).Select(i => new[] { "SET", "db:short" + i, "x", "PX", "1" }));
+        Pipeline(Enumerable.Range(0, 500).Select(i => new[] { "SET", "db:short" + i, "x", "PX", "1" }));
         r.Call("SET", "db:kept", "x");
         Thread.Sleep(20);
         for (int i = 0; i < 20; i++) Assert.Equal("db:kept", r.Str("RANDOMKEY"));
