@@ -168,6 +168,7 @@ public sealed class KeyTests(ServerFixture fixture) : IClassFixture<ServerFixtur
         Assert.Equal("ERR source and destination objects are the same", r.Str("MOVE", "key:move3", "0"));
         Assert.Equal("ERR DB index is out of range", r.Str("MOVE", "key:move3", "16"));
         Assert.Equal("ERR value is not an integer or out of range", r.Str("MOVE", "key:move3", "notanumber"));
+        Assert.Equal("ERR value is out of range, value must between -2147483648 and 2147483647", r.Str("MOVE", "key:move3", "2147483648"));
         Assert.Equal(0, r.Int("MOVE", "key:move-none", "1"));
     }
 

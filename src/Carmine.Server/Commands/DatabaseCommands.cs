@@ -75,11 +75,19 @@ static class DatabaseCommands
         return db.Shards[db.ShardIndex(hash)].Table.Find(key, hash) is not null;
     }
 
-    /// <summary>Reads a database number as a C int, replying <paramref name="error"/> if it is not one.</summary>
-    internal static bool TryDbIndex(Client c, int i, string error, out int index)
+    /// <summary>
+    /// Reads a database number as Redis's getIntFromObjectOrReply does: a custom <paramref name="error"/> for any
+    /// failure, or else Redis's two texts for a non-integer and for a number outside the C int range.
+    /// </summary>
+    internal static bool TryDbIndex(Client c, int i, string? error, out int index)
     {
         index = 0;
-        if (!c.TryLongInRange(i, int.MinValue, int.MaxValue, out long n, error)) return false;
+        if (!c.TryLong(i, out long n, error ?? Errors.NotInteger)) return false;
+        if (n < int.MinValue || n > int.MaxValue)
+        {
+            c.Error(error ?? "ERR value is out of range, value must between -2147483648 and 2147483647");
+            return false;
+        }
         index = (int)n;
         return true;
     }

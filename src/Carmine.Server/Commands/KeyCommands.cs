@@ -120,7 +120,7 @@ static class KeyCommands
         Summary = "Move a key to another database", Complexity = "O(1)")]
     static void Move(Client c)
     {
-        if (!DatabaseCommands.TryDbIndex(c, 2, Errors.NotInteger, out int target) || !DatabaseCommands.CheckDbInRange(c, target)) return;
+        if (!DatabaseCommands.TryDbIndex(c, 2, null, out int target) || !DatabaseCommands.CheckDbInRange(c, target)) return;
         if (target == c.Db)
         {
             c.Error(Errors.SameObject);
@@ -156,7 +156,7 @@ static class KeyCommands
             if (args.Is(i, "replace")) replace = true;
             else if (args.Is(i, "db") && i + 1 < args.Count)
             {
-                if (!DatabaseCommands.TryDbIndex(c, ++i, Errors.NotInteger, out target) || !DatabaseCommands.CheckDbInRange(c, target)) return;
+                if (!DatabaseCommands.TryDbIndex(c, ++i, null, out target) || !DatabaseCommands.CheckDbInRange(c, target)) return;
             }
             else
             {
