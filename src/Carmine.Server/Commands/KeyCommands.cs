@@ -177,13 +177,10 @@ static class KeyCommands
         }
         var to = c.Server.Keyspace[target];
         var existing = to.Find(args[2], c.NowMs);
-        if (existing is not null)
+        if (existing is not null && !replace)
         {
-            if (!replace)
-            {
-                c.Reply.Integer(0);
-                return;
-            }
+            c.Reply.Integer(0);
+            return;
         }
         var copy = Duplicate(source.Value);
         if (copy is null)
@@ -326,7 +323,8 @@ static class KeyCommands
             ulong shardMask = (ulong)shards.Count - 1;
             int shardIndex = (int)(cursor & shardMask);
             ulong tableCursor = cursor >> shardBits;
-            long iterations = count * 10;
+            // At most ten empty buckets per key wanted, so a sparse table cannot stall the call.
+            long iterations = count > long.MaxValue / 10 ? long.MaxValue : count * 10;
             do
             {
                 var shard = shards[shardIndex];
