@@ -116,6 +116,47 @@ public sealed class DatabaseTests : IClassFixture<ServerFixture>
         Assert.Equal("OK", r.Str("SWAPDB", "3", "3"));
     }
 
+    /// <summary>WATCH x, run <paramref name="between"/>, then MULTI PING EXEC: the EXEC reply as text.</summary>
+    string ExecAfter(Action between)
+    {
+        r.Call("WATCH", "db:w");
+        between();
+        r.Call("MULTI");
+        r.Call("PING");
+        return r.Str("EXEC");
+    }
+
+    [Fact]
+    public void FlushallTouchesAWatchedKeyThatExisted()
+    {
+        r.Call("SET", "db:w", "30");
+        Assert.Equal("(nil)", ExecAfter(() => r.Call("FLUSHALL")));
+    }
+
+    [Fact]
+    public void FlushdbDoesNotTouchAWatchedKeyThatWasMissing()
+    {
+        Assert.Equal("[PONG]", ExecAfter(() => r.Call("FLUSHDB")));
+    }
+
+    [Fact]
+    public void SwapdbTouchesAWatchedKeyThatAppears()
+    {
+        r.Call("SELECT", "1");
+        r.Call("SET", "db:w", "30");
+        r.Call("SELECT", "0");
+        Assert.Equal("(nil)", ExecAfter(() => r.Call("SWAPDB", "0", "1")));
+    }
+
+    [Fact]
+    public void SwapdbDoesNotTouchAWatchedKeyMissingInBoth()
+    {
+        r.Call("SELECT", "1");
+        r.Call("SET", "db:other", "30");
+        r.Call("SELECT", "0");
+        Assert.Equal("[PONG]", ExecAfter(() => r.Call("SWAPDB", "0", "1")));
+    }
+
     [Fact]
     public void RandomKeyOfAnEmptyDatabaseIsNil()
     {

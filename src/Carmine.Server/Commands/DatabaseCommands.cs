@@ -1,5 +1,6 @@
 using Carmine.Server.Keyspace;
 using Carmine.Server.Network;
+using Carmine.Server.Transactions;
 
 namespace Carmine.Server.Commands;
 
@@ -34,7 +35,7 @@ static class DatabaseCommands
 
     static long Flush(Client c, Database db)
     {
-        c.Server.Watches.TouchDb(db.Index, key => Holds(db, key));
+        c.Server.Watches.TouchDb(db.Index, key => Holds(db, key), _ => WatchedKeys.Replacement.None);
         long count = db.Count;
         db.Clear();
         return count;
@@ -59,9 +60,8 @@ static class DatabaseCommands
         {
             var a = c.Server.Keyspace[first];
             var b = c.Server.Keyspace[second];
-            // A watched key changes if it is in either database: its value is replaced or it disappears.
-            c.Server.Watches.TouchDb(first, key => Holds(a, key) || Holds(b, key));
-            c.Server.Watches.TouchDb(second, key => Holds(a, key) || Holds(b, key));
+            c.Server.Watches.TouchDb(first, key => Holds(a, key), key => ReplacementIn(b, key, c.NowMs));
+            c.Server.Watches.TouchDb(second, key => Holds(b, key), key => ReplacementIn(a, key, c.NowMs));
             a.SwapWith(b);
         }
         c.Dirty();
@@ -69,10 +69,21 @@ static class DatabaseCommands
     }
 
     /// <summary>True if the database has an entry for the key, even a logically expired one.</summary>
-    static bool Holds(Database db, byte[] key)
+    static bool Holds(Database db, byte[] key) => Peek(db, key) is not null;
+
+    /// <summary>What <paramref name="db"/> brings in place of a watched key when swapped in.</summary>
+    static WatchedKeys.Replacement ReplacementIn(Database db, byte[] key, long nowMs) => Peek(db, key) switch
+    {
+        null => WatchedKeys.Replacement.None,
+        { ExpireAt: not 0 } e when e.ExpireAt <= nowMs => WatchedKeys.Replacement.Expired,
+        _ => WatchedKeys.Replacement.Live,
+    };
+
+    /// <summary>The entry for a key without expiring it: what Redis's dictFind sees.</summary>
+    static Entry? Peek(Database db, byte[] key)
     {
         uint hash = KeyHash.Hash(key);
-        return db.Shards[db.ShardIndex(hash)].Table.Find(key, hash) is not null;
+        return db.Shards[db.ShardIndex(hash)].Table.Find(key, hash);
     }
 
     /// <summary>
