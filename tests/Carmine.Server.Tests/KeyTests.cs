@@ -360,4 +360,34 @@ public sealed class KeyTests(ServerFixture fixture) : IClassFixture<ServerFixtur
         Assert.Equal("ERR unknown subcommand 'foo'. Try OBJECT HELP.", r.Str("OBJECT", "foo", "key:x"));
         Assert.Equal("ERR wrong number of arguments for 'object|encoding' command", r.Str("OBJECT", "ENCODING"));
     }
+
+    [Fact]
+    public void GenericCommandsPublishKeyspaceEvents()
+    {
+        using var server = new TestServer("--notify-keyspace-events", "Eg");
+        using var sub = server.Connect();
+        using var c = server.Connect();
+        sub.Call("PSUBSCRIBE", "__keyevent@*");
+        c.Call("SET", "key:ev", "v");
+        c.Call("EXPIRE", "key:ev", "100");
+        c.Call("PERSIST", "key:ev");
+        c.Call("RENAME", "key:ev", "key:ev2");
+        c.Call("COPY", "key:ev2", "key:ev3", "DB", "2");
+        c.Call("MOVE", "key:ev2", "1");
+        c.Call("DEL", "key:ev3", "key:ev4");
+        c.Call("SELECT", "2");
+        c.Call("DEL", "key:ev3");
+        string[] expected =
+        [
+            "__keyevent@0__:expire key:ev", "__keyevent@0__:persist key:ev",
+            "__keyevent@0__:rename_from key:ev", "__keyevent@0__:rename_to key:ev2",
+            "__keyevent@2__:copy_to key:ev3", "__keyevent@0__:move_from key:ev2", "__keyevent@1__:move_to key:ev2",
+            "__keyevent@2__:del key:ev3",
+        ];
+        foreach (var e in expected)
+        {
+            var m = sub.Read().Items!;
+            Assert.Equal(e, m[2].Text + " " + m[3].Text);
+        }
+    }
 }
