@@ -61,8 +61,10 @@ public sealed partial class RedisServer
         };
         for (int i = 0; i < loopCount; i++) loops.Add(new EventLoop(i));
         Config.Changed += OnConfigChanged;
-        ApplyLogLevel();
-        ApplyNotifyFlags();
+        Config.Apply = ApplyConfig;
+        foreach (var name in new[] { "loglevel", "notify-keyspace-events", "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold" })
+            OnConfigChanged(name);
+        oomScoreAdj.Apply(Config);
     }
 
     public bool RequiresAuth => Config.GetString("requirepass").Length > 0;
@@ -74,22 +76,13 @@ public sealed partial class RedisServer
         int backlog = Config.GetInt("tcp-backlog");
         if (port != 0)
         {
-            foreach (var raw in Config.GetString("bind").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            var tcp = OpenTcpListeners(port);
+            if (tcp is null)
             {
-                bool optional = raw.StartsWith('-');
-                string addr = optional ? raw[1..] : raw;
-                var listener = Listener.OpenTcp(this, addr, port, backlog, out string? error);
-                if (listener is null)
-                {
-                    if (optional && error is not null && (error.Contains("not available") || error.Contains("not supported") || error.Contains("Invalid argument")))
-                        continue;
-                    Log.Warning($"Warning: Could not create server TCP listening socket {addr}:{port}: bind: {error}");
-                    Log.Warning($"Failed listening on port {port} (tcp), aborting.");
-                    return false;
-                }
-                listeners.Add(listener);
-                port = listener.Port;
+                Log.Warning($"Failed listening on port {port} (tcp), aborting.");
+                return false;
             }
+            listeners.AddRange(tcp);
             TcpPort = port;
         }
         string unix = Config.GetString("unixsocket");
@@ -109,7 +102,7 @@ public sealed partial class RedisServer
             loops[i].Post(() => ThreadSlot.Assign(slot));
             loops[i].Start();
         }
-        foreach (var l in listeners) loops[0].Register(l, Network.Native.EPOLLIN);
+        foreach (var l in listeners) Watch(loops[0], l);
         cronThread = new Thread(Cron) { IsBackground = true, Name = "carmine-cron" };
         cronThread.Start();
         return true;
@@ -118,9 +111,10 @@ public sealed partial class RedisServer
     internal void AcceptClient(EventLoop loop, int fd, bool unix)
     {
         var client = new Client(this, loop, fd, unix);
-        if (clients.Count >= Config.GetLong("maxclients"))
+        string? rejection = clients.Count >= Config.GetLong("maxclients") ? "ERR max number of clients reached" : ProtectedModeRejection(client);
+        if (rejection is not null)
         {
-            client.Reply.Error("ERR max number of clients reached");
+            client.Reply.Error(rejection);
             client.CloseAfterReply = true;
             Stats.RejectedConnections++;
             client.Start();
@@ -162,8 +156,29 @@ public sealed partial class RedisServer
 
     void OnConfigChanged(string name)
     {
-        if (name == "loglevel") ApplyLogLevel();
-        if (name == "notify-keyspace-events") ApplyNotifyFlags();
+        switch (name)
+        {
+            case "loglevel":
+                ApplyLogLevel();
+                break;
+            case "notify-keyspace-events":
+                ApplyNotifyFlags();
+                break;
+            case "slowlog-log-slower-than":
+                SlowLog.ThresholdUs = Config.GetLong(name);
+                break;
+            case "slowlog-max-len":
+                SlowLog.MaxLength = (int)Math.Min(Config.GetLong(name), int.MaxValue);
+                SlowLog.Trim();
+                break;
+            case "latency-monitor-threshold":
+                Latency.ThresholdMs = Config.GetLong(name);
+                break;
+            case "proto-max-bulk-len":
+                // Redis checks the limit as each bulk header is read, so connected clients see the new one too.
+                foreach (var c in clients.Values) c.Parser.MaxBulkLength = Config.GetLong(name);
+                break;
+        }
     }
 
     void ApplyNotifyFlags() =>
@@ -174,7 +189,6 @@ public sealed partial class RedisServer
         "debug" => LogLevel.Debug,
         "verbose" => LogLevel.Verbose,
         "warning" => LogLevel.Warning,
-        "nothing" => LogLevel.Nothing,
         _ => LogLevel.Notice,
     };
 
