@@ -351,6 +351,41 @@ public sealed class KeyTests(ServerFixture fixture) : IClassFixture<ServerFixtur
     }
 
     [Fact]
+    public void ObjectFreqCountsAccessesUnderAnLfuPolicy()
+    {
+        r.Call("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu");
+        try
+        {
+            r.Call("SET", "key:lfu", "v");
+            Assert.Equal(5, r.Int("OBJECT", "FREQ", "key:lfu"));
+            r.Call("GET", "key:lfu");
+            Assert.Equal(6, r.Int("OBJECT", "FREQ", "key:lfu"));
+            Assert.StartsWith("ERR An LFU maxmemory policy is selected, idle time not tracked.", r.Str("OBJECT", "IDLETIME", "key:lfu"));
+        }
+        finally
+        {
+            r.Call("CONFIG", "SET", "maxmemory-policy", "noeviction");
+        }
+    }
+
+    [Fact]
+    public void SmallIntegersAreNotSharedUnderMaxmemoryWithAnLruPolicy()
+    {
+        r.Call("CONFIG", "SET", "maxmemory", "1073741824");
+        r.Call("CONFIG", "SET", "maxmemory-policy", "volatile-lru");
+        try
+        {
+            r.Call("SET", "key:rc-lru", "1");
+            Assert.Equal(1, r.Int("OBJECT", "REFCOUNT", "key:rc-lru"));
+        }
+        finally
+        {
+            r.Call("CONFIG", "SET", "maxmemory-policy", "noeviction");
+            r.Call("CONFIG", "SET", "maxmemory", "0");
+        }
+    }
+
+    [Fact]
     public void ObjectHelpAndUnknownSubcommand()
     {
         var help = r.Call("OBJECT", "HELP").Items!;

@@ -45,7 +45,7 @@ public static class CommandHelpers
             return null;
         }
         counters.KeyspaceHits++;
-        if (touch && !c.NoTouch) e.Lru = LruClock.At(c.NowMs);
+        if (touch && !c.NoTouch) e.Lru = c.Server.Keyspace.Access.Touched(e.Lru, c.NowMs);
         return e;
     }
 
@@ -53,7 +53,7 @@ public static class CommandHelpers
     public static Entry? LookupWrite(this Client c, ReadOnlySpan<byte> key)
     {
         var e = c.Database.Find(key, c.NowMs);
-        if (e is not null) e.Lru = LruClock.At(c.NowMs);
+        if (e is not null) e.Lru = c.Server.Keyspace.Access.Touched(e.Lru, c.NowMs);
         return e;
     }
 

@@ -528,7 +528,7 @@ static class ObjectCommand
 
     static bool IsSharedInteger(Client c, object value) =>
         value is byte[] bytes && NumberFormat.TryParseInt64(bytes, out long n) && n >= 0 && n < SharedIntegers
-        && (Maxmemory(c) == 0 || !(MaxmemoryPolicy(c).EndsWith("-lru", StringComparison.Ordinal) || IsLfu(c)));
+        && (c.Server.Config.GetLong("maxmemory") == 0 || !(c.Server.Config.GetString("maxmemory-policy").EndsWith("-lru", StringComparison.Ordinal) || c.Server.Keyspace.Access.Lfu));
 
     [Command("object|idletime", 3, Flags = "readonly", Acl = "keyspace", Keys = ["RO; index 2; range 0 1 0"], Tips = "nondeterministic_output", Since = "2.2.3",
         Summary = "Get the time since a Redis object was last accessed", Complexity = "O(1)")]
@@ -536,7 +536,7 @@ static class ObjectCommand
     {
         var e = c.LookupRead(c.Args[2], touch: false);
         if (e is null) c.Reply.Null();
-        else if (IsLfu(c)) c.Error(LfuSelected);
+        else if (c.Server.Keyspace.Access.Lfu) c.Error(LfuSelected);
         else c.Reply.Integer(LruClock.IdleSeconds(e.Lru));
     }
 
@@ -546,8 +546,8 @@ static class ObjectCommand
     {
         var e = c.LookupRead(c.Args[2], touch: false);
         if (e is null) c.Reply.Null();
-        else if (!IsLfu(c)) c.Error(LfuNotSelected);
-        else c.Reply.Integer(LfuCounter.Decayed(e.Lru, c.Server.Config));
+        else if (!c.Server.Keyspace.Access.Lfu) c.Error(LfuNotSelected);
+        else c.Reply.Integer(c.Server.Keyspace.Access.Frequency(e.Lru, c.NowMs));
     }
 
     [Command("object|help", 2, Flags = "loading stale", Acl = "keyspace", Since = "6.2.0",
@@ -565,11 +565,4 @@ static class ObjectCommand
         "REFCOUNT <key>",
         "    Return the number of references of the value associated with the specified",
         "    <key>.");
-
-    // maxmemory and maxmemory-policy belong to eviction; until they are declared, Redis's defaults apply.
-    static long Maxmemory(Client c) => c.Server.Config.Exists("maxmemory") ? c.Server.Config.GetLong("maxmemory") : 0;
-
-    static string MaxmemoryPolicy(Client c) => c.Server.Config.Exists("maxmemory-policy") ? c.Server.Config.GetString("maxmemory-policy") : "noeviction";
-
-    static bool IsLfu(Client c) => MaxmemoryPolicy(c).EndsWith("-lfu", StringComparison.Ordinal);
 }

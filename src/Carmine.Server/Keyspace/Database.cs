@@ -67,7 +67,7 @@ public sealed class Database
     public Entry Add(byte[] key, object value)
     {
         uint hash = KeyHash.Hash(key);
-        var e = new Entry(key, hash, value) { Lru = Commands.LruClock.Now };
+        var e = new Entry(key, hash, value) { Lru = owner.Access.Initial(Clock.NowMs()) };
         shards[ShardIndex(hash)].Table.Add(e);
         return e;
     }
