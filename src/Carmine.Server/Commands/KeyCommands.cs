@@ -248,11 +248,7 @@ static class KeyCommands
     static void Scan(Client c)
     {
         var args = c.Args;
-        if (!TryParseCursor(args[1], out ulong cursor))
-        {
-            c.Error("ERR invalid cursor");
-            return;
-        }
+        if (!CollectionScan.TryParseCursor(c, 1, out ulong cursor)) return;
         long count = 10;
         int patternIndex = -1, typeIndex = -1;
         for (int i = 2; i < args.Count; i++)
@@ -275,34 +271,12 @@ static class KeyCommands
                 return;
             }
         }
-        var filter = new KeyScan(c, patternIndex, typeIndex);
-        cursor = filter.Run(cursor, count);
+        var scan = new KeyScan(c, patternIndex, typeIndex);
+        cursor = scan.Run(cursor, count);
         c.Reply.ArrayHeader(2);
         c.Reply.Bulk(unchecked((long)cursor));
-        c.Reply.ArrayHeader(filter.Found.Count);
-        foreach (var key in filter.Found) c.Reply.Bulk(key);
-    }
-
-    /// <summary>
-    /// Parses a SCAN cursor as Redis does with strtoul: an optional sign (a negative number wraps around),
-    /// decimal digits only, no leading space, an empty string being cursor 0.
-    /// </summary>
-    static bool TryParseCursor(ReadOnlySpan<byte> s, out ulong cursor)
-    {
-        cursor = 0;
-        if (s.Length == 0) return true;
-        int i = 0;
-        bool negative = s[0] == '-';
-        if (s[0] is (byte)'-' or (byte)'+') i++;
-        if (i == s.Length) return false;
-        for (; i < s.Length; i++)
-        {
-            uint d = (uint)(s[i] - '0');
-            if (d > 9 || cursor > (ulong.MaxValue - d) / 10) return false;
-            cursor = cursor * 10 + d;
-        }
-        if (negative) cursor = unchecked(0 - cursor);
-        return true;
+        c.Reply.ArrayHeader(scan.Found.Count);
+        foreach (var key in scan.Found) c.Reply.Bulk(key);
     }
 
     /// <summary>
