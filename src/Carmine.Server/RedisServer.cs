@@ -55,6 +55,7 @@ public sealed partial class RedisServer
         Stats = new ServerStats(loopCount + 1);
         Commands = new CommandTable(loopCount + 1);
         Keyspace = new Keyspace.Keyspace(config.GetInt("databases"), 16);
+        Keyspace.Access.Follow(Config);
         Events = new PubSub.KeyspaceEvents(PubSub);
         Watches = new Transactions.WatchedKeys(Keyspace.Count);
         Keyspace.KeyExpired += (db, key) =>

@@ -696,7 +696,6 @@ static class StringCommands
     static Entry AddKey(Client c, ReadOnlySpan<byte> key, object value)
     {
         var e = c.Database.Add(key.ToArray(), value);
-        e.Lru = LruClock.At(c.NowMs);
         Notify(c, NotifyFlags.New, "new", key);
         return e;
     }
