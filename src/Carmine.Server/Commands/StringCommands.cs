@@ -623,6 +623,7 @@ static class StringCommands
         return true;
     }
 
+    /// <summary>SET only reads its key with GET; otherwise the old value is overwritten unseen.</summary>
     static bool SetKeys(ArgList args, List<KeyReference> keys)
     {
         bool get = false;
