@@ -29,7 +29,11 @@ public sealed partial class RedisServer
     public ServerStats Stats { get; }
     public SlowLog SlowLog { get; } = new();
     public LatencyMonitor Latency { get; } = new();
-    public string RunId { get; } = Convert.ToHexString(Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).Take(20).ToArray()).ToLowerInvariant();
+    public string RunId { get; } = RandomHexId();
+    /// <summary>The replication ID INFO reports (master_replid); a new one per start, as in Redis.</summary>
+    public string MasterReplId { get; } = RandomHexId();
+    /// <summary>Managed heap in use once the server was listening: INFO's used_memory_startup.</summary>
+    public long UsedMemoryStartup { get; private set; }
     public long StartTimeMs { get; } = Clock.NowMs();
     public long StartMonotonicUs { get; } = Clock.MonotonicUs();
     public int TcpPort { get; private set; }
@@ -101,21 +105,23 @@ public sealed partial class RedisServer
         foreach (var l in listeners) loops[0].Register(l, Network.Native.EPOLLIN);
         cronThread = new Thread(Cron) { IsBackground = true, Name = "carmine-cron" };
         cronThread.Start();
+        UsedMemoryStartup = GC.GetTotalMemory(false);
         return true;
     }
 
+    static string RandomHexId() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20)).ToLowerInvariant();
+
     internal void AcceptClient(EventLoop loop, int fd, bool unix)
     {
-        var client = new Client(this, loop, fd, unix);
         if (clients.Count >= Config.GetLong("maxclients"))
         {
-            client.Reply.Error("ERR max number of clients reached");
-            client.CloseAfterReply = true;
-            Stats.RejectedConnections++;
-            client.Start();
-            client.FlushReply();
+            // As Redis: a best-effort error written straight to the socket, no client created (no ID used, no error stats).
+            Network.Native.WriteBestEffort(fd, "-ERR max number of clients reached\r\n"u8);
+            Network.Native.close(fd);
+            Interlocked.Increment(ref Stats.RejectedConnections);
             return;
         }
+        var client = new Client(this, loop, fd, unix);
         clients[client.Id] = client;
         Interlocked.Increment(ref Stats.TotalConnections);
         client.Start();

@@ -55,9 +55,15 @@ public sealed unsafe class Client : IEventHandler
     public long NowMs { get; set; }
     public long CommandsProcessed { get; set; }
     public int OutputMemory => Reply.Length;
-    public int QueryBufferLength => qEnd - qStart;
+    /// <summary>
+    /// Bytes in the query buffer as Redis's qbuf counts them: while a batch executes, the requests of the batch
+    /// already run count too (Redis trims its buffer only after the batch).
+    /// </summary>
+    public int QueryBufferLength => qEnd - Math.Min(batchStart, qStart);
     public int QueryBufferCapacity => query.Length;
     public bool Closed => closed;
+    /// <summary>True while replies wait for the socket to accept them (CLIENT LIST events=rw).</summary>
+    public bool WaitingToWrite => writeInterest;
 
     public RedisServer Server => server;
 
@@ -66,6 +72,16 @@ public sealed unsafe class Client : IEventHandler
 
     /// <summary>True once the current command replied with an error (for failed_calls).</summary>
     public bool CommandFailed { get; set; }
+
+    List<int>? redactedArgs;
+
+    /// <summary>Hides argument <paramref name="index"/> of the current command (a password) from MONITOR and SLOWLOG, as Redis redacts it.</summary>
+    public void RedactArgument(int index) => (redactedArgs ??= []).Add(index);
+
+    public bool IsRedacted(int index) => redactedArgs is { Count: > 0 } r && r.Contains(index);
+
+    /// <summary>Forgets the redactions of the previous command.</summary>
+    public void ClearRedactions() => redactedArgs?.Clear();
 
     /// <summary>Replies with an error and counts it in INFO errorstats.</summary>
     public void Error(string message)
@@ -124,6 +140,7 @@ public sealed unsafe class Client : IEventHandler
         }
         qEnd += (int)n;
         server.Stats.AddNetInput(n);
+        server.Stats.Local.Reads++;
         LastInteractionMs = Clock.NowMs();
         ProcessQuery();
         FlushReply();
@@ -170,6 +187,7 @@ public sealed unsafe class Client : IEventHandler
     /// <summary>Parses and executes every complete request in the query buffer.</summary>
     public void ProcessQuery()
     {
+        batchStart = qStart;
         while (!closed && !CloseAfterReply && qStart < qEnd && !IsBlocked)
         {
             int requestStart = qStart;
@@ -200,7 +218,10 @@ public sealed unsafe class Client : IEventHandler
             qStart = qEnd = 0;
             if (query.Length > 4 * InitialQueryBuffer && !IsBlocked) query = new byte[InitialQueryBuffer];
         }
+        batchStart = qStart;
     }
+
+    int batchStart;
 
     bool waitingForUnpause;
 
@@ -240,6 +261,7 @@ public sealed unsafe class Client : IEventHandler
     {
         if (closed) return;
         DrainPushes();
+        if (Reply.Length > 0) server.Stats.Local.Writes++;
         while (Reply.Length > 0)
         {
             nint n;

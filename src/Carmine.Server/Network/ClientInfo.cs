@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text;
+
+namespace Carmine.Server.Network;
+
+/// <summary>The kinds of client CLIENT LIST TYPE and CLIENT KILL TYPE select.</summary>
+public enum ClientType { Normal, Replica, PubSub, Master }
+
+/// <summary>A client described as Redis 7.0 describes it in CLIENT LIST and CLIENT INFO: one line of "field=value" pairs.</summary>
+public static class ClientInfo
+{
+    /// <summary>Redis's static reply buffer per client; replies beyond it count as the reply list (oll, omem).</summary>
+    const int StaticReplyBuffer = 16 * 1024;
+
+    /// <summary>Rough size of a client's own objects (socket state, parser, names), for tot-mem.</summary>
+    const int ClientObjectSize = 1024;
+
+    /// <summary>Parses a type name as Redis does ("slave" is kept as an alias of "replica"); null if unknown.</summary>
+    public static ClientType? ParseType(string name) => name.ToLowerInvariant() switch
+    {
+        "normal" => ClientType.Normal,
+        "slave" or "replica" => ClientType.Replica,
+        "pubsub" => ClientType.PubSub,
+        "master" => ClientType.Master,
+        _ => null,
+    };
+
+    /// <summary>MONITOR clients count as normal, as in Redis.</summary>
+    public static ClientType TypeOf(Client c) => ClientType.Normal;
+
+    /// <summary>Reply bytes held beyond the static buffer (Redis's omem).</summary>
+    public static long OutputBufferMemory(Client c) => Math.Max(0, c.OutputMemory - StaticReplyBuffer);
+
+    /// <summary>Appends the client's line (without the newline). <paramref name="current"/> is the client running the command.</summary>
+    public static void Append(StringBuilder sb, Client c, Client current)
+    {
+        long nowSec = Clock.NowMs() / 1000;
+        int pending = c.OutputMemory;
+        long omem = OutputBufferMemory(c);
+        long argvMem = c == current || c.IsBlocked ? ArgvMemory(c) : 0;
+        long qbuf = c.QueryBufferLength;
+        long totMem = c.QueryBufferCapacity + c.Reply.Capacity + omem + argvMem + ClientObjectSize;
+        var inv = CultureInfo.InvariantCulture;
+        sb.Append("id=").Append(c.Id.ToString(inv))
+            .Append(" addr=").Append(c.Address)
+            .Append(" laddr=").Append(c.LocalAddress)
+            .Append(" fd=").Append(c.Fd.ToString(inv))
+            .Append(" name=").Append(c.NameText)
+            .Append(" age=").Append((nowSec - c.CreatedMs / 1000).ToString(inv))
+            .Append(" idle=").Append((nowSec - c.LastInteractionMs / 1000).ToString(inv))
+            .Append(" flags=").Append(Flags(c))
+            .Append(" db=").Append(c.Db.ToString(inv))
+            .Append(" sub=0 psub=0 ssub=0 multi=-1")
+            .Append(" qbuf=").Append(qbuf.ToString(inv))
+            .Append(" qbuf-free=").Append(Math.Max(0, c.QueryBufferCapacity - qbuf).ToString(inv))
+            .Append(" argv-mem=").Append(argvMem.ToString(inv))
+            .Append(" multi-mem=0")
+            .Append(" rbs=").Append(c.Reply.Capacity.ToString(inv))
+            .Append(" rbp=").Append(c.Reply.Capacity.ToString(inv))
+            .Append(" obl=").Append(Math.Min(pending, StaticReplyBuffer).ToString(inv))
+            .Append(" oll=").Append(((omem + StaticReplyBuffer - 1) / StaticReplyBuffer).ToString(inv))
+            .Append(" omem=").Append(omem.ToString(inv))
+            .Append(" tot-mem=").Append(totMem.ToString(inv))
+            .Append(" events=").Append(c.WaitingToWrite ? "rw" : "r")
+            .Append(" cmd=").Append(c.LastCommand)
+            .Append(" user=").Append(c.User)
+            .Append(" redir=-1")
+            .Append(" resp=").Append(c.Protocol.ToString(inv));
+    }
+
+    static long ArgvMemory(Client c)
+    {
+        long n = 0;
+        var args = c.Args;
+        for (int i = 0; i < args.Count; i++) n += args[i].Length;
+        return n;
+    }
+
+    /// <summary>Redis's one-letter flags, in Redis's order; "N" when none applies.</summary>
+    static string Flags(Client c)
+    {
+        var f = new StringBuilder(4);
+        if (c.IsMonitor) f.Append('O');
+        if (c.IsBlocked) f.Append('b');
+        if (c.CloseAfterReply) f.Append('c');
+        if (c.IsUnixSocket) f.Append('U');
+        if (c.NoEvict) f.Append('e');
+        if (c.NoTouch) f.Append('T');
+        return f.Length == 0 ? "N" : f.ToString();
+    }
+}
