@@ -34,6 +34,8 @@ public static class ConfigDirectives
         new("latency-monitor-threshold", ConfigType.Int, "0", 0, long.MaxValue),
         new("protected-mode", ConfigType.Bool, "yes"),
         new("tcp-keepalive", ConfigType.Int, "300", 0, int.MaxValue),
+        new("client-output-buffer-limit", ConfigType.Special, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", Flags: ConfigFlags.MultiArg),
+        new("notify-keyspace-events", ConfigType.Special, ""),
         new("tcp-backlog", ConfigType.Int, "511", 0, int.MaxValue, Flags: Imm),
     ];
 }
