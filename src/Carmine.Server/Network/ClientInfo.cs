@@ -25,8 +25,8 @@ public static class ClientInfo
         _ => null,
     };
 
-    /// <summary>MONITOR clients count as normal, as in Redis.</summary>
-    public static ClientType TypeOf(Client c) => ClientType.Normal;
+    /// <summary>A client with subscriptions is a pubsub client; MONITOR clients count as normal, as in Redis.</summary>
+    public static ClientType TypeOf(Client c) => c.IsSubscriber ? ClientType.PubSub : ClientType.Normal;
 
     /// <summary>Reply bytes held beyond the static buffer (Redis's omem).</summary>
     public static long OutputBufferMemory(Client c) => Math.Max(0, c.OutputMemory - StaticReplyBuffer);
@@ -39,7 +39,9 @@ public static class ClientInfo
         long omem = OutputBufferMemory(c);
         long argvMem = c == current || c.IsBlocked ? ArgvMemory(c) : 0;
         long qbuf = c.QueryBufferLength;
-        long totMem = c.QueryBufferCapacity + c.Reply.Capacity + omem + argvMem + ClientObjectSize;
+        var multi = c.Multi;
+        long multiMem = multi is null ? 0 : MultiMemory(multi);
+        long totMem = c.QueryBufferCapacity + c.Reply.Capacity + omem + argvMem + multiMem + ClientObjectSize;
         var inv = CultureInfo.InvariantCulture;
         sb.Append("id=").Append(c.Id.ToString(inv))
             .Append(" addr=").Append(c.Address)
@@ -50,11 +52,14 @@ public static class ClientInfo
             .Append(" idle=").Append((nowSec - c.LastInteractionMs / 1000).ToString(inv))
             .Append(" flags=").Append(Flags(c))
             .Append(" db=").Append(c.Db.ToString(inv))
-            .Append(" sub=0 psub=0 ssub=0 multi=-1")
+            .Append(" sub=").Append((c.Channels?.Count ?? 0).ToString(inv))
+            .Append(" psub=").Append((c.Patterns?.Count ?? 0).ToString(inv))
+            .Append(" ssub=").Append((c.ShardChannels?.Count ?? 0).ToString(inv))
+            .Append(" multi=").Append((multi is null ? -1 : multi.Queued.Count).ToString(inv))
             .Append(" qbuf=").Append(qbuf.ToString(inv))
             .Append(" qbuf-free=").Append(Math.Max(0, c.QueryBufferCapacity - qbuf).ToString(inv))
             .Append(" argv-mem=").Append(argvMem.ToString(inv))
-            .Append(" multi-mem=0")
+            .Append(" multi-mem=").Append(multiMem.ToString(inv))
             .Append(" rbs=").Append(c.Reply.Capacity.ToString(inv))
             .Append(" rbp=").Append(c.Reply.Capacity.ToString(inv))
             .Append(" obl=").Append(Math.Min(pending, StaticReplyBuffer).ToString(inv))
@@ -66,6 +71,15 @@ public static class ClientInfo
             .Append(" user=").Append(c.User)
             .Append(" redir=-1")
             .Append(" resp=").Append(c.Protocol.ToString(inv));
+    }
+
+    /// <summary>The arguments of the commands queued by MULTI.</summary>
+    static long MultiMemory(Transactions.MultiState multi)
+    {
+        long n = 0;
+        foreach (var (_, args) in multi.Queued)
+            for (int i = 0; i < args.Count; i++) n += args[i].Length;
+        return n;
     }
 
     static long ArgvMemory(Client c)
@@ -81,7 +95,10 @@ public static class ClientInfo
     {
         var f = new StringBuilder(4);
         if (c.IsMonitor) f.Append('O');
+        if (c.IsSubscriber) f.Append('P');
+        if (c.Multi is not null) f.Append('x');
         if (c.IsBlocked) f.Append('b');
+        if (c.WatchDirty) f.Append('d');
         if (c.CloseAfterReply) f.Append('c');
         if (c.IsUnixSocket) f.Append('U');
         if (c.NoEvict) f.Append('e');
