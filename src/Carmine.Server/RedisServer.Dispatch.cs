@@ -102,6 +102,8 @@ public sealed partial class RedisServer
         stats.Calls++;
         stats.Microseconds += elapsedUs;
         if (c.CommandFailed) stats.FailedCalls++;
+        // An enclosing call (EXEC running this one) counts only its own errors as failed.
+        c.CommandFailed = false;
         Stats.Local.Commands++;
         c.CommandsProcessed++;
         if (elapsedUs >= SlowLog.ThresholdUs && SlowLog.ThresholdUs >= 0 && !cmd.Has(CommandFlags.SkipSlowlog))
