@@ -9,6 +9,12 @@ static class ServerCommands
         Summary = "Listen for all requests received by the server in real time")]
     static void Monitor(Client c)
     {
+        // Inside EXEC a client must get one reply per command, which a monitor does not.
+        if (c.InExec)
+        {
+            c.Error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+            return;
+        }
         // A client already monitoring gets no reply at all, as in Redis.
         if (c.IsMonitor) return;
         c.IsMonitor = true;
