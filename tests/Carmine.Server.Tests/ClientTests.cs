@@ -162,6 +162,7 @@ public sealed class ClientTests(ServerFixture fixture) : IClassFixture<ServerFix
             writer.SendRaw("SET client:paused 1\r\n");
             Thread.Sleep(200);
             Assert.True(r.Call("GET", "client:paused").IsNull);
+            Assert.Contains("\r\nblocked_clients:1\r\n", r.Str("INFO", "clients"));
         }
         finally
         {

@@ -69,7 +69,7 @@ static class InfoSections
         {
             maxIn = Math.Max(maxIn, c.QueryBufferLength);
             maxOut = Math.Max(maxOut, c.OutputMemory);
-            if (c.IsBlocked) blocked++;
+            if (c.IsBlocked || c.IsPostponed) blocked++;
         }
         sb.Append("# Clients\r\n")
             .Field("connected_clients", s.ConnectedClients)

@@ -263,6 +263,9 @@ public sealed unsafe class Client : IEventHandler
 
     bool waitingForUnpause;
 
+    /// <summary>True while a command waits for CLIENT PAUSE to end; Redis counts such a client as blocked.</summary>
+    public bool IsPostponed => waitingForUnpause;
+
     // A paused client keeps reading (so a disconnect is seen) but executes nothing until the pause ends.
     void WaitForUnpause()
     {

@@ -97,7 +97,7 @@ public static class ClientInfo
         if (c.IsMonitor) f.Append('O');
         if (c.IsSubscriber) f.Append('P');
         if (c.Multi is not null) f.Append('x');
-        if (c.IsBlocked) f.Append('b');
+        if (c.IsBlocked || c.IsPostponed) f.Append('b');
         if (c.WatchDirty) f.Append('d');
         if (c.CloseAfterReply) f.Append('c');
         if (c.IsUnixSocket) f.Append('U');
