@@ -178,6 +178,7 @@ public sealed class ClientTests(ServerFixture fixture) : IClassFixture<ServerFix
         Assert.Equal("ERR CLIENT PAUSE mode must be WRITE or ALL", r.Str("CLIENT", "PAUSE", "10", "READ"));
         Assert.Equal("ERR timeout is not an integer or out of range", r.Str("CLIENT", "PAUSE", "soon"));
         Assert.Equal("ERR timeout is negative", r.Str("CLIENT", "PAUSE", "-1"));
+        Assert.Equal("ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.", r.Str("CLIENT", "pause", "10", "ALL", "extra"));
     }
 
     [Fact]

@@ -215,7 +215,7 @@ static class ClientCommands
         var args = c.Args;
         if (args.Count > 4)
         {
-            c.Error(Errors.Syntax);
+            c.Error($"ERR unknown subcommand or wrong number of arguments for '{args.ToStr(1)}'. Try CLIENT HELP.");
             return;
         }
         bool all = true;
