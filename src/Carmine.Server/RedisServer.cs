@@ -133,10 +133,28 @@ public sealed partial class RedisServer
             return;
         }
         var client = new Client(this, loop, fd, unix);
+        if (DeniedByProtectedMode(client))
+        {
+            Network.Native.WriteBestEffort(fd, ProtectedModeError);
+            Network.Native.close(fd);
+            Interlocked.Increment(ref Stats.RejectedConnections);
+            return;
+        }
         clients[client.Id] = client;
         Interlocked.Increment(ref Stats.TotalConnections);
         client.Start();
     }
+
+    /// <summary>Protected mode (the default) without a password accepts only loopback and Unix socket clients, as Redis.</summary>
+    bool DeniedByProtectedMode(Client c)
+    {
+        if (!Config.GetBool("protected-mode") || RequiresAuth || c.IsUnixSocket) return false;
+        string ip = c.Address[..Math.Max(0, c.Address.LastIndexOf(':'))];
+        return ip is not ("127.0.0.1" or "::1");
+    }
+
+    static ReadOnlySpan<byte> ProtectedModeError =>
+        "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"u8;
 
     internal void OnClientClosed(Client c)
     {
@@ -193,7 +211,7 @@ public sealed partial class RedisServer
             Thread.Sleep(1000 / hz);
             try
             {
-                if (ActiveExpireEnabled) Keyspace.ActiveExpireCycle(25_000 / hz * 10);
+                if (ActiveExpireEnabled && !Paused) Keyspace.ActiveExpireCycle(25_000 / hz * 10);
                 CheckPauseTimeout();
                 CloseIdleClients();
                 SampleInstantaneousMetrics();

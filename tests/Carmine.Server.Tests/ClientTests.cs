@@ -173,6 +173,29 @@ public sealed class ClientTests(ServerFixture fixture) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public void PauseKeepsExpiredKeysUntilUnpause()
+    {
+        static long ExpiredKeys(RespConnection c) =>
+            long.Parse(Regex.Match(c.Str("INFO", "stats"), "expired_keys:([0-9]+)").Groups[1].Value);
+        r.Call("SET", "client:exp", "v", "PX", "50");
+        Assert.Equal("OK", r.Str("CLIENT", "PAUSE", "100000", "WRITE"));
+        long before;
+        try
+        {
+            Thread.Sleep(300);
+            before = ExpiredKeys(r);
+            Assert.True(r.Call("GET", "client:exp").IsNull);
+            Assert.Equal(before, ExpiredKeys(r));
+        }
+        finally
+        {
+            r.Call("CLIENT", "UNPAUSE");
+        }
+        Assert.True(r.Call("GET", "client:exp").IsNull);
+        Assert.Equal(before + 1, ExpiredKeys(r));
+    }
+
+    [Fact]
     public void PauseArgumentErrors()
     {
         Assert.Equal("ERR CLIENT PAUSE mode must be WRITE or ALL", r.Str("CLIENT", "PAUSE", "10", "READ"));
