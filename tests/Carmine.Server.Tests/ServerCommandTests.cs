@@ -93,6 +93,9 @@ public sealed class ServerCommandTests(ServerFixture fixture) : IClassFixture<Se
         Assert.True(c.IsClosedByServer(10_000));
         Assert.True(server.WaitForExit(10_000));
         Assert.Equal(0, server.ExitCode);
+        // The captured output may trail the exit by a moment.
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!server.Output.Contains("ready to exit, bye bye...") && DateTime.UtcNow < deadline) Thread.Sleep(20);
         Assert.Contains("User requested shutdown...", server.Output);
         Assert.Contains("ready to exit, bye bye...", server.Output);
     }
