@@ -46,6 +46,33 @@ public sealed class ClientTests(ServerFixture fixture) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public void ClientListShowsATransactionInProgress()
+    {
+        using var c = fixture.Server.Connect();
+        long id = c.Int("CLIENT", "ID");
+        c.Call("MULTI");
+        c.Call("SET", "client:m", "v");
+        string line = r.Str("CLIENT", "LIST", "ID", id.ToString());
+        Assert.Contains(" flags=x ", line);
+        Assert.Contains(" multi=1 ", line);
+        Assert.Contains(" multi-mem=12 ", line);
+    }
+
+    [Fact]
+    public void ClientListShowsSubscriptions()
+    {
+        using var c = fixture.Server.Connect();
+        long id = c.Int("CLIENT", "ID");
+        c.Call("SUBSCRIBE", "client:ch1", "client:ch2");
+        c.Read();
+        c.Call("PSUBSCRIBE", "client:p*");
+        string line = r.Str("CLIENT", "LIST", "TYPE", "pubsub");
+        Assert.StartsWith($"id={id} ", line);
+        Assert.Contains(" flags=P ", line);
+        Assert.Contains(" sub=2 psub=1 ssub=0 ", line);
+    }
+
+    [Fact]
     public void ClientListIdRejectsANonInteger()
     {
         Assert.Equal("ERR Invalid client ID", r.Str("CLIENT", "LIST", "ID", "x"));

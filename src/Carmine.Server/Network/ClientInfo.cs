@@ -73,12 +73,25 @@ public static class ClientInfo
             .Append(" resp=").Append(c.Protocol.ToString(inv));
     }
 
-    /// <summary>The arguments of the commands queued by MULTI.</summary>
+    /// <summary>
+    /// The arguments of the commands queued by MULTI. The client's own loop may be queueing or clearing them
+    /// meanwhile, so the list is read by index, and a list emptied under our feet counts what was seen.
+    /// </summary>
     static long MultiMemory(Transactions.MultiState multi)
     {
         long n = 0;
-        foreach (var (_, args) in multi.Queued)
-            for (int i = 0; i < args.Count; i++) n += args[i].Length;
+        var queued = multi.Queued;
+        try
+        {
+            for (int q = 0; q < queued.Count; q++)
+            {
+                var args = queued[q].Args;
+                for (int i = 0; i < args.Count; i++) n += args[i].Length;
+            }
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+        }
         return n;
     }
 
