@@ -99,6 +99,7 @@ public sealed partial class RedisServer
     {
         c.LastCommand = cmd.FullName;
         c.CommandFailed = false;
+        c.ClearRedactions();
         int replyStart = c.Reply.Length;
         long start = Stopwatch.GetTimestamp();
         try
@@ -117,6 +118,8 @@ public sealed partial class RedisServer
         stats.Microseconds += elapsedUs;
         if (LatencyTracking) stats.RecordLatency(elapsedUs);
         if (c.CommandFailed) stats.FailedCalls++;
+        // An enclosing call (EXEC running this one) counts only its own errors as failed.
+        c.CommandFailed = false;
         Stats.Local.Commands++;
         c.CommandsProcessed++;
         if (elapsedUs >= SlowLog.ThresholdUs && SlowLog.ThresholdUs >= 0 && !cmd.Has(CommandFlags.SkipSlowlog))
@@ -260,12 +263,10 @@ public sealed partial class RedisServer
         sb.Append(us / 1_000_000).Append('.').Append((us % 1_000_000).ToString("D6"));
         sb.Append(" [").Append(c.Db).Append(' ').Append(c.IsUnixSocket ? "unix:" + Config.GetString("unixsocket") : c.Address).Append(']');
         var args = c.Args;
-        bool redact = cmd.FullName is "auth" or "hello" or "migrate";
         for (int i = 0; i < args.Count; i++)
         {
             sb.Append(' ');
-            if (redact && i > 0) sb.Append("\"(redacted)\"");
-            else sb.Append(Quote(args[i]));
+            sb.Append(c.IsRedacted(i) ? "\"(redacted)\"" : Quote(args[i]));
         }
         string line = sb.ToString();
         foreach (var m in clients.Values)

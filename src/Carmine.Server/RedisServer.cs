@@ -32,7 +32,11 @@ public sealed partial class RedisServer
     public PubSub.KeyspaceEvents Events { get; }
     public Transactions.WatchedKeys Watches { get; }
     public LatencyMonitor Latency { get; } = new();
-    public string RunId { get; } = Convert.ToHexString(Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).Take(20).ToArray()).ToLowerInvariant();
+    public string RunId { get; } = RandomHexId();
+    /// <summary>The replication ID INFO reports (master_replid); a new one per start, as in Redis.</summary>
+    public string MasterReplId { get; } = RandomHexId();
+    /// <summary>Managed heap in use once the server was listening: INFO's used_memory_startup.</summary>
+    public long UsedMemoryStartup { get; private set; }
     public long StartTimeMs { get; } = Clock.NowMs();
     public long StartMonotonicUs { get; } = Clock.MonotonicUs();
     public int TcpPort { get; private set; }
@@ -110,20 +114,28 @@ public sealed partial class RedisServer
         foreach (var l in listeners) Watch(loops[0], l);
         cronThread = new Thread(Cron) { IsBackground = true, Name = "carmine-cron" };
         cronThread.Start();
+        UsedMemoryStartup = GC.GetTotalMemory(false);
         return true;
     }
 
+    static string RandomHexId() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20)).ToLowerInvariant();
+
     internal void AcceptClient(EventLoop loop, int fd, bool unix)
     {
-        var client = new Client(this, loop, fd, unix);
-        string? rejection = clients.Count >= Config.GetLong("maxclients") ? "ERR max number of clients reached" : ProtectedModeRejection(client);
-        if (rejection is not null)
+        if (clients.Count >= Config.GetLong("maxclients"))
         {
-            client.Reply.Error(rejection);
-            client.CloseAfterReply = true;
-            Stats.RejectedConnections++;
-            client.Start();
-            client.FlushReply();
+            // As Redis: a best-effort error written straight to the socket, no client created (no ID used, no error stats).
+            Network.Native.WriteBestEffort(fd, "-ERR max number of clients reached\r\n"u8);
+            Network.Native.close(fd);
+            Interlocked.Increment(ref Stats.RejectedConnections);
+            return;
+        }
+        var client = new Client(this, loop, fd, unix);
+        if (ProtectedModeRejection(client) is { } denied)
+        {
+            Network.Native.WriteBestEffort(fd, System.Text.Encoding.ASCII.GetBytes("-" + denied + "\r\n"));
+            Network.Native.close(fd);
+            Interlocked.Increment(ref Stats.RejectedConnections);
             return;
         }
         clients[client.Id] = client;
@@ -210,7 +222,7 @@ public sealed partial class RedisServer
             if (CronPaused) continue;
             try
             {
-                if (ActiveExpireEnabled)
+                if (ActiveExpireEnabled && !Paused)
                 {
                     long cycleStart = Stopwatch.GetTimestamp();
                     Keyspace.ActiveExpireCycle(25_000 / hz * 10);
