@@ -348,7 +348,57 @@ static class InfoSections
             sb.Append("errorstat_").Append(SafeInfoString(code)).Append(":count=").Append(count.ToString(Inv)).Append("\r\n");
     }
 
-    public static void LatencyStats(StringBuilder sb, RedisServer s) => sb.Append("# Latencystats\r\n");
+    /// <summary>
+    /// Percentiles of each command's latency (latency-tracking-info-percentiles), read from the per-command
+    /// histogram LATENCY HISTOGRAM also uses; a percentile is the upper bound of the bucket that holds it.
+    /// </summary>
+    public static void LatencyStats(StringBuilder sb, RedisServer s)
+    {
+        sb.Append("# Latencystats\r\n");
+        if (!s.Config.GetBool("latency-tracking")) return;
+        var percentiles = s.Config.GetString("latency-tracking-info-percentiles")
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => double.Parse(p, Inv)).ToArray();
+        foreach (var cmd in s.Commands.All) AppendLatencyStats(sb, cmd, percentiles);
+    }
+
+    static void AppendLatencyStats(StringBuilder sb, CommandDef cmd, double[] percentiles)
+    {
+        var counts = new long[LatencyHistogram.Buckets];
+        long total = 0;
+        foreach (var st in cmd.Stats)
+        {
+            if (st.Latency is not { } buckets) continue;
+            for (int k = 0; k < buckets.Length; k++) counts[k] += buckets[k];
+        }
+        foreach (long n in counts) total += n;
+        if (total > 0)
+        {
+            sb.Append("latency_percentiles_usec_").Append(SafeInfoString(cmd.FullName)).Append(':');
+            for (int j = 0; j < percentiles.Length; j++)
+            {
+                if (j > 0) sb.Append(',');
+                sb.Append('p').Append(percentiles[j].ToString(Inv)).Append('=')
+                    .Append(((double)LatencyHistogram.UpperUs(BucketAt(counts, total, percentiles[j]))).ToString("F3", Inv));
+            }
+            sb.Append("\r\n");
+        }
+        if (cmd.Subcommands is null) return;
+        foreach (var sub in cmd.Subcommands.Values) AppendLatencyStats(sb, sub, percentiles);
+    }
+
+    /// <summary>The bucket holding the value at <paramref name="percentile"/> of <paramref name="total"/> samples.</summary>
+    static int BucketAt(long[] counts, long total, double percentile)
+    {
+        long rank = Math.Max(1, (long)Math.Ceiling(percentile / 100 * total));
+        long seen = 0;
+        for (int k = 0; k < counts.Length; k++)
+        {
+            seen += counts[k];
+            if (seen >= rank) return k;
+        }
+        return counts.Length - 1;
+    }
 
     public static void Cluster(StringBuilder sb, RedisServer s) =>
         sb.Append("# Cluster\r\n").Field("cluster_enabled", ConfigLong(s, "cluster-enabled", 0));
