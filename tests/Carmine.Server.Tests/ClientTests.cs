@@ -254,6 +254,6 @@ public sealed class ClientTests(ServerFixture fixture) : IClassFixture<ServerFix
         var help = r.Call("CLIENT", "HELP");
         Assert.Equal(RespType.Array, help.Type);
         Assert.Equal("CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", help.Items![0].Text);
-        Assert.Equal("    Print this help.", help.Items[^1].Text);
+        Assert.Equal("    Prints this help.", help.Items[^1].Text);
     }
 }

@@ -124,7 +124,7 @@ public sealed class CommandTableTests(ServerFixture fixture) : IClassFixture<Ser
     [Fact]
     public void CommandDocsOfGet()
     {
-        Assert.Equal("[get, [summary, Get the value of a key, since, 1.0.0, group, string, complexity, O(1)]]", r.Str("COMMAND", "DOCS", "get"));
+        Assert.Equal("[get, [summary, Get the value of a key, since, 1.0.0, group, string, complexity, O(1), arguments, [[name, key, type, key, key_spec_index, 0]]]]", r.Str("COMMAND", "DOCS", "get"));
     }
 
     [Fact]
