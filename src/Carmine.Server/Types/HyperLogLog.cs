@@ -281,7 +281,7 @@ public static class HyperLogLog
             p += opLength;
             first += span;
         }
-        if (span == 0 || p + opLength > end) return -1;
+        if (span == 0 || p >= end) return -1;
 
         byte current = s[p];
         bool isVal = IsVal(current);
@@ -319,20 +319,14 @@ public static class HyperLogLog
 
         int delta = n - opLength;
         if (delta > 0 && end + delta > sparseMaxBytes) return Promote(hll, index, count);
-        int next = p + opLength;
-        if (delta > 0)
-        {
-            hll.EnsureLength(end + delta);
-            var w = hll.Writable;
-            w[next..end].CopyTo(w[(next + delta)..]);
-        }
-        else if (delta < 0)
-        {
-            var w = hll.Writable;
-            w[next..end].CopyTo(w[(next + delta)..]);
-            hll.Truncate(end + delta);
-        }
-        seq[..n].CopyTo(hll.Writable[p..]);
+        // An XZERO cut off by the end of the string ends one byte past it; Redis then writes its last
+        // replacement byte over the terminator, so that byte is dropped here too.
+        int next = p + opLength, length = end + delta;
+        hll.EnsureLength(length);
+        var w = hll.Writable;
+        if (next < end) w[next..end].CopyTo(w[(next + delta)..]);
+        seq[..Math.Min(n, length - p)].CopyTo(w[p..]);
+        hll.Truncate(length);
         return MergeAdjacentValues(hll, prev);
     }
 
