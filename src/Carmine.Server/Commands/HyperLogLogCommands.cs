@@ -51,15 +51,18 @@ static class HyperLogLogCommands
         else if (!CheckHll(c, e)) return;
         var hll = Unshare(e);
         long sparseMaxBytes = SparseMaxBytes(c);
-        for (int i = 2; i < args.Count; i++)
+        int result = 0;
+        for (int i = 2; i < args.Count && result >= 0; i++)
         {
-            int result = HyperLogLog.Add(hll, args[i], sparseMaxBytes);
-            if (result < 0)
-            {
-                c.Error(Corrupted);
-                return;
-            }
-            updated += result;
+            result = HyperLogLog.Add(ref hll, args[i], sparseMaxBytes);
+            if (result > 0) updated++;
+        }
+        // A promotion to dense replaces the string; registers raised before a corrupt part stay raised, as in Redis.
+        e.Value = hll;
+        if (result < 0)
+        {
+            c.Error(Corrupted);
+            return;
         }
         if (updated > 0)
         {
@@ -122,14 +125,15 @@ static class HyperLogLogCommands
         var e = c.LookupWrite(args[1]) ?? c.Database.Add(args.ToArray(1), new RawString(HyperLogLog.Create()));
         var hll = Unshare(e);
         // A dense input makes the result dense at once rather than growing a sparse one into it.
-        if (anyDense && !HyperLogLog.ToDense(hll))
+        if (anyDense && !HyperLogLog.ToDense(ref hll))
         {
             c.Error(Corrupted);
             return;
         }
         long sparseMaxBytes = SparseMaxBytes(c);
         for (int i = 0; i < max.Length; i++)
-            if (max[i] != 0) HyperLogLog.SetIfGreater(hll, i, max[i], sparseMaxBytes);
+            if (max[i] != 0) HyperLogLog.SetIfGreater(ref hll, i, max[i], sparseMaxBytes);
+        e.Value = hll;
         HyperLogLog.InvalidateCache(hll.Writable);
         // Redis announces a merge as a PFADD, a mass addition of elements.
         c.Server.Events.Notify(NotifyFlags.String, "pfadd", c.Db, args[1]);
@@ -171,7 +175,7 @@ static class HyperLogLogCommands
         var hll = Unshare(e);
         if (c.Args.Is(1, "getreg"))
         {
-            if (!ToDenseForDebug(c, hll)) return;
+            if (!ToDenseForDebug(c, e, ref hll)) return;
             var registers = new byte[HyperLogLog.Registers];
             HyperLogLog.ReadDenseRegisters(hll.Span, registers);
             c.Reply.ArrayHeader(registers.Length);
@@ -189,21 +193,22 @@ static class HyperLogLogCommands
         else if (c.Args.Is(1, "todense"))
         {
             bool wasSparse = HyperLogLog.IsSparse(hll.Span);
-            if (!ToDenseForDebug(c, hll)) return;
+            if (!ToDenseForDebug(c, e, ref hll)) return;
             c.Reply.Integer(wasSparse ? 1 : 0);
         }
         else c.Error($"ERR Unknown PFDEBUG subcommand '{c.Args.ToStr(1)}'");
     }
 
     /// <summary>Converts to dense for PFDEBUG; a conversion counts as a write so that it is propagated.</summary>
-    static bool ToDenseForDebug(Client c, RawString hll)
+    static bool ToDenseForDebug(Client c, Entry e, ref RawString hll)
     {
         if (!HyperLogLog.IsSparse(hll.Span)) return true;
-        if (!HyperLogLog.ToDense(hll))
+        if (!HyperLogLog.ToDense(ref hll))
         {
             c.Error(Corrupted);
             return false;
         }
+        e.Value = hll;
         c.Dirty();
         return true;
     }

@@ -97,22 +97,22 @@ public static class HyperLogLog
     }
 
     /// <summary>Adds an element: 1 if a register changed, 0 if not, -1 if the sparse representation is corrupt.</summary>
-    public static int Add(RawString hll, ReadOnlySpan<byte> element, long sparseMaxBytes)
+    public static int Add(ref RawString hll, ReadOnlySpan<byte> element, long sparseMaxBytes)
     {
         int count = PatternLength(element, out int index);
         return hll.Span[4] switch
         {
             DenseEncoding => DenseSetIfGreater(hll.Writable[HeaderSize..], index, count),
-            SparseEncoding => SparseSetIfGreater(hll, index, count, sparseMaxBytes),
+            SparseEncoding => SparseSetIfGreater(ref hll, index, count, sparseMaxBytes),
             _ => -1,
         };
     }
 
     /// <summary>Raises register <paramref name="index"/> to <paramref name="count"/> whatever the encoding; the result as <see cref="Add"/>.</summary>
-    public static int SetIfGreater(RawString hll, int index, int count, long sparseMaxBytes) =>
+    public static int SetIfGreater(ref RawString hll, int index, int count, long sparseMaxBytes) =>
         hll.Span[4] == DenseEncoding
             ? DenseSetIfGreater(hll.Writable[HeaderSize..], index, count)
-            : SparseSetIfGreater(hll, index, count, sparseMaxBytes);
+            : SparseSetIfGreater(ref hll, index, count, sparseMaxBytes);
 
     // ---- dense ----
 
@@ -181,7 +181,7 @@ public static class HyperLogLog
     /// Visits the runs of a sparse HLL in order: (first register, run length, value). Returns false when the
     /// opcodes do not cover exactly the 16384 registers, stopping at a VAL run that would overflow.
     /// </summary>
-    static bool WalkSparse<TVisitor>(ReadOnlySpan<byte> s, ref TVisitor visitor) where TVisitor : struct, IRunVisitor
+    static bool WalkSparse<TVisitor>(ReadOnlySpan<byte> s, ref TVisitor visitor) where TVisitor : struct, IRunVisitor, allows ref struct
     {
         int index = 0, p = HeaderSize;
         while (p < s.Length)
@@ -232,8 +232,21 @@ public static class HyperLogLog
         }
     }
 
-    /// <summary>Converts a sparse HLL to dense in place; false (and unchanged) if the sparse opcodes are corrupt.</summary>
-    public static bool ToDense(RawString hll)
+    /// <summary>Counts the VAL runs into a histogram; the registers not covered by one are the zeros.</summary>
+    ref struct HistogramCounter(Span<int> histogram) : IRunVisitor
+    {
+        readonly Span<int> histogram = histogram;
+        public int NonZero;
+
+        public void Run(int first, int length, int value)
+        {
+            histogram[value] += length;
+            NonZero += length;
+        }
+    }
+
+    /// <summary>Converts a sparse HLL to dense (a new string of the exact size); false (and unchanged) if the sparse opcodes are corrupt.</summary>
+    public static bool ToDense(ref RawString hll)
     {
         var s = hll.Span;
         if (s[4] == DenseEncoding) return true;
@@ -242,15 +255,8 @@ public static class HyperLogLog
         if (!WalkSparse(s, ref writer)) return false;
         s[..HeaderSize].CopyTo(dense);
         dense[4] = DenseEncoding;
-        Replace(hll, dense);
+        hll = new RawString(dense);
         return true;
-    }
-
-    static void Replace(RawString hll, ReadOnlySpan<byte> contents)
-    {
-        if (contents.Length < hll.Length) hll.Truncate(contents.Length);
-        else hll.EnsureLength(contents.Length);
-        contents.CopyTo(hll.Writable);
     }
 
     /// <summary>
@@ -258,9 +264,9 @@ public static class HyperLogLog
     /// neighbouring VALs. Promotes to dense when the value does not fit a VAL or the string would grow past
     /// <paramref name="sparseMaxBytes"/>.
     /// </summary>
-    static int SparseSetIfGreater(RawString hll, int index, int count, long sparseMaxBytes)
+    static int SparseSetIfGreater(ref RawString hll, int index, int count, long sparseMaxBytes)
     {
-        if (count > SparseValMaxValue) return Promote(hll, index, count);
+        if (count > SparseValMaxValue) return Promote(ref hll, index, count);
 
         // Find the opcode covering the register.
         var s = hll.Span;
@@ -318,7 +324,7 @@ public static class HyperLogLog
         }
 
         int delta = n - opLength;
-        if (delta > 0 && end + delta > sparseMaxBytes) return Promote(hll, index, count);
+        if (delta > 0 && end + delta > sparseMaxBytes) return Promote(ref hll, index, count);
         // An XZERO cut off by the end of the string ends one byte past it; Redis then writes its last
         // replacement byte over the terminator, so that byte is dropped here too.
         int next = p + opLength, length = end + delta;
@@ -364,9 +370,9 @@ public static class HyperLogLog
         return 1;
     }
 
-    static int Promote(RawString hll, int index, int count)
+    static int Promote(ref RawString hll, int index, int count)
     {
-        if (!ToDense(hll)) return -1;
+        if (!ToDense(ref hll)) return -1;
         return DenseSetIfGreater(hll.Writable[HeaderSize..], index, count);
     }
 
@@ -402,31 +408,9 @@ public static class HyperLogLog
         }
         else
         {
-            // Counting tolerates a VAL run past the last register, as Redis does; only the total is checked.
-            int index = 0, p = HeaderSize;
-            while (p < hll.Length)
-            {
-                byte op = hll[p];
-                if (IsZero(op))
-                {
-                    histogram[0] += ZeroLength(op);
-                    index += ZeroLength(op);
-                    p++;
-                }
-                else if (IsXZero(op))
-                {
-                    histogram[0] += XZeroLength(hll, p);
-                    index += XZeroLength(hll, p);
-                    p += 2;
-                }
-                else
-                {
-                    histogram[ValValue(op)] += ValLength(op);
-                    index += ValLength(op);
-                    p++;
-                }
-            }
-            if (index != Registers) return false;
+            var counter = new HistogramCounter(histogram);
+            if (!WalkSparse(hll, ref counter)) return false;
+            histogram[0] = Registers - counter.NonZero;
         }
         count = Estimate(histogram);
         return true;
@@ -547,7 +531,7 @@ public static class HyperLogLog
             BinaryPrimitives.WriteUInt64LittleEndian(element, (ulong)j ^ seed);
             int count = PatternLength(element, out int index);
             DenseSetIfGreater(registers, index, count);
-            SetIfGreater(sparse, index, count, sparseMaxBytes);
+            SetIfGreater(ref sparse, index, count, sparseMaxBytes);
             if (j != checkpoint) continue;
 
             if (j < sparseMaxBytes / 2 && !IsSparse(sparse.Span)) return "TESTFAILED sparse encoding not used";
