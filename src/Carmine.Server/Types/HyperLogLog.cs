@@ -100,12 +100,7 @@ public static class HyperLogLog
     public static int Add(ref RawString hll, ReadOnlySpan<byte> element, long sparseMaxBytes)
     {
         int count = PatternLength(element, out int index);
-        return hll.Span[4] switch
-        {
-            DenseEncoding => DenseSetIfGreater(hll.Writable[HeaderSize..], index, count),
-            SparseEncoding => SparseSetIfGreater(ref hll, index, count, sparseMaxBytes),
-            _ => -1,
-        };
+        return SetIfGreater(ref hll, index, count, sparseMaxBytes);
     }
 
     /// <summary>Raises register <paramref name="index"/> to <paramref name="count"/> whatever the encoding; the result as <see cref="Add"/>.</summary>
@@ -179,7 +174,7 @@ public static class HyperLogLog
 
     /// <summary>
     /// Visits the runs of a sparse HLL in order: (first register, run length, value). Returns false when the
-    /// opcodes do not cover exactly the 16384 registers, stopping at a VAL run that would overflow.
+    /// opcodes do not cover exactly the 16384 registers, stopping as soon as they run past the last one.
     /// </summary>
     static bool WalkSparse<TVisitor>(ReadOnlySpan<byte> s, ref TVisitor visitor) where TVisitor : struct, IRunVisitor, allows ref struct
     {
@@ -205,6 +200,8 @@ public static class HyperLogLog
                 index += length;
                 p++;
             }
+            // Stopping here also keeps a long hostile run of XZEROs from overflowing the index.
+            if (index > Registers) return false;
         }
         return index == Registers;
     }
