@@ -177,7 +177,7 @@ static class HyperLogLogCommands
         {
             if (!ToDenseForDebug(c, e, ref hll)) return;
             var registers = new byte[HyperLogLog.Registers];
-            HyperLogLog.ReadDenseRegisters(hll.Span, registers);
+            HyperLogLog.UnpackDense(hll.Span, registers);
             c.Reply.ArrayHeader(registers.Length);
             foreach (byte r in registers) c.Reply.Integer(r);
         }

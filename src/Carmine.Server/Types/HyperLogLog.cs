@@ -135,11 +135,19 @@ public static class HyperLogLog
         return 1;
     }
 
-    /// <summary>Every register of a dense HLL into one byte each (PFDEBUG GETREG).</summary>
-    public static void ReadDenseRegisters(ReadOnlySpan<byte> hll, Span<byte> registers)
+    /// <summary>Every register of a dense HLL into one byte each; three packed bytes hold four registers.</summary>
+    public static void UnpackDense(ReadOnlySpan<byte> hll, Span<byte> registers)
     {
-        var packed = hll[HeaderSize..];
-        for (int i = 0; i < Registers; i++) registers[i] = (byte)GetRegister(packed, i);
+        var packed = hll.Slice(HeaderSize, DenseSize - HeaderSize);
+        registers = registers[..Registers];
+        for (int i = 0, b = 0; i < Registers; i += 4, b += 3)
+        {
+            int b0 = packed[b], b1 = packed[b + 1], b2 = packed[b + 2];
+            registers[i] = (byte)(b0 & RegisterMax);
+            registers[i + 1] = (byte)(((b0 >> 6) | (b1 << 2)) & RegisterMax);
+            registers[i + 2] = (byte)(((b1 >> 4) | (b2 << 4)) & RegisterMax);
+            registers[i + 3] = (byte)(b2 >> 2);
+        }
     }
 
     // ---- sparse ----
@@ -383,12 +391,10 @@ public static class HyperLogLog
             var merger = new MaxMerger(max);
             return WalkSparse(hll, ref merger);
         }
-        var packed = hll[HeaderSize..];
+        Span<byte> registers = stackalloc byte[Registers];
+        UnpackDense(hll, registers);
         for (int i = 0; i < Registers; i++)
-        {
-            int value = GetRegister(packed, i);
-            if (value > max[i]) max[i] = (byte)value;
-        }
+            if (registers[i] > max[i]) max[i] = registers[i];
         return true;
     }
 
@@ -400,8 +406,9 @@ public static class HyperLogLog
         count = 0;
         if (hll[4] == DenseEncoding)
         {
-            var packed = hll[HeaderSize..];
-            for (int i = 0; i < Registers; i++) histogram[GetRegister(packed, i)]++;
+            Span<byte> registers = stackalloc byte[Registers];
+            UnpackDense(hll, registers);
+            foreach (byte r in registers) histogram[r]++;
         }
         else
         {
