@@ -37,7 +37,8 @@ static class HyperLogLogCommands
 
     [Command("pfadd", -2, Flags = "write denyoom fast", Acl = "hyperloglog", Group = "hyperloglog", Since = "2.8.9",
         Keys = ["RW insert; index 1; range 0 1 0"],
-        Summary = "Adds the specified elements to the specified HyperLogLog.", Complexity = "O(1) to add every element.")]
+        Summary = "Adds the specified elements to the specified HyperLogLog.", Complexity = "O(1) to add every element.",
+        Arguments = ["key:key", "element:string optional multiple"])]
     static void PfAdd(Client c)
     {
         var args = c.Args;
@@ -74,9 +75,10 @@ static class HyperLogLogCommands
     }
 
     [Command("pfcount", -2, Flags = "readonly may_replicate", Acl = "hyperloglog", Group = "hyperloglog", Since = "2.8.9",
-        Keys = ["RW access; index 1; range -1 1 0"],
+        Keys = ["RW access; index 1; range -1 1 0; notes RW because it may change the internal representation of the key, and propagate to replicas"],
         Summary = "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
-        Complexity = "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.")]
+        Complexity = "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.",
+        Arguments = ["key:key multiple"])]
     static void PfCount(Client c)
     {
         var args = c.Args;
@@ -114,7 +116,8 @@ static class HyperLogLogCommands
     [Command("pfmerge", -2, Flags = "write denyoom", Acl = "hyperloglog", Group = "hyperloglog", Since = "2.8.9",
         Keys = ["RW access insert; index 1; range 0 1 0", "RO access; index 2; range -1 1 0"],
         Summary = "Merge N different HyperLogLogs into a single one.",
-        Complexity = "O(N) to merge N HyperLogLogs, but with high constant times.")]
+        Complexity = "O(N) to merge N HyperLogLogs, but with high constant times.",
+        Arguments = ["destkey:key", "sourcekey:key multiple"])]
     static void PfMerge(Client c)
     {
         var args = c.Args;
@@ -162,7 +165,8 @@ static class HyperLogLogCommands
     }
 
     [Command("pfdebug", 3, Flags = "write denyoom admin", Acl = "hyperloglog", Group = "hyperloglog", Since = "2.8.9",
-        Keys = ["RW access; index 2; range 0 1 0"], Summary = "Internal commands for debugging HyperLogLog values", Complexity = "N/A")]
+        Keys = ["RW access; index 2; range 0 1 0"], Summary = "Internal commands for debugging HyperLogLog values", Complexity = "N/A",
+        DocFlags = "syscmd", Arguments = ["subcommand:string", "key:key"])]
     static void PfDebug(Client c)
     {
         var e = c.LookupWrite(c.Args[2]);
@@ -214,7 +218,7 @@ static class HyperLogLogCommands
     }
 
     [Command("pfselftest", 1, Flags = "admin", Acl = "hyperloglog", Group = "hyperloglog", Since = "2.8.9",
-        Summary = "An internal command for testing HyperLogLog values", Complexity = "N/A")]
+        Summary = "An internal command for testing HyperLogLog values", Complexity = "N/A", DocFlags = "syscmd")]
     static void PfSelfTest(Client c)
     {
         var failure = HyperLogLog.SelfTest(SparseMaxBytes(c));
