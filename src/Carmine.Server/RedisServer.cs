@@ -29,6 +29,8 @@ public sealed partial class RedisServer
     public ServerStats Stats { get; }
     public SlowLog SlowLog { get; } = new();
     public LatencyMonitor Latency { get; } = new();
+    /// <summary>Clients blocked on keys (BLPOP and the like); INFO's blocked_clients is its count.</summary>
+    public Keyspace.BlockingKeys Blocking { get; } = new();
     public string RunId { get; } = Convert.ToHexString(Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).Take(20).ToArray()).ToLowerInvariant();
     public long StartTimeMs { get; } = Clock.NowMs();
     public long StartMonotonicUs { get; } = Clock.MonotonicUs();
@@ -49,6 +51,7 @@ public sealed partial class RedisServer
         Commands = new CommandTable(loopCount + 1);
         Keyspace = new Keyspace.Keyspace(config.GetInt("databases"), 16);
         Keyspace.KeyExpired += (db, key) => Stats.Local.ExpiredKeys++;
+        Keyspace.AggregateKeyAdded = (db, key) => Blocking.SignalKeyAsReady(db, key);
         for (int i = 0; i < loopCount; i++) loops.Add(new EventLoop(i));
         Config.Changed += OnConfigChanged;
         ApplyLogLevel();
@@ -124,6 +127,7 @@ public sealed partial class RedisServer
     internal void OnClientClosed(Client c)
     {
         clients.TryRemove(c.Id, out _);
+        Blocking.OnClientClosed(c);
         if (c.IsMonitor) Interlocked.Decrement(ref MonitorCount);
     }
 

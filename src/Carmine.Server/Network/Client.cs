@@ -221,6 +221,9 @@ public sealed unsafe class Client : IEventHandler
 
     public void Block() => IsBlocked = true;
 
+    /// <summary>Set while the client's commands run inside MULTI/EXEC or a script: a blocking command then acts as if its timeout expired.</summary>
+    public bool DenyBlocking { get; set; }
+
     /// <summary>Ends a block and executes the requests that arrived meanwhile. Loop thread only.</summary>
     public void Unblock()
     {
