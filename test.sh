@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Debian's redis-tools and python3-redis) when missing, builds, runs every test.
+# Installs what the tests need (Debian's redis-tools, redis-server, python3-redis) when missing,
+# builds everything with warnings as errors, runs every test and ends with "N passed, M failed".
 set -euo pipefail
 cd "$(dirname "$0")"
 need=()
@@ -11,5 +12,12 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-dotnet build -c Release Carmine.slnx -warnaserror
-dotnet test -c Release Carmine.slnx --no-build --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=1200000
+dotnet build -c Release Carmine.slnx -warnaserror -nologo -v quiet
+log=$(mktemp)
+status=0
+dotnet test -c Release Carmine.slnx --no-build --nologo -- RunConfiguration.TestSessionTimeout=1500000 2>&1 | tee "$log" || status=$?
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+rm -f "$log"
+echo "$passed passed, $failed failed"
+exit $status

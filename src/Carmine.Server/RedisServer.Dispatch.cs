@@ -53,10 +53,34 @@ public sealed partial class RedisServer
             Reject(c, cmd, "NOAUTH Authentication required.");
             return true;
         }
+        if (c.Multi is not null && cmd.Has(CommandFlags.NoMulti))
+        {
+            Reject(c, cmd, "ERR Command not allowed inside a transaction");
+            return true;
+        }
+        if (c.Protocol == 2 && c.IsSubscriber && !AllowedWhileSubscribed(cmd))
+        {
+            Reject(c, cmd, $"ERR Can't execute '{cmd.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+            return true;
+        }
         if (IsPausedFor(c, cmd)) return false;
+        if (c.Multi is not null && !RunsInsideMulti(cmd))
+        {
+            c.Multi.Queued.Add((cmd, args.Detach()));
+            c.Reply.SimpleString("QUEUED"u8);
+            return true;
+        }
         Call(c, cmd);
         return true;
     }
+
+    static bool AllowedWhileSubscribed(CommandDef cmd) =>
+        cmd.FullName is "subscribe" or "unsubscribe" or "psubscribe" or "punsubscribe" or "ssubscribe" or "sunsubscribe"
+            or "ping" or "quit" or "reset";
+
+    /// <summary>Commands that act at once inside MULTI instead of being queued.</summary>
+    static bool RunsInsideMulti(CommandDef cmd) =>
+        cmd.FullName is "exec" or "discard" or "multi" or "watch" or "quit" or "reset";
 
     /// <summary>Runs a command whose checks passed, under the locks its keys need, and records what it did.</summary>
     public void Call(Client c, CommandDef cmd)
@@ -94,7 +118,31 @@ public sealed partial class RedisServer
 
     void RunLocked(Client c, CommandDef cmd)
     {
-        var handler = cmd.Handler!;
+        if (!Watches.Any || !cmd.Has(CommandFlags.Write))
+        {
+            RunLockedCore(c, cmd, cmd.Handler!);
+            return;
+        }
+        // Someone WATCHes keys: after a write that changed data, touch its keys while their locks are held.
+        RunLockedCore(c, cmd, client =>
+        {
+            long dirty = Stats.Local.Dirty;
+            cmd.Handler!(client);
+            if (Stats.Local.Dirty != dirty) TouchWatchedKeys(client, cmd);
+        });
+    }
+
+    void TouchWatchedKeys(Client c, CommandDef cmd)
+    {
+        var keys = new List<int>();
+        cmd.GetKeys(c.Args, keys);
+        var db = c.Database;
+        foreach (int k in keys)
+            Watches.Touch(c.Db, c.Args[k], db.Find(c.Args[k], c.NowMs) is not null);
+    }
+
+    void RunLockedCore(Client c, CommandDef cmd, Action<Client> handler)
+    {
         if (cmd.Exclusive)
         {
             Keyspace.LockAll();
@@ -176,6 +224,19 @@ public sealed partial class RedisServer
     void Reject(Client c, CommandDef? cmd, string error)
     {
         if (cmd is not null) cmd.Stats[ThreadSlot.Current].RejectedCalls++;
+        if (c.Multi is not null)
+        {
+            c.Multi.Aborted = true;
+            if (cmd?.FullName == "exec")
+            {
+                // A refused EXEC ends the transaction, saying why.
+                c.Multi = null;
+                Watches.UnwatchAll(c);
+                c.Error("EXECABORT Transaction discarded because of: " + error);
+                ApplyReplyMode(c, c.Reply.Length);
+                return;
+            }
+        }
         c.Error(error);
         ApplyReplyMode(c, c.Reply.Length);
     }

@@ -28,6 +28,9 @@ public sealed partial class RedisServer
     public CommandTable Commands { get; }
     public ServerStats Stats { get; }
     public SlowLog SlowLog { get; } = new();
+    public PubSub.PubSubHub PubSub { get; } = new();
+    public PubSub.KeyspaceEvents Events { get; }
+    public Transactions.WatchedKeys Watches { get; }
     public LatencyMonitor Latency { get; } = new();
     /// <summary>Clients blocked on keys (BLPOP and the like); INFO's blocked_clients is its count.</summary>
     public Keyspace.BlockingKeys Blocking { get; } = new();
@@ -50,11 +53,19 @@ public sealed partial class RedisServer
         Stats = new ServerStats(loopCount + 1);
         Commands = new CommandTable(loopCount + 1);
         Keyspace = new Keyspace.Keyspace(config.GetInt("databases"), 16);
-        Keyspace.KeyExpired += (db, key) => Stats.Local.ExpiredKeys++;
+        Events = new PubSub.KeyspaceEvents(PubSub);
+        Watches = new Transactions.WatchedKeys(Keyspace.Count);
+        Keyspace.KeyExpired += (db, key) =>
+        {
+            Stats.Local.ExpiredKeys++;
+            Watches.Touch(db.Index, key, existsNow: false);
+            Events.Notify(Carmine.Server.PubSub.NotifyFlags.Expired, "expired", db.Index, key);
+        };
         Keyspace.AggregateKeyAdded = (db, key) => Blocking.SignalKeyAsReady(db, key);
         for (int i = 0; i < loopCount; i++) loops.Add(new EventLoop(i));
         Config.Changed += OnConfigChanged;
         ApplyLogLevel();
+        ApplyNotifyFlags();
     }
 
     public bool RequiresAuth => Config.GetString("requirepass").Length > 0;
@@ -128,6 +139,8 @@ public sealed partial class RedisServer
     {
         clients.TryRemove(c.Id, out _);
         Blocking.OnClientClosed(c);
+        PubSub.RemoveClient(c);
+        Watches.UnwatchAll(c);
         if (c.IsMonitor) Interlocked.Decrement(ref MonitorCount);
     }
 
@@ -154,7 +167,11 @@ public sealed partial class RedisServer
     void OnConfigChanged(string name)
     {
         if (name == "loglevel") ApplyLogLevel();
+        if (name == "notify-keyspace-events") ApplyNotifyFlags();
     }
+
+    void ApplyNotifyFlags() =>
+        Events.Flags = Carmine.Server.PubSub.KeyspaceEvents.Parse(Config.GetString("notify-keyspace-events")) ?? Carmine.Server.PubSub.NotifyFlags.None;
 
     void ApplyLogLevel() => Log.Level = Config.GetString("loglevel") switch
     {

@@ -41,6 +41,7 @@ public sealed class ServerStats
     public long EvictedKeys;
     public long ExpiredStalePerc;
     public long ClientQueryBufferLimitDisconnections;
+    public long ClientOutputBufferLimitDisconnections;
     public long UnexpectedErrorReplies;
 
     public void AddNetInput(long n) => Local.NetInput += n;
@@ -72,6 +73,6 @@ public sealed class ServerStats
         }
         errors.Clear();
         TotalConnections = RejectedConnections = ProtocolErrors = EvictedKeys = 0;
-        UnexpectedErrorReplies = ClientQueryBufferLimitDisconnections = 0;
+        UnexpectedErrorReplies = ClientQueryBufferLimitDisconnections = ClientOutputBufferLimitDisconnections = 0;
     }
 }

@@ -14,7 +14,14 @@ static class ConnectionCommands
             c.Error(Errors.WrongArgs("ping"));
             return;
         }
-        if (c.Args.Count == 2) c.Reply.Bulk(c.Args[1]);
+        if (c.Protocol == 2 && c.IsSubscriber)
+        {
+            // In RESP2 subscribed mode a reply must look like a message: ["pong", arg].
+            c.Reply.ArrayHeader(2);
+            c.Reply.Bulk("pong"u8);
+            c.Reply.Bulk(c.Args.Count == 2 ? c.Args[1] : []);
+        }
+        else if (c.Args.Count == 2) c.Reply.Bulk(c.Args[1]);
         else c.Reply.SimpleString("PONG"u8);
     }
 

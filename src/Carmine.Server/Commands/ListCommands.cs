@@ -1,6 +1,7 @@
 using Carmine.Protocol;
 using Carmine.Server.Keyspace;
 using Carmine.Server.Network;
+using Carmine.Server.PubSub;
 using Carmine.Server.Types;
 
 namespace Carmine.Server.Commands;
@@ -41,6 +42,7 @@ static class ListCommands
             c.Database.Add(args.ToArray(1), list);
         }
         for (int i = 2; i < args.Count; i++) list.Push(args[i], atHead);
+        Notify(c, atHead ? "lpush" : "rpush", args[1]);
         c.Dirty(args.Count - 2);
         c.Reply.Integer(list.Count);
     }
@@ -82,7 +84,8 @@ static class ListCommands
             return;
         }
         else count = PopRange(c.Reply, list, atHead, count);
-        if (list.Count == 0) c.Database.Remove(e!);
+        Notify(c, atHead ? "lpop" : "rpop", args[1]);
+        DeleteIfEmpty(c.Server, c.Database, e!, list);
         c.Dirty(count);
     }
 
@@ -163,7 +166,7 @@ static class ListCommands
         {
             if (!c.TryWrite<ListValue>(c.Args[i], out var e, out var list)) return true;
             if (list is null) continue;
-            c.Dirty(PopWithKey(c.Reply, c.Database, e!, list, c.Args[i], atHead, count));
+            c.Dirty(PopWithKey(c.Server, c.Reply, c.Database, e!, list, atHead, count));
             return true;
         }
         return false;
@@ -173,7 +176,7 @@ static class ListCommands
     {
         if (!c.TryTimeout(timeoutIndex, out long timeout)) return;
         if (PopFirstNonEmpty(c, firstKey, numKeys, atHead, count)) return;
-        if (c.DenyBlocking)
+        if (c.InExec)
         {
             c.Reply.NullArray();
             return;
@@ -186,21 +189,32 @@ static class ListCommands
     static bool ServePop(ServeContext ctx, bool atHead, long count)
     {
         if (ctx.Database.Find(ctx.Key, ctx.NowMs) is not { Value: ListValue list } e) return false;
-        ctx.Dirty(PopWithKey(ctx.Reply, ctx.Database, e, list, ctx.Key, atHead, count));
+        ctx.Dirty(PopWithKey(ctx.Server, ctx.Reply, ctx.Database, e, list, atHead, count));
         return true;
     }
 
     /// <summary>Replies [key, element] (count -1) or [key, [elements]] and deletes the key if emptied; returns how many were popped.</summary>
-    static long PopWithKey(RespBuffer reply, Database db, Entry e, ListValue list, ReadOnlySpan<byte> key, bool atHead, long count)
+    static long PopWithKey(RedisServer server, RespBuffer reply, Database db, Entry e, ListValue list, bool atHead, long count)
     {
         reply.ArrayHeader(2);
-        reply.Bulk(key);
+        reply.Bulk(e.Key);
         long popped = 1;
         if (count < 0) reply.Bulk(list.Pop(atHead));
         else popped = PopRange(reply, list, atHead, count);
-        if (list.Count == 0) db.Remove(e);
+        server.Events.Notify(NotifyFlags.List, atHead ? "lpop" : "rpop", db.Index, e.Key);
+        DeleteIfEmpty(server, db, e, list);
         return popped;
     }
+
+    /// <summary>Redis never keeps an empty list: the key goes, with a "del" event.</summary>
+    static void DeleteIfEmpty(RedisServer server, Database db, Entry e, ListValue list)
+    {
+        if (list.Count > 0) return;
+        db.Remove(e);
+        server.Events.Notify(NotifyFlags.Generic, "del", db.Index, e.Key);
+    }
+
+    static void Notify(Client c, string eventName, ReadOnlySpan<byte> key) => c.Server.Events.Notify(NotifyFlags.List, eventName, c.Db, key);
 
     /// <summary>Replies with up to <paramref name="count"/> elements taken from one end, in pop order, and removes them.</summary>
     static long PopRange(RespBuffer reply, ListValue list, bool atHead, long count)
@@ -262,6 +276,7 @@ static class ListCommands
             return;
         }
         list.Set(index, c.Args[3]);
+        Notify(c, "lset", c.Args[1]);
         c.Dirty();
         c.Reply.Ok();
     }
@@ -324,7 +339,8 @@ static class ListCommands
         }
         list.RemoveEnd(fromHead, atHead: true);
         list.RemoveEnd(fromTail, atHead: false);
-        if (list.Count == 0) c.Database.Remove(e!);
+        Notify(c, "ltrim", c.Args[1]);
+        DeleteIfEmpty(c.Server, c.Database, e!, list);
         c.Dirty(fromHead + fromTail);
         c.Reply.Ok();
     }
@@ -341,7 +357,11 @@ static class ListCommands
             return;
         }
         long removed = list.Remove(c.Args[3], count);
-        if (list.Count == 0) c.Database.Remove(e!);
+        if (removed > 0)
+        {
+            Notify(c, "lrem", c.Args[1]);
+            DeleteIfEmpty(c.Server, c.Database, e!, list);
+        }
         c.Dirty(removed);
         c.Reply.Integer(removed);
     }
@@ -371,6 +391,7 @@ static class ListCommands
             c.Reply.Integer(-1);
             return;
         }
+        Notify(c, "linsert", args[1]);
         c.Dirty();
         c.Reply.Integer(list.Count);
     }
@@ -482,7 +503,7 @@ static class ListCommands
             MoveFrom(c, source!, list, fromHead, toHead);
             return;
         }
-        if (c.DenyBlocking)
+        if (c.InExec)
         {
             c.Reply.Null();
             return;
@@ -533,7 +554,9 @@ static class ListCommands
             db.Add(destinationKey.ToArray(), target);
         }
         else ((ListValue)destination.Value).Push(value, toHead);
-        if (list.Count == 0) db.Remove(source);
+        server.Events.Notify(NotifyFlags.List, toHead ? "lpush" : "rpush", db.Index, destinationKey);
+        server.Events.Notify(NotifyFlags.List, fromHead ? "lpop" : "rpop", db.Index, source.Key);
+        DeleteIfEmpty(server, db, source, list);
         return value;
     }
 

@@ -34,6 +34,8 @@ public static class ConfigDirectives
         new("latency-monitor-threshold", ConfigType.Int, "0", 0, long.MaxValue),
         new("protected-mode", ConfigType.Bool, "yes"),
         new("tcp-keepalive", ConfigType.Int, "300", 0, int.MaxValue),
+        new("client-output-buffer-limit", ConfigType.Special, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", Flags: ConfigFlags.MultiArg),
+        new("notify-keyspace-events", ConfigType.Special, ""),
         new("list-max-listpack-size", ConfigType.Int, "-2", int.MinValue, int.MaxValue, Alias: "list-max-ziplist-size"),
         new("list-compress-depth", ConfigType.Int, "0", 0, int.MaxValue, Flags: Later),
         new("tcp-backlog", ConfigType.Int, "511", 0, int.MaxValue, Flags: Imm),

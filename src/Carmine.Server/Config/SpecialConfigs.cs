@@ -28,6 +28,11 @@ static class SpecialConfigs
                 try { return (value, Convert.ToInt64(value, 8)); }
                 catch (FormatException) { throw new ConfigException("Invalid socket file permissions"); }
             }
+            case "notify-keyspace-events":
+            {
+                var flags = PubSub.KeyspaceEvents.Parse(value) ?? throw new ConfigException("Invalid event class character. Use 'Ag$lshzxeKEtmd'.");
+                return (PubSub.KeyspaceEvents.Format(flags), (long)flags);
+            }
             case "dir":
                 if (current is not null)
                 {

@@ -167,8 +167,15 @@ public sealed class BlockingKeys
         {
             lock (gate)
             {
-                if (b.Done || !b.Serve(b, new ServeContext(server, db, wk.Key, reply, Clock.NowMs()))) return;
+                long now = Clock.NowMs(), dirty = server.Stats.Local.Dirty;
+                if (b.Done || !b.Serve(b, new ServeContext(server, db, wk.Key, reply, now))) return;
                 Finish(b);
+                if (server.Stats.Local.Dirty != dirty)
+                {
+                    // As after any write command, WATCHers of the keys the serve changed must fail their EXEC.
+                    server.Watches.Touch(wk.Db, wk.Key, db.Find(wk.Key, now) is not null);
+                    if (b.Target is not null) server.Watches.Touch(wk.Db, b.Target, db.Find(b.Target, now) is not null);
+                }
             }
         }
         finally

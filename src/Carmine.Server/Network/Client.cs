@@ -28,7 +28,8 @@ public sealed unsafe class Client : IEventHandler
     public EventLoop Loop { get; }
     public long Id { get; } = Interlocked.Increment(ref nextId);
     public RequestParser Parser { get; } = new();
-    public ArgList Args => Parser.Args;
+    /// <summary>The request being executed: the parser's arguments, or a queued command's during EXEC.</summary>
+    public ArgList Args { get; set; }
     public RespBuffer Reply { get; } = new();
     public string Address { get; }
     public string LocalAddress { get; }
@@ -87,7 +88,27 @@ public sealed unsafe class Client : IEventHandler
         Authenticated = !server.RequiresAuth;
         Parser.Authenticated = Authenticated;
         Parser.MaxBulkLength = server.Config.GetLong("proto-max-bulk-len");
+        Args = Parser.Args;
     }
+
+    /// <summary>Non-null between MULTI and EXEC/DISCARD.</summary>
+    public Transactions.MultiState? Multi { get; set; }
+
+    /// <summary>True while EXEC runs this client's queued commands: blocking commands must not block.</summary>
+    public bool InExec { get; set; }
+
+    /// <summary>The keys this client WATCHes, as (database, key).</summary>
+    public List<(int Db, byte[] Key)>? Watched { get; set; }
+
+    /// <summary>A watched key changed: the next EXEC fails.</summary>
+    public volatile bool WatchDirty;
+
+    /// <summary>Pub/Sub subscriptions; only this client's loop thread changes them.</summary>
+    public HashSet<byte[]>? Channels, Patterns, ShardChannels;
+
+    public int SubscriptionCount => (Channels?.Count ?? 0) + (Patterns?.Count ?? 0);
+
+    public bool IsSubscriber => SubscriptionCount > 0 || (ShardChannels?.Count ?? 0) > 0;
 
     public void Start()
     {
@@ -170,6 +191,22 @@ public sealed unsafe class Client : IEventHandler
     /// <summary>Parses and executes every complete request in the query buffer.</summary>
     public void ProcessQuery()
     {
+        executing = true;
+        try
+        {
+            ProcessRequests();
+        }
+        finally
+        {
+            executing = false;
+        }
+    }
+
+    bool executing;
+    bool flushPosted;
+
+    void ProcessRequests()
+    {
         while (!closed && !CloseAfterReply && qStart < qEnd && !IsBlocked)
         {
             int requestStart = qStart;
@@ -186,6 +223,7 @@ public sealed unsafe class Client : IEventHandler
             }
             qStart = consumed;
             if (Args.Count == 0) continue;
+            Args = Parser.Args;
             if (!server.Execute(this))
             {
                 // Paused: the request is parsed again when the pause ends.
@@ -220,9 +258,6 @@ public sealed unsafe class Client : IEventHandler
     public bool IsBlocked { get; private set; }
 
     public void Block() => IsBlocked = true;
-
-    /// <summary>Set while the client's commands run inside MULTI/EXEC or a script: a blocking command then acts as if its timeout expired.</summary>
-    public bool DenyBlocking { get; set; }
 
     /// <summary>Ends a block and executes the requests that arrived meanwhile. Loop thread only.</summary>
     public void Unblock()
@@ -282,15 +317,59 @@ public sealed unsafe class Client : IEventHandler
     /// </summary>
     public void Push(Action<RespBuffer> write)
     {
+        if (Loop.OnLoopThread)
+        {
+            // Same thread as this client's I/O: write in order with its replies.
+            if (closed) return;
+            write(Reply);
+            if (!CheckOutputLimit(Reply.Length)) return;
+            if (!executing && !flushPosted)
+            {
+                flushPosted = true;
+                Loop.Post(() =>
+                {
+                    flushPosted = false;
+                    FlushReply();
+                });
+            }
+            return;
+        }
         lock (pushLock)
         {
             if (closed) return;
             pendingPush ??= new RespBuffer(1024) { Resp3 = Protocol == 3 };
+            pendingPush.Resp3 = Protocol == 3;
             write(pendingPush);
+            if (!CheckOutputLimit(pendingPush.Length + Reply.Length)) return;
             if (pushPosted) return;
             pushPosted = true;
         }
         Loop.Post(FlushReply);
+    }
+
+    long softLimitSinceMs;
+
+    /// <summary>
+    /// Enforces client-output-buffer-limit for the client's class (pubsub for subscribers): past the hard
+    /// limit, or past the soft limit for longer than its seconds, the client is disconnected.
+    /// </summary>
+    bool CheckOutputLimit(long pending)
+    {
+        var limit = server.OutputLimitFor(this);
+        if (limit.Hard == 0 && limit.Soft == 0) return true;
+        bool over = limit.Hard > 0 && pending >= limit.Hard;
+        if (!over && limit.Soft > 0 && pending >= limit.Soft)
+        {
+            long now = Clock.NowMs();
+            if (softLimitSinceMs == 0) softLimitSinceMs = now;
+            else if (now - softLimitSinceMs > limit.Seconds * 1000) over = true;
+        }
+        else if (pending < limit.Soft) softLimitSinceMs = 0;
+        if (!over) return true;
+        Log.Warning($"Client id={Id} addr={Address} scheduled to be closed ASAP for overcoming of output buffer limits.");
+        Interlocked.Increment(ref server.Stats.ClientOutputBufferLimitDisconnections);
+        Kill();
+        return false;
     }
 
     void DrainPushes()
