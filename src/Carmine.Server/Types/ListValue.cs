@@ -5,12 +5,25 @@ namespace Carmine.Server.Types;
 /// so a long list costs a few objects per node instead of one per element. Pushes and pops at both ends are
 /// O(1); positional access walks whole nodes first, then entries inside one node.
 /// Nodes are bounded like Redis's: a negative fill caps a node's bytes (-1 = 4 KB ... -5 = 64 KB), a positive
-/// fill caps its entry count (and, for safety, its bytes at 8 KB). An element too large for any node gets its own.
+/// fill caps its entry count (and, for safety, its bytes at 8 KB). An element too large for any node gets its own,
+/// as does every element of at least <see cref="PackedThreshold"/> bytes (a "plain" node in Redis).
 /// </summary>
 public sealed class ListValue : IRedisObject
 {
     static readonly int[] SizeLimits = [4096, 8192, 16384, 32768, 65536];
     const int SafetyLimit = 8192;
+    const long DefaultPackedThreshold = 1L << 30;
+
+    /// <summary>Elements at least this long get a node of their own; DEBUG QUICKLIST-PACKED-THRESHOLD changes it for tests.</summary>
+    public static long PackedThreshold { get; private set; } = DefaultPackedThreshold;
+
+    /// <summary>Sets <see cref="PackedThreshold"/> as Redis does: 0 restores the default, nearly 4 GB or more is refused.</summary>
+    public static bool SetPackedThreshold(long size)
+    {
+        if (size < 0 || size > (1L << 32) - (1 << 20)) return false;
+        PackedThreshold = size == 0 ? DefaultPackedThreshold : size;
+        return true;
+    }
 
     readonly int fill;
     Node? head, tail;
@@ -28,11 +41,13 @@ public sealed class ListValue : IRedisObject
     public ListValue(int fill) => this.fill = fill;
 
     /// <summary>One packed node: entries live in Buf[Start..End), with free room kept at both ends.</summary>
-    sealed class Node(byte[] buf, int start)
+    internal sealed class Node(byte[] buf, int start)
     {
         public byte[] Buf = buf;
         public int Start = start, End = start;
         public int Count;
+        /// <summary>Holds one element of at least <see cref="PackedThreshold"/> bytes, and never more.</summary>
+        public bool Plain;
         public Node? Prev, Next;
         public int Size => End - Start;
     }
@@ -43,9 +58,9 @@ public sealed class ListValue : IRedisObject
         Node? node;
         int pos;
 
-        internal Iterator(object? node, int pos)
+        internal Iterator(Node node, int pos)
         {
-            this.node = (Node?)node;
+            this.node = node;
             this.pos = pos;
         }
 
@@ -90,9 +105,9 @@ public sealed class ListValue : IRedisObject
     {
         int size = PackedEntry.Size(value.Length);
         var n = atHead ? head : tail;
-        if (n is null || !Allows(n, size))
+        if (n is null || !Allows(n, size, value.Length))
         {
-            n = NewNode(size, atHead);
+            n = NewNode(size, atHead, value.Length);
             if (atHead) LinkBefore(head, n);
             else LinkAfter(tail, n);
         }
@@ -173,6 +188,7 @@ public sealed class ListValue : IRedisObject
             // Rewrite the lone entry in place of the old one, keeping the node where it is.
             n.Start = n.End = pos;
             n.Count = 0;
+            n.Plain = value.Length >= PackedThreshold;
             MakeRoom(n, size, false);
             PackedEntry.Write(n.Buf, n.End, value);
             n.End += size;
@@ -290,8 +306,10 @@ public sealed class ListValue : IRedisObject
         return (n, pos);
     }
 
-    bool Allows(Node n, int entrySize)
+    /// <summary>Whether a node may take one more entry of <paramref name="entrySize"/> bytes holding <paramref name="length"/> bytes.</summary>
+    bool Allows(Node n, int entrySize, int length)
     {
+        if (n.Plain || length >= PackedThreshold) return false;
         int newSize = n.Size + entrySize;
         if (fill < 0) return newSize <= SizeLimits[Math.Min(-fill, SizeLimits.Length) - 1];
         return n.Count < fill && newSize <= SafetyLimit;
@@ -314,28 +332,28 @@ public sealed class ListValue : IRedisObject
     void InsertAt(Node n, int pos, ReadOnlySpan<byte> value)
     {
         int size = PackedEntry.Size(value.Length);
-        if (!Allows(n, size))
+        if (!Allows(n, size, value.Length))
         {
             if (pos == n.Start || pos == n.End)
             {
                 bool front = pos == n.Start;
                 var neighbour = front ? n.Prev : n.Next;
-                if (neighbour is not null && Allows(neighbour, size))
+                if (neighbour is not null && Allows(neighbour, size, value.Length))
                 {
                     PushInto(neighbour, value, size, !front);
                     return;
                 }
-                var fresh = NewNode(size, false);
+                var fresh = NewNode(size, false, value.Length);
                 if (front) LinkBefore(n, fresh);
                 else LinkAfter(n, fresh);
                 PushInto(fresh, value, size, false);
                 return;
             }
             Split(n, pos);
-            if (Allows(n, size)) PushInto(n, value, size, false);
+            if (Allows(n, size, value.Length)) PushInto(n, value, size, false);
             else
             {
-                var fresh = NewNode(size, false);
+                var fresh = NewNode(size, false, value.Length);
                 LinkAfter(n, fresh);
                 PushInto(fresh, value, size, false);
             }
@@ -388,7 +406,7 @@ public sealed class ListValue : IRedisObject
         int moved = 0;
         for (int p = pos; p < n.End; moved++) PackedEntry.Read(n.Buf, p, out p);
         int bytes = n.End - pos;
-        var right = NewNode(bytes, false);
+        var right = NewNode(bytes, false, 0);
         Buffer.BlockCopy(n.Buf, pos, right.Buf, right.Start, bytes);
         right.End += bytes;
         right.Count = moved;
@@ -397,10 +415,12 @@ public sealed class ListValue : IRedisObject
         LinkAfter(n, right);
     }
 
-    static Node NewNode(int firstEntry, bool forHead)
+    static Node NewNode(int firstEntry, bool forHead, int length)
     {
-        int capacity = Math.Max(64, firstEntry * 2);
-        return new Node(new byte[capacity], forHead ? capacity : 0);
+        bool plain = length >= PackedThreshold;
+        // A node that will not grow (plain, or already past any size limit) gets no spare room.
+        int capacity = plain || firstEntry > SizeLimits[^1] ? firstEntry : Math.Max(64, firstEntry * 2);
+        return new Node(new byte[capacity], forHead ? capacity : 0) { Plain = plain };
     }
 
     /// <summary>Ensures <paramref name="size"/> free bytes at the front or the back, recentring or growing the buffer.</summary>
