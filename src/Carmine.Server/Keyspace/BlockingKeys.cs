@@ -149,7 +149,18 @@ public sealed class BlockingKeys
                     if (!waiting.TryGetValue(wk, out var q)) continue;
                     queue = [.. q];
                 }
-                foreach (var b in queue) TryServe(server, wk, b);
+                foreach (var b in queue)
+                {
+                    try
+                    {
+                        TryServe(server, wk, b);
+                    }
+                    catch (Exception ex)
+                    {
+                        // The waiter stays blocked; the command that made the key ready has completed and must still reply.
+                        Log.Warning($"Serving a client blocked on a key failed unexpectedly: {ex}");
+                    }
+                }
             }
         }
     }
