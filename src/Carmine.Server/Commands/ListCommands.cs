@@ -560,7 +560,8 @@ static class ListCommands
         return value;
     }
 
-    static ListValue NewList(RedisServer server) => new(server.Config.GetInt("list-max-listpack-size"));
+    static ListValue NewList(RedisServer server) =>
+        new(server.Config.GetInt("list-max-listpack-size"), server.Config.GetInt("list-compress-depth"));
 
     static bool TryWhere(Client c, int i, out bool atHead)
     {

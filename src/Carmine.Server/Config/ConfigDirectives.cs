@@ -37,7 +37,7 @@ public static class ConfigDirectives
         new("client-output-buffer-limit", ConfigType.Special, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", Flags: ConfigFlags.MultiArg),
         new("notify-keyspace-events", ConfigType.Special, ""),
         new("list-max-listpack-size", ConfigType.Int, "-2", int.MinValue, int.MaxValue, Alias: "list-max-ziplist-size"),
-        new("list-compress-depth", ConfigType.Int, "0", 0, int.MaxValue, Flags: Later),
+        new("list-compress-depth", ConfigType.Int, "0", 0, int.MaxValue),
         new("tcp-backlog", ConfigType.Int, "511", 0, int.MaxValue, Flags: Imm),
     ];
 }
