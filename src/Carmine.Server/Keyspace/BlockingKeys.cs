@@ -20,11 +20,15 @@ public sealed class ServeContext(RedisServer server, Database database, byte[] k
     public RespBuffer Reply { get; } = reply;
     public long NowMs { get; } = nowMs;
 
+    /// <summary>True once the serve replied with an error (counted as a failed call of the blocked command).</summary>
+    public bool Failed { get; private set; }
+
     /// <summary>Replies an error to the blocked client and counts it in INFO errorstats.</summary>
     public void Error(string message)
     {
         Reply.Error(message);
         Server.Stats.CountError(message);
+        Failed = true;
     }
 
     public void Dirty(long changes = 1) => Server.Stats.Local.Dirty += changes;
@@ -179,8 +183,10 @@ public sealed class BlockingKeys
             lock (gate)
             {
                 long now = Clock.NowMs(), dirty = server.Stats.Local.Dirty;
-                if (b.Done || !b.Serve(b, new ServeContext(server, db, wk.Key, reply, now))) return;
+                var context = new ServeContext(server, db, wk.Key, reply, now);
+                if (b.Done || !b.Serve(b, context)) return;
                 Finish(b);
+                if (context.Failed) CountFailedCall(server, b.Client);
                 if (server.Stats.Local.Dirty != dirty)
                 {
                     // As after any write command, WATCHers of the keys the serve changed must fail their EXEC.
@@ -228,11 +234,22 @@ public sealed class BlockingKeys
         c.Loop.Post(() =>
         {
             if (c.Closed) return;
-            if (withError) c.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+            if (withError)
+            {
+                c.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+                CountFailedCall(c.Server, c);
+            }
             else c.Reply.NullArray();
             c.Unblock();
         });
         return true;
+    }
+
+    /// <summary>A blocked command that ends in an error counts as failed in INFO commandstats, as Redis counts it on unblock.</summary>
+    static void CountFailedCall(RedisServer server, Client c)
+    {
+        var cmd = server.Commands.Find(c.LastCommand);
+        if (cmd is not null) cmd.Stats[ThreadSlot.Current].FailedCalls++;
     }
 
     /// <summary>Forgets a client that disconnected while blocked.</summary>
