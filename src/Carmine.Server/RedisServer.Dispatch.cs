@@ -108,7 +108,8 @@ public sealed partial class RedisServer
         if (c.CommandFailed) stats.FailedCalls++;
         Stats.Local.Commands++;
         c.CommandsProcessed++;
-        if (elapsedUs >= SlowLog.ThresholdUs && SlowLog.ThresholdUs >= 0 && !cmd.Has(CommandFlags.SkipSlowlog))
+        // A command that blocked is logged when it is unblocked (BlockingKeys), as Redis does.
+        if (elapsedUs >= SlowLog.ThresholdUs && SlowLog.ThresholdUs >= 0 && !cmd.Has(CommandFlags.SkipSlowlog) && !c.IsBlocked)
             SlowLog.Add(c, elapsedUs);
         Latency.RecordCommand(cmd, elapsedUs);
         if (MonitorCount > 0 && !cmd.Has(CommandFlags.SkipMonitor) && !cmd.Has(CommandFlags.Admin)) FeedMonitors(c, cmd);

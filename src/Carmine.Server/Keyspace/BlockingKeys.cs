@@ -43,6 +43,8 @@ public sealed class BlockedClient(Client client, byte[][] keys, long timeoutMs, 
     /// <summary>Relative timeout in milliseconds; 0 waits forever.</summary>
     public long TimeoutMs { get; } = timeoutMs;
     public ServeBlocked Serve { get; } = serve;
+    /// <summary>The blocked request, copied: the slowlog records it when the client is unblocked.</summary>
+    public ArgList Args { get; } = client.Args.Detach();
     /// <summary>A second key the serve callback writes (BLMOVE's destination); its shard is locked too.</summary>
     public byte[]? Target { get; init; }
 
@@ -176,6 +178,7 @@ public sealed class BlockingKeys
         int second = b.Target is null ? first : db.ShardIndex(KeyHash.Hash(b.Target));
         if (second < first) (first, second) = (second, first);
         var reply = new RespBuffer(256) { Resp3 = b.Client.Protocol == 3 };
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         Monitor.Enter(db.Shards[first].Lock);
         if (second != first) Monitor.Enter(db.Shards[second].Lock);
         try
@@ -200,14 +203,27 @@ public sealed class BlockingKeys
             if (second != first) Monitor.Exit(db.Shards[second].Lock);
             Monitor.Exit(db.Shards[first].Lock);
         }
-        var c = b.Client;
-        c.Loop.Post(() => Resume(c, reply));
+        long servedUs = (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+        b.Client.Loop.Post(() =>
+        {
+            if (b.Client.Closed) return;
+            b.Client.Reply.WriteRaw(reply.Written);
+            Resume(b, servedUs);
+        });
     }
 
-    static void Resume(Client c, RespBuffer reply)
+    /// <summary>Ends the block on the client's own thread: the slowlog gets the request, then its pipeline runs on.</summary>
+    static void Resume(BlockedClient b, long durationUs)
     {
-        if (c.Closed) return;
-        c.Reply.WriteRaw(reply.Written);
+        var c = b.Client;
+        var slowLog = c.Server.SlowLog;
+        if (slowLog.ThresholdUs >= 0 && durationUs >= slowLog.ThresholdUs)
+        {
+            var current = c.Args;
+            c.Args = b.Args;
+            slowLog.Add(c, durationUs);
+            c.Args = current;
+        }
         c.Unblock();
     }
 
@@ -220,15 +236,16 @@ public sealed class BlockingKeys
             Finish(b);
         }
         b.Client.Reply.NullArray();
-        b.Client.Unblock();
+        Resume(b, 0);
     }
 
     /// <summary>CLIENT UNBLOCK: ends a client's wait as a timeout or with an UNBLOCKED error; false if it was not blocked.</summary>
     public bool Unblock(Client c, bool withError)
     {
+        BlockedClient? b;
         lock (gate)
         {
-            if (!byClient.TryGetValue(c.Id, out var b) || b.Done) return false;
+            if (!byClient.TryGetValue(c.Id, out b) || b.Done) return false;
             Finish(b);
         }
         c.Loop.Post(() =>
@@ -240,7 +257,7 @@ public sealed class BlockingKeys
                 CountFailedCall(c.Server, c);
             }
             else c.Reply.NullArray();
-            c.Unblock();
+            Resume(b, 0);
         });
         return true;
     }
