@@ -79,8 +79,6 @@ public sealed class ListValue : IRedisObject
             pos = Seek(buf, start, end, node.Count, local);
         }
 
-        public readonly bool Valid => node is not null;
-
         public readonly ReadOnlySpan<byte> Current => PackedEntry.Read(buf, pos, out _);
 
         /// <summary>Moves one entry towards the tail; false (and invalid) past the end.</summary>
