@@ -34,11 +34,19 @@ public sealed partial class RedisServer
     public LatencyMonitor Latency { get; } = new();
     /// <summary>Clients blocked on keys (BLPOP and the like); INFO's blocked_clients is its count.</summary>
     public Keyspace.BlockingKeys Blocking { get; } = new();
-    public string RunId { get; } = Convert.ToHexString(Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).Take(20).ToArray()).ToLowerInvariant();
+    public string RunId { get; } = RandomHexId();
+    /// <summary>The replication ID INFO reports (master_replid); a new one per start, as in Redis.</summary>
+    public string MasterReplId { get; } = RandomHexId();
+    /// <summary>Managed heap in use once the server was listening: INFO's used_memory_startup.</summary>
+    public long UsedMemoryStartup { get; private set; }
     public long StartTimeMs { get; } = Clock.NowMs();
     public long StartMonotonicUs { get; } = Clock.MonotonicUs();
     public int TcpPort { get; private set; }
     public bool ActiveExpireEnabled { get; set; } = true;
+    /// <summary>latency-tracking: whether commands record their latency for LATENCY HISTOGRAM and INFO latencystats.</summary>
+    public bool LatencyTracking { get; private set; } = true;
+    /// <summary>DEBUG PAUSE-CRON: the background work at hz stops while set.</summary>
+    public bool CronPaused { get; set; }
     public int ShutdownExitCode { get; private set; }
 
     internal IReadOnlyList<EventLoop> Loops => loops;
@@ -53,6 +61,7 @@ public sealed partial class RedisServer
         Stats = new ServerStats(loopCount + 1);
         Commands = new CommandTable(loopCount + 1);
         Keyspace = new Keyspace.Keyspace(config.GetInt("databases"), 16);
+        Keyspace.Access.Follow(Config);
         Events = new PubSub.KeyspaceEvents(PubSub);
         Watches = new Transactions.WatchedKeys(Keyspace.Count);
         Keyspace.KeyExpired += (db, key) =>
@@ -64,8 +73,10 @@ public sealed partial class RedisServer
         Keyspace.AggregateKeyAdded = (db, key) => Blocking.SignalKeyAsReady(db, key);
         for (int i = 0; i < loopCount; i++) loops.Add(new EventLoop(i));
         Config.Changed += OnConfigChanged;
-        ApplyLogLevel();
-        ApplyNotifyFlags();
+        Config.Apply = ApplyConfig;
+        foreach (var name in new[] { "loglevel", "notify-keyspace-events", "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold", "latency-tracking" })
+            OnConfigChanged(name);
+        oomScoreAdj.Apply(Config);
     }
 
     public bool RequiresAuth => Config.GetString("requirepass").Length > 0;
@@ -77,22 +88,13 @@ public sealed partial class RedisServer
         int backlog = Config.GetInt("tcp-backlog");
         if (port != 0)
         {
-            foreach (var raw in Config.GetString("bind").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            var tcp = OpenTcpListeners(port);
+            if (tcp is null)
             {
-                bool optional = raw.StartsWith('-');
-                string addr = optional ? raw[1..] : raw;
-                var listener = Listener.OpenTcp(this, addr, port, backlog, out string? error);
-                if (listener is null)
-                {
-                    if (optional && error is not null && (error.Contains("not available") || error.Contains("not supported") || error.Contains("Invalid argument")))
-                        continue;
-                    Log.Warning($"Warning: Could not create server TCP listening socket {addr}:{port}: bind: {error}");
-                    Log.Warning($"Failed listening on port {port} (tcp), aborting.");
-                    return false;
-                }
-                listeners.Add(listener);
-                port = listener.Port;
+                Log.Warning($"Failed listening on port {port} (tcp), aborting.");
+                return false;
             }
+            listeners.AddRange(tcp);
             TcpPort = port;
         }
         string unix = Config.GetString("unixsocket");
@@ -112,22 +114,31 @@ public sealed partial class RedisServer
             loops[i].Post(() => ThreadSlot.Assign(slot));
             loops[i].Start();
         }
-        foreach (var l in listeners) loops[0].Register(l, Network.Native.EPOLLIN);
+        foreach (var l in listeners) Watch(loops[0], l);
         cronThread = new Thread(Cron) { IsBackground = true, Name = "carmine-cron" };
         cronThread.Start();
+        UsedMemoryStartup = GC.GetTotalMemory(false);
         return true;
     }
 
+    static string RandomHexId() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20)).ToLowerInvariant();
+
     internal void AcceptClient(EventLoop loop, int fd, bool unix)
     {
-        var client = new Client(this, loop, fd, unix);
         if (clients.Count >= Config.GetLong("maxclients"))
         {
-            client.Reply.Error("ERR max number of clients reached");
-            client.CloseAfterReply = true;
-            Stats.RejectedConnections++;
-            client.Start();
-            client.FlushReply();
+            // As Redis: a best-effort error written straight to the socket, no client created (no ID used, no error stats).
+            Network.Native.WriteBestEffort(fd, "-ERR max number of clients reached\r\n"u8);
+            Network.Native.close(fd);
+            Interlocked.Increment(ref Stats.RejectedConnections);
+            return;
+        }
+        var client = new Client(this, loop, fd, unix);
+        if (ProtectedModeRejection(client) is { } denied)
+        {
+            Network.Native.WriteBestEffort(fd, System.Text.Encoding.ASCII.GetBytes("-" + denied + "\r\n"));
+            Network.Native.close(fd);
+            Interlocked.Increment(ref Stats.RejectedConnections);
             return;
         }
         clients[client.Id] = client;
@@ -166,8 +177,32 @@ public sealed partial class RedisServer
 
     void OnConfigChanged(string name)
     {
-        if (name == "loglevel") ApplyLogLevel();
-        if (name == "notify-keyspace-events") ApplyNotifyFlags();
+        switch (name)
+        {
+            case "loglevel":
+                ApplyLogLevel();
+                break;
+            case "notify-keyspace-events":
+                ApplyNotifyFlags();
+                break;
+            case "slowlog-log-slower-than":
+                SlowLog.ThresholdUs = Config.GetLong(name);
+                break;
+            case "slowlog-max-len":
+                SlowLog.MaxLength = (int)Math.Min(Config.GetLong(name), int.MaxValue);
+                SlowLog.Trim();
+                break;
+            case "latency-monitor-threshold":
+                Latency.ThresholdMs = Config.GetLong(name);
+                break;
+            case "latency-tracking":
+                LatencyTracking = Config.GetBool(name);
+                break;
+            case "proto-max-bulk-len":
+                // Redis checks the limit as each bulk header is read, so connected clients see the new one too.
+                foreach (var c in clients.Values) c.Parser.MaxBulkLength = Config.GetLong(name);
+                break;
+        }
     }
 
     void ApplyNotifyFlags() =>
@@ -178,7 +213,6 @@ public sealed partial class RedisServer
         "debug" => LogLevel.Debug,
         "verbose" => LogLevel.Verbose,
         "warning" => LogLevel.Warning,
-        "nothing" => LogLevel.Nothing,
         _ => LogLevel.Notice,
     };
 
@@ -189,9 +223,15 @@ public sealed partial class RedisServer
         {
             int hz = Math.Clamp(Config.GetInt("hz"), 1, 500);
             Thread.Sleep(1000 / hz);
+            if (CronPaused) continue;
             try
             {
-                if (ActiveExpireEnabled) Keyspace.ActiveExpireCycle(25_000 / hz * 10);
+                if (ActiveExpireEnabled && !Paused)
+                {
+                    long cycleStart = Stopwatch.GetTimestamp();
+                    Keyspace.ActiveExpireCycle(25_000 / hz * 10);
+                    Latency.Add("expire-cycle", (long)Stopwatch.GetElapsedTime(cycleStart).TotalMilliseconds);
+                }
                 CheckPauseTimeout();
                 CloseIdleClients();
                 SampleInstantaneousMetrics();

@@ -14,7 +14,14 @@ public sealed class TestServer : IDisposable
     public int Port { get; }
     public string Dir { get; }
 
-    public TestServer(params string[] extraArgs)
+    public TestServer(params string[] extraArgs) : this(null, extraArgs)
+    {
+    }
+
+    /// <summary>Starts a server that reads <paramref name="configFile"/> first, as "carmine-server file --opts".</summary>
+    public static TestServer WithConfigFile(string configFile, params string[] extraArgs) => new(configFile, extraArgs);
+
+    TestServer(string? configFile, string[] extraArgs)
     {
         Port = FreePort();
         Dir = Directory.CreateTempSubdirectory("carmine-test-").FullName;
@@ -24,6 +31,7 @@ public sealed class TestServer : IDisposable
             RedirectStandardError = true,
             WorkingDirectory = Dir,
         };
+        if (configFile is not null) psi.ArgumentList.Add(configFile);
         foreach (var a in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--dir", Dir }.Concat(extraArgs))
             psi.ArgumentList.Add(a);
         process = Process.Start(psi)!;

@@ -18,16 +18,26 @@ public sealed class ServerConfig
         public readonly ConfigDirective Directive = directive;
         public string Text = "";
         public long Number;
+        public long DefaultNumber;
     }
 
-    readonly Dictionary<string, Slot> slots = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>A name CONFIG commands accept: the directive's own name or its alias, each a distinct entry as in Redis.</summary>
+    readonly record struct Entry(Slot Slot, string Name);
+
+    readonly Dictionary<string, Entry> entries = new(StringComparer.OrdinalIgnoreCase);
     readonly List<Slot> ordered = [];
     readonly object gate = new();
 
-    /// <summary>Raised after a directive changed (start-up excluded); the argument is its canonical name.</summary>
+    /// <summary>Raised after a directive changed at run time; the argument is its canonical name.</summary>
     public event Action<string>? Changed;
 
-    /// <summary>The file the server was started with, for CONFIG REWRITE; null without one.</summary>
+    /// <summary>
+    /// Puts a changed directive into effect during CONFIG SET (re-listening on a new port, ...); returns null on
+    /// success or the reason it failed, in which case the whole CONFIG SET is rolled back.
+    /// </summary>
+    public Func<string, string?>? Apply { get; set; }
+
+    /// <summary>The file the server was started with (absolute), for CONFIG REWRITE; null without one.</summary>
     public string? ConfigFile { get; set; }
 
     public ServerConfig()
@@ -35,188 +45,426 @@ public sealed class ServerConfig
         foreach (var d in ConfigDirectives.All)
         {
             var slot = new Slot(d);
-            slots[d.Name] = slot;
-            if (d.Alias is not null) slots[d.Alias] = slot;
+            entries[d.Name] = new Entry(slot, d.Name);
+            if (d.Alias is not null) entries[d.Alias] = new Entry(slot, d.Alias);
             ordered.Add(slot);
-            var (text, number) = Validate(d, d.Default, null);
-            slot.Text = text;
-            slot.Number = number;
+            // The table's defaults of special directives are already in their canonical form.
+            (slot.Text, slot.Number) = d.Type == ConfigType.Special ? (d.Default, 0) : Parse(d, [d.Default], "", false);
+            slot.DefaultNumber = slot.Number;
         }
     }
 
     public IEnumerable<ConfigDirective> Directives => ordered.Select(s => s.Directive);
 
-    public bool Exists(string name) => slots.ContainsKey(name);
+    public bool Exists(string name) => entries.ContainsKey(name);
 
-    public ConfigDirective? Find(string name) => slots.TryGetValue(name, out var s) ? s.Directive : null;
+    public ConfigDirective? Find(string name) => entries.TryGetValue(name, out var e) ? e.Slot.Directive : null;
 
-    public string GetString(string name) => slots[name].Text;
+    /// <summary>The value as CONFIG GET prints it.</summary>
+    public string GetString(string name) => Display(entries[name].Slot);
 
-    public long GetLong(string name) => slots[name].Number;
+    public long GetLong(string name) => entries[name].Slot.Number;
 
-    public int GetInt(string name) => (int)slots[name].Number;
+    public int GetInt(string name) => (int)entries[name].Slot.Number;
 
-    public bool GetBool(string name) => slots[name].Number != 0;
+    public bool GetBool(string name) => entries[name].Slot.Number != 0;
 
-    /// <summary>Sets a directive from a config file line or the command line.</summary>
-    public void SetAtStartup(string name, IReadOnlyList<string> args)
+    /// <summary>
+    /// Sets a directive from a config file line or the command line. <paramref name="appendSave"/> makes a
+    /// "save" line add to the earlier ones of the same file instead of replacing them.
+    /// </summary>
+    public void SetAtStartup(string name, IReadOnlyList<string> args, bool appendSave = false)
     {
-        if (!slots.TryGetValue(name, out var slot)) throw new ConfigException("Bad directive or wrong number of arguments");
-        var d = slot.Directive;
-        string value;
-        if ((d.Flags & ConfigFlags.MultiArg) != 0 || d.Type == ConfigType.Special) value = string.Join(' ', args);
-        else
-        {
-            if (args.Count != 1) throw new ConfigException("wrong number of arguments");
-            value = args[0];
-        }
-        // Repeated save lines accumulate, as in Redis; save "" clears.
-        if (d.Name == "save" && slot.Text.Length > 0 && value.Length > 0 && startupSaveSeen) value = slot.Text + " " + value;
-        if (d.Name == "save") startupSaveSeen = value.Length > 0;
-        var (text, number) = Validate(d, value, slot.Text);
-        slot.Text = text;
-        slot.Number = number;
+        var slot = entries[name].Slot;
+        lock (gate) (slot.Text, slot.Number) = Parse(slot.Directive, args, slot.Text, appendSave);
     }
 
-    bool startupSaveSeen;
+    /// <summary>Sets one directive at run time, with CONFIG SET's checks and effects.</summary>
+    public void Set(string name, string value) => SetMany([(name, value)], allowProtected: true);
 
-    /// <summary>Sets a directive at run time (CONFIG SET); throws <see cref="ConfigException"/> with Redis's reason.</summary>
-    public void Set(string name, string value)
+    /// <summary>
+    /// CONFIG SET: checks every name first, then sets all values and puts them into effect; if anything fails,
+    /// every directive gets its old value back. Throws <see cref="ConfigException"/> with Redis's message.
+    /// </summary>
+    public void SetMany(IReadOnlyList<(string Name, string Value)> pairs, bool allowProtected)
     {
-        lock (gate)
+        var chosen = new List<Entry>(pairs.Count);
+        var values = new List<string>(pairs.Count);
+        string? unknown = null, error = null, errorName = null;
+        foreach (var (name, value) in pairs)
         {
-            var slot = slots[name];
-            var (text, number) = Validate(slot.Directive, value, slot.Text);
-            slot.Text = text;
-            slot.Number = number;
-        }
-        Changed?.Invoke(slots[name].Directive.Name);
-    }
-
-    /// <summary>Sets several directives atomically: all are validated first, and none is changed if one fails.</summary>
-    public void SetMany(IReadOnlyList<(string Name, string Value)> pairs, Func<string, string?>? apply)
-    {
-        lock (gate)
-        {
-            var staged = new List<(Slot Slot, string Text, long Number, string OldText, long OldNumber)>();
-            foreach (var (name, value) in pairs)
+            if (!entries.TryGetValue(name, out var entry))
             {
-                var slot = slots[name];
+                if (error is null) unknown ??= name;
+                continue;
+            }
+            if (unknown is not null || error is not null) continue;
+            var d = entry.Slot.Directive;
+            if (d.Has(ConfigFlags.Immutable) || (d.Has(ConfigFlags.Protected) && !allowProtected))
+            {
+                error = d.Has(ConfigFlags.Immutable) ? "can't set immutable config" : "can't set protected config";
+                errorName = name;
+                continue;
+            }
+            if (chosen.Any(c => c.Name == entry.Name))
+            {
+                error = "duplicate parameter";
+                errorName = name;
+                continue;
+            }
+            chosen.Add(entry);
+            values.Add(value);
+        }
+        if (unknown is not null) throw new ConfigException($"Unknown option or number of arguments for CONFIG SET - '{unknown}'");
+        if (error is not null) throw new ConfigException($"CONFIG SET failed (possibly related to argument '{errorName}') - {error}");
+
+        var changed = new List<string>();
+        lock (gate)
+        {
+            var backup = chosen.Select(e => (e.Slot.Text, e.Slot.Number, Display(e.Slot))).ToArray();
+            var toApply = new List<int>();
+            for (int i = 0; i < chosen.Count; i++)
+            {
+                var slot = chosen[i].Slot;
+                var d = slot.Directive;
+                string value = values[i];
+                IReadOnlyList<string> args = d.Has(ConfigFlags.MultiArg) ? value.Length == 0 ? [] : value.Split(' ') : [value];
                 try
                 {
-                    var (text, number) = Validate(slot.Directive, value, slot.Text);
-                    staged.Add((slot, text, number, slot.Text, slot.Number));
+                    var (text, number) = Parse(d, args, slot.Text, false);
+                    bool differs = d.Type == ConfigType.Special || text != slot.Text || number != slot.Number;
+                    (slot.Text, slot.Number) = (text, number);
+                    if (differs) toApply.Add(i);
                 }
                 catch (ConfigException e)
                 {
-                    throw new ConfigException($"CONFIG SET failed (possibly related to argument '{name}') - {e.Message}");
+                    Restore(chosen, backup, i + 1);
+                    throw new ConfigException($"CONFIG SET failed (possibly related to argument '{chosen[i].Name}') - {e.Message}");
                 }
             }
-            foreach (var s in staged) { s.Slot.Text = s.Text; s.Slot.Number = s.Number; }
-            foreach (var s in staged)
+            foreach (int i in toApply)
             {
-                string? error = apply?.Invoke(s.Slot.Directive.Name);
-                if (error is null) continue;
-                foreach (var r in staged) { r.Slot.Text = r.OldText; r.Slot.Number = r.OldNumber; }
-                foreach (var r in staged) apply?.Invoke(r.Slot.Directive.Name);
-                throw new ConfigException($"CONFIG SET failed (possibly related to argument '{s.Slot.Directive.Name}') - {error}");
+                string? failure = Apply?.Invoke(chosen[i].Slot.Directive.Name);
+                if (failure is null) continue;
+                Log.Warning($"Failed applying new configuration. Possibly related to new {chosen[i].Name} setting. Restoring previous settings.");
+                Restore(chosen, backup, chosen.Count);
+                foreach (int j in toApply)
+                    if (Apply?.Invoke(chosen[j].Slot.Directive.Name) is { } again)
+                        Log.Warning("Failed applying restored failed CONFIG SET command: " + again);
+                throw new ConfigException($"CONFIG SET failed (possibly related to argument '{chosen[i].Name}') - {failure}");
+            }
+            changed.AddRange(toApply.Select(i => chosen[i].Slot.Directive.Name));
+        }
+        foreach (var name in changed) Changed?.Invoke(name);
+    }
+
+    static void Restore(List<Entry> chosen, (string Text, long Number, string Shown)[] backup, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            var slot = chosen[i].Slot;
+            (slot.Text, slot.Number) = (backup[i].Text, backup[i].Number);
+            // The working directory is the one value that lives outside the table.
+            if (slot.Directive.Name == "dir" && backup[i].Shown.Length > 0) Directory.SetCurrentDirectory(backup[i].Shown);
+        }
+    }
+
+    /// <summary>
+    /// CONFIG GET: the (name, value) pairs matching any of the patterns. A name without glob characters is looked up
+    /// directly (hidden directives included) and echoed as given; a pattern matches directive names and aliases.
+    /// </summary>
+    public List<(string Name, string Value)> Get(IEnumerable<string> patterns)
+    {
+        var result = new List<(string Name, string Value)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var pattern in patterns)
+        {
+            if (pattern.IndexOfAny(['*', '?', '[']) < 0)
+            {
+                if (entries.TryGetValue(pattern, out var exact) && seen.Add(pattern)) result.Add((pattern, Display(exact.Slot)));
+                continue;
+            }
+            var pat = Encoding.UTF8.GetBytes(pattern);
+            foreach (var slot in ordered)
+            {
+                if (slot.Directive.Has(ConfigFlags.Hidden)) continue;
+                foreach (var name in slot.Directive.Alias is { } alias ? [slot.Directive.Name, alias] : new[] { slot.Directive.Name })
+                    if (!seen.Contains(name) && GlobMatch.Match(pat, Encoding.UTF8.GetBytes(name), true))
+                    {
+                        seen.Add(name);
+                        result.Add((name, Display(slot)));
+                    }
             }
         }
-        foreach (var (name, _) in pairs) Changed?.Invoke(slots[name].Directive.Name);
+        return result;
     }
 
-    /// <summary>The (name, value) pairs whose names match a glob pattern, for CONFIG GET.</summary>
-    public IEnumerable<(string Name, string Value)> Match(string pattern)
+    /// <summary>CONFIG REWRITE (and DEBUG CONFIG-REWRITE-FORCE-ALL): writes the current values into the config file.</summary>
+    public void Rewrite(bool forceAll)
     {
-        if (slots.TryGetValue(pattern, out var exact) && !HasGlob(pattern))
+        if (ConfigFile is null) throw new InvalidOperationException("no config file");
+        lock (gate)
         {
-            yield return (pattern.ToLowerInvariant(), exact.Text);
-            yield break;
-        }
-        var pat = Encoding.UTF8.GetBytes(pattern);
-        foreach (var slot in ordered)
-        {
-            if (GlobMatch.Match(pat, Encoding.UTF8.GetBytes(slot.Directive.Name), true)) yield return (slot.Directive.Name, slot.Text);
-            if (slot.Directive.Alias is { } alias && GlobMatch.Match(pat, Encoding.UTF8.GetBytes(alias), true)) yield return (alias, slot.Text);
+            var w = ConfigRewriter.Read(ConfigFile, Find, forceAll);
+            foreach (var slot in ordered) RewriteOne(w, slot);
+            // Modules are never loaded, so loadmodule lines go away, as Redis drops those of unloaded modules.
+            w.MarkProcessed("loadmodule");
+            ConfigRewriter.Write(ConfigFile, w.Content());
         }
     }
 
-    static bool HasGlob(string s) => s.IndexOfAny(['*', '?', '[']) >= 0;
+    static void RewriteOne(ConfigRewriter w, Slot slot)
+    {
+        var d = slot.Directive;
+        string name = d.Name;
+        bool force = slot.Number != slot.DefaultNumber;
+        switch (d.Type)
+        {
+            case ConfigType.Bool:
+            case ConfigType.Enum:
+                w.RewriteLine(name, $"{name} {slot.Text}", force);
+                break;
+            case ConfigType.String:
+                if (d.Has(ConfigFlags.EmptyIsNull) && slot.Text.Length == 0) w.MarkProcessed(name);
+                else w.RewriteLine(name, $"{name} {RedisServer.Quote(Encoding.UTF8.GetBytes(slot.Text))}", d.Has(ConfigFlags.EmptyIsNull) || slot.Text != d.Default);
+                break;
+            case ConfigType.Special:
+                SpecialConfigs.Rewrite(w, d, slot.Text);
+                break;
+            default:
+                string value = d.Has(ConfigFlags.Percent) && slot.Number < 0 ? $"{-slot.Number}%"
+                    : d.Type == ConfigType.Memory ? ConfigRewriter.FormatMemory(slot.Number)
+                    : d.Type == ConfigType.Octal ? Convert.ToString(slot.Number, 8)
+                    : slot.Number.ToString(CultureInfo.InvariantCulture);
+                w.RewriteLine(name, $"{name} {value}", force);
+                break;
+        }
+    }
 
-    /// <summary>Checks a value against a directive's type and returns its canonical text and number.</summary>
-    static (string Text, long Number) Validate(ConfigDirective d, string value, string? current)
+    static string Display(Slot slot) => slot.Directive.Type == ConfigType.Special ? SpecialConfigs.Get(slot.Directive, slot.Text) : slot.Text;
+
+    /// <summary>Checks arguments against a directive's type and returns its canonical text and number.</summary>
+    static (string Text, long Number) Parse(ConfigDirective d, IReadOnlyList<string> args, string current, bool appendSave)
     {
         switch (d.Type)
         {
             case ConfigType.Bool:
-                if (value.Equals("yes", StringComparison.OrdinalIgnoreCase)) return ("yes", 1);
-                if (value.Equals("no", StringComparison.OrdinalIgnoreCase)) return ("no", 0);
+                // Like Debian's build (the reference), Carmine has no active defragmentation to turn on.
+                if (d.Name == "activedefrag" && args[0].Equals("yes", StringComparison.OrdinalIgnoreCase))
+                    throw new ConfigException("Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution");
+                if (args[0].Equals("yes", StringComparison.OrdinalIgnoreCase)) return ("yes", 1);
+                if (args[0].Equals("no", StringComparison.OrdinalIgnoreCase)) return ("no", 0);
                 throw new ConfigException("argument must be 'yes' or 'no'");
-            case ConfigType.Int:
-            case ConfigType.Memory:
-            {
-                long n;
-                if ((d.Flags & ConfigFlags.Percent) != 0 && value.EndsWith('%'))
-                {
-                    if (!long.TryParse(value[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out long pct))
-                        throw new ConfigException("argument must be a memory or percent value");
-                    n = -pct;
-                    if (n < d.Min) throw new ConfigException($"argument must be between {d.Min} and {d.Max} inclusive");
-                    return (value, n);
-                }
-                if (d.Type == ConfigType.Memory)
-                {
-                    if (!TryParseMemory(value, out n))
-                        throw new ConfigException((d.Flags & ConfigFlags.Percent) != 0 ? "argument must be a memory or percent value" : "argument must be a memory value");
-                }
-                else if (!NumberFormat.TryParseInt64(Encoding.ASCII.GetBytes(value), out n))
-                    throw new ConfigException("argument couldn't be parsed into an integer");
-                if (n < d.Min || n > d.Max)
-                    throw new ConfigException($"argument must be between {d.Min} and {d.Max} inclusive");
-                return (n.ToString(CultureInfo.InvariantCulture), n);
-            }
+            case ConfigType.String:
+                ValidateString(d.Name, args[0]);
+                return (args[0], 0);
             case ConfigType.Enum:
-            {
-                var values = d.EnumValues!;
-                if ((d.Flags & ConfigFlags.MultiArg) != 0)
-                {
-                    // Flag sets such as "enable-debug-command" are single; multi-word enums take several names.
-                    var words = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                    if (words.Length == 0 || words.Any(w => !values.Contains(w, StringComparer.OrdinalIgnoreCase)))
-                        throw new ConfigException("argument(s) must be one of the following: " + string.Join(", ", values));
-                    return (string.Join(' ', words.Select(w => w.ToLowerInvariant())), 0);
-                }
-                for (int i = 0; i < values.Length; i++)
-                    if (values[i].Equals(value, StringComparison.OrdinalIgnoreCase)) return (values[i], i);
-                throw new ConfigException("argument(s) must be one of the following: " + string.Join(", ", values));
-            }
+                return ParseEnum(d, args);
             case ConfigType.Special:
-                return SpecialConfigs.Validate(d.Name, value, current);
+                return SpecialConfigs.Set(d, args, current, appendSave);
             default:
-                return (value, 0);
+            {
+                long n = ParseNumber(d, args[0]);
+                CheckBounds(d, n);
+                // hz is a hint: out-of-range values are accepted and capped, as Redis does.
+                if (d.Name == "hz") n = Math.Clamp(n, 1, 500);
+                string text = d.Has(ConfigFlags.Percent) && n < 0 ? $"{-n}%"
+                    : d.Type == ConfigType.Octal ? Convert.ToString(n, 8)
+                    : d.Type == ConfigType.Memory || d.Has(ConfigFlags.Unsigned) ? ((ulong)n).ToString(CultureInfo.InvariantCulture)
+                    : n.ToString(CultureInfo.InvariantCulture);
+                return (text, n);
+            }
         }
     }
 
-    /// <summary>Parses "100", "1k" (1000), "1kb" (1024), "2mb", "1gb", as redis.conf's memory values.</summary>
+    /// <summary>
+    /// Redis's memtoull: digits with an optional unit (b, k, kb, m, mb, g, gb; any case); no sign. An empty string is 0.
+    /// The result is an unsigned 64-bit number returned in a long.
+    /// </summary>
     public static bool TryParseMemory(string s, out long bytes)
     {
         bytes = 0;
-        s = s.Trim();
-        if (s.Length == 0) return false;
-        long mul = 1;
-        string lower = s.ToLowerInvariant();
-        (string Suffix, long Mul)[] units = [("kb", 1024), ("mb", 1024L * 1024), ("gb", 1024L * 1024 * 1024), ("k", 1000), ("m", 1000_000), ("g", 1000_000_000), ("b", 1)];
-        foreach (var (suffix, m) in units)
+        int digits = 0;
+        while (digits < s.Length && s[digits] >= '0' && s[digits] <= '9') digits++;
+        string unit = s[digits..].ToLowerInvariant();
+        ulong mul = unit switch
         {
-            if (lower.EndsWith(suffix, StringComparison.Ordinal))
+            "" or "b" => 1,
+            "k" => 1000,
+            "kb" => 1024,
+            "m" => 1000 * 1000,
+            "mb" => 1024 * 1024,
+            "g" => 1000L * 1000 * 1000,
+            "gb" => 1024L * 1024 * 1024,
+            _ => 0,
+        };
+        if (mul == 0) return false;
+        if (digits == 0)
+        {
+            // strtoull of "" is 0 without error; a unit alone ("kb") therefore means 0 too.
+            return true;
+        }
+        if (!ulong.TryParse(s.AsSpan(0, digits), NumberStyles.None, CultureInfo.InvariantCulture, out ulong val)) val = ulong.MaxValue;
+        bytes = unchecked((long)(val * mul));
+        return true;
+    }
+
+    static long ParseNumber(ConfigDirective d, string value)
+    {
+        if (d.Type == ConfigType.Memory && TryParseMemory(value, out long bytes)) return bytes;
+        bool percent = d.Has(ConfigFlags.Percent);
+        if (percent && value.Length > 1 && value[^1] == '%'
+            && NumberFormat.TryParseInt64(Encoding.ASCII.GetBytes(value[..^1]), out long pct) && pct >= 0)
+            return -pct;
+        if (d.Type == ConfigType.Octal && TryParseOctal(value, out long octal)) return octal;
+        if (d.Type == ConfigType.Int && NumberFormat.TryParseInt64(Encoding.UTF8.GetBytes(value), out long n)) return n;
+        throw new ConfigException(d.Type switch
+        {
+            ConfigType.Memory when percent => "argument must be a memory or percent value",
+            ConfigType.Memory => "argument must be a memory value",
+            ConfigType.Octal => "argument couldn't be parsed as an octal number",
+            _ => "argument couldn't be parsed into an integer",
+        });
+    }
+
+    /// <summary>strtoll in base 8 over the whole string.</summary>
+    static bool TryParseOctal(string s, out long value)
+    {
+        value = 0;
+        string t = s.TrimStart(' ', '\t', '\n', '\r', '\v', '\f');
+        bool negative = t.StartsWith('-');
+        if (t.Length > 0 && (t[0] == '-' || t[0] == '+')) t = t[1..];
+        if (t.Length == 0) return s.Length == 0;
+        foreach (char c in t)
+        {
+            if (c < '0' || c > '7' || value > (long.MaxValue >> 3)) return false;
+            value = value * 8 + (c - '0');
+        }
+        if (negative) value = -value;
+        return true;
+    }
+
+    static void CheckBounds(ConfigDirective d, long n)
+    {
+        if (d.Has(ConfigFlags.Unsigned))
+        {
+            if ((ulong)n > (ulong)d.Max || (ulong)n < (ulong)d.Min)
+                throw new ConfigException(d.Type == ConfigType.Octal
+                    ? $"argument must be between {Convert.ToString(d.Min, 8)} and {Convert.ToString(d.Max, 8)} inclusive"
+                    : $"argument must be between {(ulong)d.Min} and {(ulong)d.Max} inclusive");
+            return;
+        }
+        if (d.Has(ConfigFlags.Percent) && n < 0)
+        {
+            if (n < d.Min) throw new ConfigException($"percentage argument must be less or equal to {-d.Min}");
+            return;
+        }
+        if (n > d.Max || n < d.Min) throw new ConfigException($"argument must be between {d.Min} and {d.Max} inclusive");
+    }
+
+    static (string, long) ParseEnum(ConfigDirective d, IReadOnlyList<string> args)
+    {
+        var values = d.EnumValues!;
+        bool flags = d.Has(ConfigFlags.MultiArg);
+        int value = 0;
+        bool ok = args.Count > 0 && (flags || args.Count == 1);
+        foreach (var a in args)
+        {
+            if (!ok) break;
+            bool matched = false;
+            foreach (var e in values)
             {
-                mul = m;
-                lower = lower[..^suffix.Length];
-                break;
+                if (!e.Name.Equals(a, StringComparison.OrdinalIgnoreCase)) continue;
+                value |= e.Value;
+                matched = true;
+            }
+            ok = matched;
+        }
+        if (!ok)
+        {
+            string list = "argument(s) must be one of the following: " + string.Join(", ", values.Select(v => v.Name));
+            // Redis builds the message in a 256-byte buffer.
+            throw new ConfigException(list.Length > 255 ? list[..255] : list);
+        }
+        if (d.Name.StartsWith("shutdown-on-sig", StringComparison.Ordinal) && (value & 1) != 0 && (value & 2) != 0)
+            throw new ConfigException("shutdown options SAVE and NOSAVE can't be used simultaneously");
+        return (EnumName(values, value, flags), value);
+    }
+
+    /// <summary>The name of an enum value (the first that matches), or for flag sets the names of its flags.</summary>
+    static string EnumName(ConfigEnum[] values, int value, bool flags)
+    {
+        var names = new List<string>();
+        int unmatched = value;
+        foreach (var e in values)
+        {
+            if (e.Value == value) return e.Name;
+            if (flags && e.Value != 0 && e.Value == (unmatched & e.Value))
+            {
+                names.Add(e.Name);
+                unmatched &= ~e.Value;
             }
         }
-        if (!long.TryParse(lower, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n)) return false;
-        bytes = n * mul;
-        return true;
+        return names.Count == 0 || unmatched != 0 ? "unknown" : string.Join(' ', names);
+    }
+
+    static void ValidateString(string name, string value)
+    {
+        bool isBaseName = !value.Contains('/');
+        switch (name)
+        {
+            case "dbfilename" when !isBaseName:
+                throw new ConfigException("dbfilename can't be a path, just a filename");
+            case "appendfilename" when value.Length == 0:
+                throw new ConfigException("appendfilename can't be empty");
+            case "appendfilename" when !isBaseName:
+                throw new ConfigException("appendfilename can't be a path, just a filename");
+            case "appenddirname" when value.Length == 0:
+                throw new ConfigException("appenddirname can't be empty");
+            case "appenddirname" when !isBaseName:
+                throw new ConfigException("appenddirname can't be a path, just a dirname");
+            case "cluster-announce-hostname" when value.Length >= 256:
+                throw new ConfigException("Hostnames must be less than 256 characters");
+            case "cluster-announce-hostname" when value.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '.')):
+                throw new ConfigException("Hostnames may only contain alphanumeric characters, hyphens or dots");
+            case "proc-title-template" when !IsValidProcTitleTemplate(value):
+                throw new ConfigException("template format is invalid or contains unknown variables");
+        }
+    }
+
+    /// <summary>
+    /// A proc-title template is valid if its {variables} are known, its braces close ("{{" is a literal brace),
+    /// and it expands to something other than spaces when the title is empty.
+    /// </summary>
+    static bool IsValidProcTitleTemplate(string template)
+    {
+        string[] empty = ["title", "server-mode"];
+        string[] filled = ["listen-addr", "config-file", "port", "tls-port", "unixsocket"];
+        var expanded = new StringBuilder();
+        int i = 0;
+        while (i < template.Length)
+        {
+            int open = template.IndexOf('{', i);
+            if (open < 0)
+            {
+                expanded.Append(template, i, template.Length - i);
+                break;
+            }
+            expanded.Append(template, i, open - i);
+            if (open + 1 >= template.Length) return false;
+            if (template[open + 1] == '{')
+            {
+                expanded.Append('{');
+                i = open + 2;
+                continue;
+            }
+            int close = template.IndexOf('}', open + 1);
+            if (close < 0) return false;
+            string variable = template[(open + 1)..close];
+            if (filled.Contains(variable)) expanded.Append(variable);
+            else if (!empty.Contains(variable)) return false;
+            i = close + 1;
+        }
+        return expanded.ToString().Trim(' ').Length > 0;
     }
 }

@@ -84,6 +84,11 @@ sealed unsafe class Listener : IEventHandler
 
     public int Port => Native.BoundPort(Fd);
 
+    public bool IsUnix => unix;
+
+    /// <summary>The loop whose epoll set watches this listener.</summary>
+    public EventLoop? Loop { get; set; }
+
     public void OnEvents(uint events)
     {
         for (int i = 0; i < 1000; i++)
