@@ -364,7 +364,7 @@ static class InfoSections
 
     static void AppendLatencyStats(StringBuilder sb, CommandDef cmd, double[] percentiles)
     {
-        var counts = new long[LatencyHistogram.Buckets];
+        var counts = new long[LatencyHistogram.CountsLength];
         long total = 0;
         foreach (var st in cmd.Stats)
         {
@@ -379,25 +379,12 @@ static class InfoSections
             {
                 if (j > 0) sb.Append(',');
                 sb.Append('p').Append(percentiles[j].ToString(Inv)).Append('=')
-                    .Append(((double)LatencyHistogram.UpperUs(BucketAt(counts, total, percentiles[j]))).ToString("F3", Inv));
+                    .Append(LatencyHistogram.PercentileUs(counts, percentiles[j]).ToString("F3", Inv));
             }
             sb.Append("\r\n");
         }
         if (cmd.Subcommands is null) return;
         foreach (var sub in cmd.Subcommands.Values) AppendLatencyStats(sb, sub, percentiles);
-    }
-
-    /// <summary>The bucket holding the value at <paramref name="percentile"/> of <paramref name="total"/> samples.</summary>
-    static int BucketAt(long[] counts, long total, double percentile)
-    {
-        long rank = Math.Max(1, (long)Math.Ceiling(percentile / 100 * total));
-        long seen = 0;
-        for (int k = 0; k < counts.Length; k++)
-        {
-            seen += counts[k];
-            if (seen >= rank) return k;
-        }
-        return counts.Length - 1;
     }
 
     public static void Cluster(StringBuilder sb, RedisServer s) =>
