@@ -59,7 +59,7 @@ public sealed class RequestParser
             }
             if (!NumberFormat.TryParseInt64(buf.AsSpan(start + 1, nl - start - 1), out long n) || n > int.MaxValue)
                 return Fail("Protocol error: invalid multibulk length");
-            if (!Authenticated && n > 10) return Fail("Protocol error: invalid multibulk length");
+            if (!Authenticated && n > 10) return Fail("Protocol error: unauthenticated multibulk length");
             scan = nl + 2;
             if (n <= 0)
             {
@@ -79,9 +79,9 @@ public sealed class RequestParser
                 if (end - scan > InlineMaxSize) return Fail("Protocol error: too big bulk count string");
                 return ParseResult.Incomplete;
             }
-            if (!NumberFormat.TryParseInt64(buf.AsSpan(scan + 1, nl - scan - 1), out long len) || len < 0
-                || len > MaxBulkLength || (!Authenticated && len > 16384))
+            if (!NumberFormat.TryParseInt64(buf.AsSpan(scan + 1, nl - scan - 1), out long len) || len < 0 || len > MaxBulkLength)
                 return Fail("Protocol error: invalid bulk length");
+            if (!Authenticated && len > 16384) return Fail("Protocol error: unauthenticated bulk length");
             int dataStart = nl + 2;
             if ((long)end - dataStart < len + 2)
             {

@@ -53,7 +53,17 @@ static class Startup
             ? "Warning: no config file specified, using the default config. In order to specify a config file use carmine-server /path/to/redis.conf"
             : "Configuration loaded");
         Log.Role = 'M';
-        var server = new RedisServer(config);
+        RedisServer server;
+        try
+        {
+            server = new RedisServer(config);
+        }
+        catch (ArgumentException e)
+        {
+            // A rename-command naming an unknown or existing command is a fatal config error, as in Redis.
+            Log.Warning($"Fatal error in the configuration: rename-command: {e.Message}");
+            return 1;
+        }
         if (!server.Start()) return 1;
         PrintBanner(server);
         Log.Warning("Server initialized");

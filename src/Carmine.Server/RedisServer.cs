@@ -59,7 +59,7 @@ public sealed partial class RedisServer
         int loopCount = Math.Max(1, Environment.ProcessorCount);
         ThreadSlot.Count = loopCount + 1;
         Stats = new ServerStats(loopCount + 1);
-        Commands = new CommandTable(loopCount + 1);
+        Commands = new CommandTable(loopCount + 1, config.CommandRenames);
         Keyspace = new Keyspace.Keyspace(config.GetInt("databases"), 16);
         Keyspace.Access.Follow(Config);
         Events = new PubSub.KeyspaceEvents(PubSub);

@@ -85,5 +85,9 @@ public sealed class RequestParserTests
         var buf = Encoding.ASCII.GetBytes("*11\r\n");
         var p = new RequestParser { Authenticated = false };
         Assert.Equal(ParseResult.Error, p.TryParse(buf, 0, buf.Length, out _));
+        Assert.Equal("Protocol error: unauthenticated multibulk length", p.Error);
+        var bulk = Encoding.ASCII.GetBytes("*1\r\n$100000\r\n");
+        Assert.Equal(ParseResult.Error, p.TryParse(bulk, 0, bulk.Length, out _));
+        Assert.Equal("Protocol error: unauthenticated bulk length", p.Error);
     }
 }

@@ -10,11 +10,12 @@ namespace Carmine.Server.Commands;
 /// </summary>
 public sealed class CommandTable
 {
-    readonly CommandDef?[] slots;
+    readonly (byte[] Name, CommandDef Command)?[] slots;
     readonly int mask;
     readonly SortedDictionary<string, CommandDef> byName = new(StringComparer.Ordinal);
 
-    public CommandTable(int statSlots)
+    /// <summary>Builds the table; <paramref name="renames"/> are rename-command's (from, to) pairs, an empty "to" disabling the command.</summary>
+    public CommandTable(int statSlots, IReadOnlyList<(string From, string To)>? renames = null)
     {
         var subs = new List<CommandDef>();
         foreach (var type in typeof(CommandTable).Assembly.GetTypes())
@@ -46,15 +47,24 @@ public sealed class CommandTable
             parent.Subcommands ??= new SortedDictionary<string, CommandDef>(StringComparer.Ordinal);
             parent.Subcommands[sub.Name] = sub;
         }
-        int size = 1;
-        while (size < byName.Count * 4) size <<= 1;
-        slots = new CommandDef?[size];
-        mask = size - 1;
-        foreach (var cmd in byName.Values)
+        // Requests find commands by these names; rename-command changes only them, as in Redis.
+        var lookupNames = byName.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        foreach (var (from, to) in renames ?? [])
         {
-            int i = (int)(NameHash(cmd.NameBytes) & (uint)mask);
+            if (!lookupNames.Remove(from.ToLowerInvariant(), out var cmd)) throw new ArgumentException("No such command in rename-command");
+            if (to.Length == 0) continue;
+            if (!lookupNames.TryAdd(to.ToLowerInvariant(), cmd)) throw new ArgumentException("Target command name already exists");
+        }
+        int size = 1;
+        while (size < lookupNames.Count * 4) size <<= 1;
+        slots = new (byte[], CommandDef)?[size];
+        mask = size - 1;
+        foreach (var (name, cmd) in lookupNames)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(name);
+            int i = (int)(NameHash(bytes) & (uint)mask);
             while (slots[i] is not null) i = (i + 1) & mask;
-            slots[i] = cmd;
+            slots[i] = (bytes, cmd);
         }
     }
 
@@ -78,9 +88,9 @@ public sealed class CommandTable
         int i = (int)(h & (uint)mask);
         while (true)
         {
-            var cmd = slots[i];
-            if (cmd is null) return null;
-            if (EqualsIgnoreCase(cmd.NameBytes, name)) return cmd;
+            var slot = slots[i];
+            if (slot is not { } entry) return null;
+            if (EqualsIgnoreCase(entry.Name, name)) return entry.Command;
             i = (i + 1) & mask;
         }
     }

@@ -49,10 +49,18 @@ static class DebugCommands
             c.Error(args.ToStr(2).Replace('\n', ' ').Replace('\r', ' '));
         else if (argc >= 3 && argc <= 5 && args.Is(1, "populate")) Populate(c);
         else if (argc == 2 && args.Is(1, "stringmatch-test")) StringmatchTest(c);
+        else if (argc == 2 && args.Is(1, "config-rewrite-force-all"))
+        {
+            if (ConfigCommands.TryRewrite(c.Server.Config, forceAll: true) is { } error) c.Error("ERR CONFIG-REWRITE-FORCE-ALL failed: " + error);
+            else c.Reply.Ok();
+        }
         else c.SubcommandSyntaxError();
     }
 
     static void Help(Client c) => c.HelpReply("DEBUG",
+        "CONFIG-REWRITE-FORCE-ALL",
+        "    Like CONFIG REWRITE but writes all configuration options, including",
+        "    keywords not listed in original configuration file or default values.",
         "ERROR <string>",
         "    Return a Redis protocol error with <string> as message. Useful for clients",
         "    unit tests to simulate Redis errors.",

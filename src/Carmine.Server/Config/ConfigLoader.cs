@@ -183,9 +183,11 @@ public sealed class ConfigLoader
                 LoadString(ReadFiles(argv[1]));
                 return;
             case "rename-command" when argv.Count == 3:
+                config.CommandRenames.Add((argv[1], argv[2]));
+                return;
             case "user" when argv.Count >= 2:
             case "loadmodule" when argv.Count >= 2:
-                // Accepted for compatibility: renames and ACL users come with ACL support; Carmine has no modules.
+                // Accepted for compatibility: ACL users come with ACL support; Carmine has no modules.
                 return;
         }
         if (name.Contains('.'))

@@ -37,6 +37,9 @@ public sealed class ServerConfig
     /// </summary>
     public Func<string, string?>? Apply { get; set; }
 
+    /// <summary>rename-command lines in the order read: (command, new name or "" to disable).</summary>
+    public List<(string From, string To)> CommandRenames { get; } = [];
+
     /// <summary>The file the server was started with (absolute), for CONFIG REWRITE; null without one.</summary>
     public string? ConfigFile { get; set; }
 
