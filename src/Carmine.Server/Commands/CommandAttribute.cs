@@ -26,4 +26,9 @@ public sealed class CommandAttribute(string name, int arity) : Attribute
     public string Tips { get; init; } = "";
     /// <summary>Runs with every keyspace lock held: FLUSHALL, SWAPDB, KEYS and the like.</summary>
     public bool Exclusive { get; init; }
+    /// <summary>
+    /// For keys that specs can only mark "unknown" (SORT's STORE): the name of a static method
+    /// <c>(ArgList args, List&lt;int&gt; keys)</c> in the same class that finds them, like Redis's getkeys_proc.
+    /// </summary>
+    public string KeysProc { get; init; } = "";
 }

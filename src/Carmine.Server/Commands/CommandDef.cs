@@ -56,8 +56,11 @@ public sealed class CommandDef
     public int KeyStep { get; }
     public CommandStats[] Stats { get; }
 
-    public CommandDef(CommandAttribute meta, Action<Client>? handler, int statSlots)
+    readonly Action<ArgList, List<int>>? keysProc;
+
+    public CommandDef(CommandAttribute meta, Action<Client>? handler, int statSlots, Action<ArgList, List<int>>? keysProc = null)
     {
+        this.keysProc = keysProc;
         Meta = meta;
         FullName = meta.Name;
         Name = meta.Name.Contains('|') ? meta.Name[(meta.Name.IndexOf('|') + 1)..] : meta.Name;
@@ -122,7 +125,8 @@ public sealed class CommandDef
     /// <summary>The argument indexes of the keys in a request.</summary>
     public void GetKeys(ArgList args, List<int> keys)
     {
-        foreach (var spec in KeySpecs) spec.FindKeys(args, keys);
+        if (keysProc is not null) keysProc(args, keys);
+        else foreach (var spec in KeySpecs) spec.FindKeys(args, keys);
     }
 
     public bool ArityOk(int argc) => Arity > 0 ? argc == Arity : argc >= -Arity;

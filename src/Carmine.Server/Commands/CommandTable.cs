@@ -26,7 +26,10 @@ public sealed class CommandTable
                 foreach (var attr in method.GetCustomAttributes<CommandAttribute>())
                 {
                     var handler = method.CreateDelegate<Action<Client>>();
-                    Add(new CommandDef(attr, handler, statSlots), subs);
+                    var keysProc = attr.KeysProc.Length == 0 ? null
+                        : type.GetMethod(attr.KeysProc, BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)!
+                            .CreateDelegate<Action<ArgList, List<int>>>();
+                    Add(new CommandDef(attr, handler, statSlots, keysProc), subs);
                 }
             }
         }

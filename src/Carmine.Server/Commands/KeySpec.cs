@@ -7,12 +7,12 @@ namespace Carmine.Server.Commands;
 public sealed class KeySpec
 {
     public string[] Flags { get; private init; } = [];
-    /// <summary>"index" or "keyword".</summary>
+    /// <summary>"index", "keyword" or "unknown" (keys only the command itself can find).</summary>
     public string BeginType { get; private init; } = "index";
     public int BeginIndex { get; private init; }
     public string Keyword { get; private init; } = "";
     public int StartFrom { get; private init; }
-    /// <summary>"range" or "keynum".</summary>
+    /// <summary>"range", "keynum" or "unknown".</summary>
     public string FindType { get; private init; } = "range";
     public int LastKey { get; private init; }
     public int KeyStep { get; private init; } = 1;
@@ -37,7 +37,7 @@ public sealed class KeySpec
             StartFrom = begin[0] == "keyword" ? I(begin[2]) : 0,
             FindType = find[0],
             LastKey = find[0] == "range" ? I(find[1]) : 0,
-            KeyStep = find[0] == "range" ? I(find[2]) : I(find[3]),
+            KeyStep = find[0] switch { "range" => I(find[2]), "keynum" => I(find[3]), _ => 1 },
             Limit = find[0] == "range" ? I(find[3]) : 0,
             KeyNumIndex = find[0] == "keynum" ? I(find[1]) : 0,
             FirstKey = find[0] == "keynum" ? I(find[2]) : 0,
@@ -47,6 +47,7 @@ public sealed class KeySpec
     /// <summary>Adds the argument indexes of this spec's keys in <paramref name="args"/> to <paramref name="keys"/>.</summary>
     public void FindKeys(ArgList args, List<int> keys)
     {
+        if (BeginType == "unknown" || FindType == "unknown") return;
         int argc = args.Count;
         int first;
         if (BeginType == "index") first = BeginIndex;
