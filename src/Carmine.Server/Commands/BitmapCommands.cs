@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using Carmine.Protocol;
 using Carmine.Server.Network;
 using Carmine.Server.PubSub;
@@ -21,7 +22,8 @@ static class BitmapCommands
     readonly record struct FieldCommand(FieldOp Op, long Offset, int Bits, bool Signed, long Value, Overflow Overflow);
 
     [Command("setbit", 4, Flags = "write denyoom", Acl = "bitmap", Group = "bitmap", Since = "2.2.0", Keys = ["RW access update; index 1; range 0 1 0"],
-        Summary = "Sets or clears the bit at offset in the string value stored at key", Complexity = "O(1)")]
+        Summary = "Sets or clears the bit at offset in the string value stored at key", Complexity = "O(1)",
+        Arguments = ["key:key", "offset:integer", "value:integer"])]
     static void SetBit(Client c)
     {
         if (!TryBitOffset(c, 2, 0, out long offset)) return;
@@ -44,7 +46,8 @@ static class BitmapCommands
     }
 
     [Command("getbit", 3, Flags = "readonly fast", Acl = "bitmap", Group = "bitmap", Since = "2.2.0", Keys = ["RO access; index 1; range 0 1 0"],
-        Summary = "Returns the bit value at offset in the string value stored at key", Complexity = "O(1)")]
+        Summary = "Returns the bit value at offset in the string value stored at key", Complexity = "O(1)",
+        Arguments = ["key:key", "offset:integer"])]
     static void GetBit(Client c)
     {
         if (!TryBitOffset(c, 2, 0, out long offset)) return;
@@ -53,7 +56,8 @@ static class BitmapCommands
     }
 
     [Command("bitcount", -2, Flags = "readonly", Acl = "bitmap", Group = "bitmap", Since = "2.6.0", Keys = ["RO access; index 1; range 0 1 0"],
-        Summary = "Count set bits in a string", Complexity = "O(N)")]
+        Summary = "Count set bits in a string", Complexity = "O(N)", History = ["7.0.0: Added the `BYTE|BIT` option."],
+        Arguments = ["key:key", "index:block optional (start:integer | end:integer | index_unit:oneof since=7.0.0 optional (byte:pure-token token=BYTE | bit:pure-token token=BIT))"])]
     static void BitCount(Client c)
     {
         var args = c.Args;
@@ -94,7 +98,8 @@ static class BitmapCommands
     }
 
     [Command("bitpos", -3, Flags = "readonly", Acl = "bitmap", Group = "bitmap", Since = "2.8.7", Keys = ["RO access; index 1; range 0 1 0"],
-        Summary = "Find first bit set or clear in a string", Complexity = "O(N)")]
+        Summary = "Find first bit set or clear in a string", Complexity = "O(N)", History = ["7.0.0: Added the `BYTE|BIT` option."],
+        Arguments = ["key:key", "bit:integer", "index:block optional (start:integer | end_index:block optional (end:integer | index_unit:oneof since=7.0.0 optional (byte:pure-token token=BYTE | bit:pure-token token=BIT)))"])]
     static void BitPos(Client c)
     {
         var args = c.Args;
@@ -207,7 +212,8 @@ static class BitmapCommands
 
     [Command("bitop", -4, Flags = "write denyoom", Acl = "bitmap", Group = "bitmap", Since = "2.6.0",
         Keys = ["OW update; index 2; range 0 1 0", "RO access; index 3; range -1 1 0"],
-        Summary = "Perform bitwise operations between strings", Complexity = "O(N)")]
+        Summary = "Perform bitwise operations between strings", Complexity = "O(N)",
+        Arguments = ["operation:string", "destkey:key", "key:key multiple"])]
     static void BitOpCommand(Client c)
     {
         var args = c.Args;
@@ -263,33 +269,74 @@ static class BitmapCommands
         Source(0).CopyTo(result);
         if (op == BitOp.Not)
         {
-            for (int j = 0; j < result.Length; j++) result[j] = (byte)~result[j];
+            var words = MemoryMarshal.Cast<byte, ulong>(result);
+            for (int j = 0; j < words.Length; j++) words[j] = ~words[j];
+            for (int j = words.Length * 8; j < result.Length; j++) result[j] = (byte)~result[j];
             return;
         }
         for (int i = 1; i < sources.Length; i++)
         {
             var src = Source(i);
-            for (int j = 0; j < src.Length; j++)
-            {
-                result[j] = op switch
-                {
-                    BitOp.And => (byte)(result[j] & src[j]),
-                    BitOp.Or => (byte)(result[j] | src[j]),
-                    _ => (byte)(result[j] ^ src[j]),
-                };
-            }
+            Apply(op, result[..src.Length], src);
             if (op == BitOp.And) result[src.Length..].Clear();
         }
     }
 
+    /// <summary>dst = dst op src, a machine word at a time.</summary>
+    static void Apply(BitOp op, Span<byte> dst, ReadOnlySpan<byte> src)
+    {
+        var dstWords = MemoryMarshal.Cast<byte, ulong>(dst);
+        var srcWords = MemoryMarshal.Cast<byte, ulong>(src);
+        for (int j = 0; j < dstWords.Length; j++)
+        {
+            dstWords[j] = op switch
+            {
+                BitOp.And => dstWords[j] & srcWords[j],
+                BitOp.Or => dstWords[j] | srcWords[j],
+                _ => dstWords[j] ^ srcWords[j],
+            };
+        }
+        for (int j = dstWords.Length * 8; j < dst.Length; j++)
+        {
+            dst[j] = op switch
+            {
+                BitOp.And => (byte)(dst[j] & src[j]),
+                BitOp.Or => (byte)(dst[j] | src[j]),
+                _ => (byte)(dst[j] ^ src[j]),
+            };
+        }
+    }
+
     [Command("bitfield", -2, Flags = "write denyoom", Acl = "bitmap", Group = "bitmap", Since = "3.2.0",
-        Keys = ["RW update access variable_flags; index 1; range 0 1 0"],
-        Summary = "Perform arbitrary bitfield integer operations on strings", Complexity = "O(1) for each subcommand specified")]
+        Keys = ["RW update access variable_flags; index 1; range 0 1 0; notes This command allows both access and modification of the key"],
+        KeysFunction = nameof(BitFieldKeys), Summary = "Perform arbitrary bitfield integer operations on strings", Complexity = "O(1) for each subcommand specified",
+        Arguments = ["key:key", "operation:oneof optional multiple (encoding_offset:block token=GET (encoding:string | offset:integer) | write:block (wrap_sat_fail:oneof token=OVERFLOW optional (wrap:pure-token token=WRAP | sat:pure-token token=SAT | fail:pure-token token=FAIL) | write_operation:oneof (encoding_offset_value:block token=SET (encoding:string | offset:integer | value:integer) | encoding_offset_increment:block token=INCRBY (encoding:string | offset:integer | increment:integer))))"])]
     static void BitField(Client c) => BitFieldGeneric(c, readOnlyCommand: false);
 
     [Command("bitfield_ro", -2, Flags = "readonly fast", Acl = "bitmap", Group = "bitmap", Since = "6.0.0", Keys = ["RO access; index 1; range 0 1 0"],
-        Summary = "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", Complexity = "O(1) for each subcommand specified")]
+        Summary = "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", Complexity = "O(1) for each subcommand specified",
+        Arguments = ["key:key", "encoding_offset:block token=GET optional multiple multiple_token (encoding:string | offset:integer)"])]
     static void BitFieldRo(Client c) => BitFieldGeneric(c, readOnlyCommand: true);
+
+    /// <summary>BITFIELD's key is only read when every subcommand before the first write is a GET (Redis's bitfieldGetKeys).</summary>
+    static bool BitFieldKeys(ArgList args, List<KeyReference> keys)
+    {
+        bool readOnly = true;
+        for (int i = 2; i < args.Count; i++)
+        {
+            int remaining = args.Count - i - 1;
+            if (args.Is(i, "get") && remaining >= 2) i += 2;
+            else if (args.Is(i, "overflow") && remaining >= 1) i++;
+            else
+            {
+                // A write, or a syntax error: safer to assume a write.
+                readOnly = false;
+                break;
+            }
+        }
+        keys.Add(new KeyReference(1, readOnly ? ["RO", "access"] : ["RW", "access", "update"]));
+        return true;
+    }
 
     static void BitFieldGeneric(Client c, bool readOnlyCommand)
     {

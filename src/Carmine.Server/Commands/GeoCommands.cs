@@ -131,25 +131,29 @@ static class GeoCommands
         }
     }
 
-    [Command("georadius", -6, Flags = "write denyoom", Acl = "geo", Group = "geo", Since = "3.2.0",
+    [Command("georadius", -6, DocFlags = "deprecated", DeprecatedSince = "6.2.0", ReplacedBy = "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument",
+        Flags = "write denyoom", Acl = "geo", Group = "geo", Since = "3.2.0",
         Keys = ["RO access; index 1; range 0 1 0", "OW update; keyword STORE 6; range 0 1 0", "OW update; keyword STOREDIST 6; range 0 1 0"],
         Summary = "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point",
         Complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.")]
     static void GeoRadius(Client c) => Search(c, 1, SearchKind.FromCoordinates);
 
-    [Command("georadius_ro", -6, Flags = "readonly", Acl = "geo", Group = "geo", Since = "3.2.10",
+    [Command("georadius_ro", -6, DocFlags = "deprecated", DeprecatedSince = "6.2.0", ReplacedBy = "`GEOSEARCH` with the `BYRADIUS` argument",
+        Flags = "readonly", Acl = "geo", Group = "geo", Since = "3.2.10",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "A read-only variant for GEORADIUS",
         Complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.")]
     static void GeoRadiusRo(Client c) => Search(c, 1, SearchKind.FromCoordinates | SearchKind.NoStore);
 
-    [Command("georadiusbymember", -5, Flags = "write denyoom", Acl = "geo", Group = "geo", Since = "3.2.0",
+    [Command("georadiusbymember", -5, DocFlags = "deprecated", DeprecatedSince = "6.2.0", ReplacedBy = "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments",
+        Flags = "write denyoom", Acl = "geo", Group = "geo", Since = "3.2.0",
         Keys = ["RO access; index 1; range 0 1 0", "OW update; keyword STORE 5; range 0 1 0", "OW update; keyword STOREDIST 5; range 0 1 0"],
         Summary = "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member",
         Complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.")]
     static void GeoRadiusByMember(Client c) => Search(c, 1, SearchKind.FromMember);
 
-    [Command("georadiusbymember_ro", -5, Flags = "readonly", Acl = "geo", Group = "geo", Since = "3.2.10",
+    [Command("georadiusbymember_ro", -5, DocFlags = "deprecated", DeprecatedSince = "6.2.0", ReplacedBy = "`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments",
+        Flags = "readonly", Acl = "geo", Group = "geo", Since = "3.2.10",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "A read-only variant for GEORADIUSBYMEMBER",
         Complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.")]

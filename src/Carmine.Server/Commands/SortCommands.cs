@@ -14,7 +14,7 @@ namespace Carmine.Server.Commands;
 static class SortCommands
 {
     [Command("sort", -2, Flags = "write denyoom", Acl = "set sortedset list dangerous", Group = "generic", Since = "1.0.0", Exclusive = true,
-        Keys = ["RO access; index 1; range 0 1 0", "RO access; unknown; unknown", "OW update; unknown; unknown"], KeysProc = nameof(SortKeys),
+        Keys = ["RO access; index 1; range 0 1 0", "RO access; unknown; unknown", "OW update; unknown; unknown"], KeysFunction = nameof(SortKeys),
         Summary = "Sort the elements in a list, set or sorted set",
         Complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).")]
     static void Sort(Client c) => SortGeneric(c, readOnly: false);
@@ -26,9 +26,9 @@ static class SortCommands
     static void SortRo(Client c) => SortGeneric(c, readOnly: true);
 
     /// <summary>SORT's keys: the sorted key and the last STORE destination, skipping the arguments of LIMIT, GET and BY as Redis's sortGetKeys does.</summary>
-    static void SortKeys(ArgList args, List<int> keys)
+    static bool SortKeys(ArgList args, List<KeyReference> keys)
     {
-        keys.Add(1);
+        keys.Add(new KeyReference(1, ["RO", "access"]));
         int store = -1;
         for (int i = 2; i < args.Count; i++)
         {
@@ -36,7 +36,8 @@ static class SortCommands
             else if (args.Is(i, "get") || args.Is(i, "by")) i++;
             else if (args.Is(i, "store") && i + 1 < args.Count) store = i + 1;
         }
-        if (store >= 0) keys.Add(store);
+        if (store >= 0) keys.Add(new KeyReference(store, ["OW", "update"]));
+        return true;
     }
 
     /// <summary>One element being sorted: its value, and the numeric score or the string it is compared by.</summary>

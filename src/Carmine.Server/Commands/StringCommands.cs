@@ -28,11 +28,15 @@ static class StringCommands
     }
 
     [Command("get", 2, Flags = "readonly fast", Acl = "string", Group = "string", Keys = ["RO access; index 1; range 0 1 0"],
-        Summary = "Get the value of a key", Complexity = "O(1)")]
+        Summary = "Get the value of a key", Complexity = "O(1)",
+        Arguments = ["key:key"])]
     static void Get(Client c) => GetGeneric(c, out _);
 
-    [Command("set", -3, Flags = "write denyoom", Acl = "string", Group = "string", Keys = ["RW access update variable_flags; index 1; range 0 1 0"],
-        Summary = "Set the string value of a key", Complexity = "O(1)")]
+    [Command("set", -3, Flags = "write denyoom", Acl = "string", Group = "string", Keys = ["RW access update variable_flags; index 1; range 0 1 0; notes RW and ACCESS due to the optional `GET` argument"],
+        KeysFunction = nameof(SetKeys), Summary = "Set the string value of a key", Complexity = "O(1)",
+        History = ["2.6.12: Added the `EX`, `PX`, `NX` and `XX` options.", "6.0.0: Added the `KEEPTTL` option.",
+            "6.2.0: Added the `GET`, `EXAT` and `PXAT` option.", "7.0.0: Allowed the `NX` and `GET` options to be used together."],
+        Arguments = ["key:key", "value:string", "condition:oneof since=2.6.12 optional (nx:pure-token token=NX | xx:pure-token token=XX)", "get:pure-token token=GET since=6.2.0 optional", "expiration:oneof optional (seconds:integer token=EX since=2.6.12 | milliseconds:integer token=PX since=2.6.12 | unix-time-seconds:unix-time token=EXAT since=6.2.0 | unix-time-milliseconds:unix-time token=PXAT since=6.2.0 | keepttl:pure-token token=KEEPTTL since=6.0.0)"])]
     static void Set(Client c)
     {
         if (!TryParseOptions(c, forSet: true, out var flags, out int expireIndex)) return;
@@ -40,19 +44,23 @@ static class StringCommands
     }
 
     [Command("setnx", 3, Flags = "write denyoom fast", Acl = "string", Group = "string", Keys = ["OW insert; index 1; range 0 1 0"],
-        Summary = "Set the value of a key, only if the key does not exist", Complexity = "O(1)")]
+        Summary = "Set the value of a key, only if the key does not exist", Complexity = "O(1)",
+        Arguments = ["key:key", "value:string"])]
     static void SetNx(Client c) => SetGeneric(c, StringOptions.Nx, 2, 0, "setnx", countReply: true);
 
     [Command("setex", 4, Flags = "write denyoom", Acl = "string", Group = "string", Since = "2.0.0", Keys = ["OW update; index 1; range 0 1 0"],
-        Summary = "Set the value and expiration of a key", Complexity = "O(1)")]
+        Summary = "Set the value and expiration of a key", Complexity = "O(1)",
+        Arguments = ["key:key", "seconds:integer", "value:string"])]
     static void SetEx(Client c) => SetGeneric(c, StringOptions.Ex, 3, 2, "setex", countReply: false);
 
     [Command("psetex", 4, Flags = "write denyoom", Acl = "string", Group = "string", Since = "2.6.0", Keys = ["OW update; index 1; range 0 1 0"],
-        Summary = "Set the value and expiration in milliseconds of a key", Complexity = "O(1)")]
+        Summary = "Set the value and expiration in milliseconds of a key", Complexity = "O(1)",
+        Arguments = ["key:key", "milliseconds:integer", "value:string"])]
     static void PSetEx(Client c) => SetGeneric(c, StringOptions.Px, 3, 2, "psetex", countReply: false);
 
-    [Command("getex", -2, Flags = "write fast", Acl = "string", Group = "string", Since = "6.2.0", Keys = ["RW access update; index 1; range 0 1 0"],
-        Summary = "Get the value of a key and optionally set its expiration", Complexity = "O(1)")]
+    [Command("getex", -2, Flags = "write fast", Acl = "string", Group = "string", Since = "6.2.0", Keys = ["RW access update; index 1; range 0 1 0; notes RW and UPDATE because it changes the TTL"],
+        Summary = "Get the value of a key and optionally set its expiration", Complexity = "O(1)",
+        Arguments = ["key:key", "expiration:oneof optional (seconds:integer token=EX | milliseconds:integer token=PX | unix-time-seconds:unix-time token=EXAT | unix-time-milliseconds:unix-time token=PXAT | persist:pure-token token=PERSIST)"])]
     static void GetEx(Client c)
     {
         if (!TryParseOptions(c, forSet: false, out var flags, out int expireIndex)) return;
@@ -93,7 +101,8 @@ static class StringCommands
     }
 
     [Command("getdel", 2, Flags = "write fast", Acl = "string", Group = "string", Since = "6.2.0", Keys = ["RW access delete; index 1; range 0 1 0"],
-        Summary = "Get the value of a key and delete the key", Complexity = "O(1)")]
+        Summary = "Get the value of a key and delete the key", Complexity = "O(1)",
+        Arguments = ["key:key"])]
     static void GetDel(Client c)
     {
         if (!GetGeneric(c, out var e) || e is null) return;
@@ -103,7 +112,9 @@ static class StringCommands
     }
 
     [Command("getset", 3, Flags = "write denyoom fast", Acl = "string", Group = "string", Keys = ["RW access update; index 1; range 0 1 0"],
-        Summary = "Set the string value of a key and return its old value", Complexity = "O(1)")]
+        Summary = "Set the string value of a key and return its old value", Complexity = "O(1)",
+        DocFlags = "deprecated", DeprecatedSince = "6.2.0", ReplacedBy = "`SET` with the `!GET` argument",
+        Arguments = ["key:key", "value:string"])]
     static void GetSet(Client c)
     {
         if (!GetGeneric(c, out var e)) return;
@@ -113,7 +124,8 @@ static class StringCommands
     }
 
     [Command("mget", -2, Flags = "readonly fast", Acl = "string", Group = "string", Keys = ["RO access; index 1; range -1 1 0"],
-        Tips = "request_policy:multi_shard", Summary = "Get the values of all the given keys", Complexity = "O(N) where N is the number of keys to retrieve.")]
+        Tips = "request_policy:multi_shard", Summary = "Get the values of all the given keys", Complexity = "O(N) where N is the number of keys to retrieve.",
+        Arguments = ["key:key multiple"])]
     static void MGet(Client c)
     {
         c.Reply.ArrayHeader(c.Args.Count - 1);
@@ -127,12 +139,14 @@ static class StringCommands
 
     [Command("mset", -3, Flags = "write denyoom", Acl = "string", Group = "string", Since = "1.0.1", Keys = ["OW update; index 1; range -1 2 0"],
         Tips = "request_policy:multi_shard response_policy:all_succeeded", Summary = "Set multiple keys to multiple values",
-        Complexity = "O(N) where N is the number of keys to set.")]
+        Complexity = "O(N) where N is the number of keys to set.",
+        Arguments = ["key_value:block multiple (key:key | value:string)"])]
     static void MSet(Client c) => MSetGeneric(c, nx: false);
 
     [Command("msetnx", -3, Flags = "write denyoom", Acl = "string", Group = "string", Since = "1.0.1", Keys = ["OW insert; index 1; range -1 2 0"],
         Tips = "request_policy:multi_shard response_policy:agg_min", Summary = "Set multiple keys to multiple values, only if none of the keys exist",
-        Complexity = "O(N) where N is the number of keys to set.")]
+        Complexity = "O(N) where N is the number of keys to set.",
+        Arguments = ["key_value:block multiple (key:key | value:string)"])]
     static void MSetNx(Client c) => MSetGeneric(c, nx: true);
 
     static void MSetGeneric(Client c, bool nx)
@@ -165,22 +179,26 @@ static class StringCommands
     }
 
     [Command("incr", 2, Flags = "write denyoom fast", Acl = "string", Group = "string", Keys = ["RW access update; index 1; range 0 1 0"],
-        Summary = "Increment the integer value of a key by one", Complexity = "O(1)")]
+        Summary = "Increment the integer value of a key by one", Complexity = "O(1)",
+        Arguments = ["key:key"])]
     static void Incr(Client c) => IncrDecr(c, 1);
 
     [Command("decr", 2, Flags = "write denyoom fast", Acl = "string", Group = "string", Keys = ["RW access update; index 1; range 0 1 0"],
-        Summary = "Decrement the integer value of a key by one", Complexity = "O(1)")]
+        Summary = "Decrement the integer value of a key by one", Complexity = "O(1)",
+        Arguments = ["key:key"])]
     static void Decr(Client c) => IncrDecr(c, -1);
 
     [Command("incrby", 3, Flags = "write denyoom fast", Acl = "string", Group = "string", Keys = ["RW access update; index 1; range 0 1 0"],
-        Summary = "Increment the integer value of a key by the given amount", Complexity = "O(1)")]
+        Summary = "Increment the integer value of a key by the given amount", Complexity = "O(1)",
+        Arguments = ["key:key", "increment:integer"])]
     static void IncrBy(Client c)
     {
         if (c.TryLong(2, out long incr)) IncrDecr(c, incr);
     }
 
     [Command("decrby", 3, Flags = "write denyoom fast", Acl = "string", Group = "string", Keys = ["RW access update; index 1; range 0 1 0"],
-        Summary = "Decrement the integer value of a key by the given number", Complexity = "O(1)")]
+        Summary = "Decrement the integer value of a key by the given number", Complexity = "O(1)",
+        Arguments = ["key:key", "decrement:integer"])]
     static void DecrBy(Client c)
     {
         if (!c.TryLong(2, out long decr)) return;
@@ -222,7 +240,8 @@ static class StringCommands
     }
 
     [Command("incrbyfloat", 3, Flags = "write denyoom fast", Acl = "string", Group = "string", Since = "2.6.0", Keys = ["RW access update; index 1; range 0 1 0"],
-        Summary = "Increment the float value of a key by the given amount", Complexity = "O(1)")]
+        Summary = "Increment the float value of a key by the given amount", Complexity = "O(1)",
+        Arguments = ["key:key", "increment:double"])]
     static void IncrByFloat(Client c)
     {
         var e = c.LookupWrite(c.Args[1]);
@@ -260,7 +279,8 @@ static class StringCommands
 
     [Command("append", 3, Flags = "write denyoom fast", Acl = "string", Group = "string", Since = "2.0.0", Keys = ["RW insert; index 1; range 0 1 0"],
         Summary = "Append a value to a key",
-        Complexity = "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.")]
+        Complexity = "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
+        Arguments = ["key:key", "value:string"])]
     static void Append(Client c)
     {
         var more = c.Args[2];
@@ -289,7 +309,8 @@ static class StringCommands
     }
 
     [Command("strlen", 2, Flags = "readonly fast", Acl = "string", Group = "string", Since = "2.2.0", Keys = ["RO; index 1; range 0 1 0"],
-        Summary = "Get the length of the value stored in a key", Complexity = "O(1)")]
+        Summary = "Get the length of the value stored in a key", Complexity = "O(1)",
+        Arguments = ["key:key"])]
     static void StrLen(Client c)
     {
         if (!c.TryReadString(c.Args[1], out var e)) return;
@@ -298,10 +319,13 @@ static class StringCommands
 
     [Command("getrange", 4, Flags = "readonly", Acl = "string", Group = "string", Since = "2.4.0", Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Get a substring of the string stored at a key",
-        Complexity = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.")]
+        Complexity = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+        Arguments = ["key:key", "start:integer", "end:integer"])]
     [Command("substr", 4, Flags = "readonly", Acl = "string", Group = "string", Keys = ["RO access; index 1; range 0 1 0"],
+        DocFlags = "deprecated", DeprecatedSince = "2.0.0", ReplacedBy = "`GETRANGE`",
         Summary = "Get a substring of the string stored at a key",
-        Complexity = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.")]
+        Complexity = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+        Arguments = ["key:key", "start:integer", "end:integer"])]
     static void GetRange(Client c)
     {
         if (!c.TryLong(2, out long start) || !c.TryLong(3, out long end)) return;
@@ -332,7 +356,8 @@ static class StringCommands
 
     [Command("setrange", 4, Flags = "write denyoom", Acl = "string", Group = "string", Since = "2.2.0", Keys = ["RW update; index 1; range 0 1 0"],
         Summary = "Overwrite part of a string at key starting at the specified offset",
-        Complexity = "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.")]
+        Complexity = "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
+        Arguments = ["key:key", "offset:integer", "value:string"])]
     static void SetRange(Client c)
     {
         if (!c.TryLong(2, out long offset)) return;
@@ -377,7 +402,8 @@ static class StringCommands
     }
 
     [Command("lcs", -3, Flags = "readonly", Acl = "string", Group = "string", Since = "7.0.0", Keys = ["RO access; index 1; range 1 1 0"],
-        Summary = "Find longest common substring", Complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively")]
+        Summary = "Find longest common substring", Complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+        Arguments = ["key1:key", "key2:key spec=0", "len:pure-token token=LEN optional", "idx:pure-token token=IDX optional", "len:integer token=MINMATCHLEN optional", "withmatchlen:pure-token token=WITHMATCHLEN optional"])]
     static void Lcs(Client c)
     {
         var args = c.Args;
@@ -597,6 +623,15 @@ static class StringCommands
         return true;
     }
 
+    /// <summary>SET only reads its key with GET; otherwise the old value is overwritten unseen.</summary>
+    static bool SetKeys(ArgList args, List<KeyReference> keys)
+    {
+        bool get = false;
+        for (int i = 3; i < args.Count; i++) get |= args.Is(i, "get");
+        keys.Add(new KeyReference(1, get ? ["RW", "access", "update"] : ["OW", "update"]));
+        return true;
+    }
+
     static StringOptions ExpireKind(ArgList args, int i)
     {
         if (args.Is(i, "ex")) return StringOptions.Ex;
@@ -662,7 +697,6 @@ static class StringCommands
     static Entry AddKey(Client c, ReadOnlySpan<byte> key, object value)
     {
         var e = c.Database.Add(key.ToArray(), value);
-        e.Lru = LruClock.At(c.NowMs);
         Notify(c, NotifyFlags.New, "new", key);
         return e;
     }

@@ -6,7 +6,7 @@ namespace Carmine.Server.Types;
 /// than hash-max-listpack-value becomes a <see cref="ByteDict"/> ("hashtable") for good, as in Redis.
 /// The hashtable's entries are never changed in place, so a clone shares them.
 /// </summary>
-public sealed class HashValue : IRedisObject
+public sealed class HashValue : IRedisObject, ICopyable
 {
     /// <summary>Redis refuses to let a listpack grow past 1 GB (lpSafeToAdd).</summary>
     const long ListpackSafetySize = 1L << 30;
@@ -230,6 +230,8 @@ public sealed class HashValue : IRedisObject
 
         public readonly Enumerator Current => this;
     }
+
+    IRedisObject ICopyable.DeepCopy() => Clone();
 
     public HashValue Clone()
     {

@@ -8,7 +8,7 @@ namespace Carmine.Server.Types;
 /// there are at most set-max-intset-entries of them, else a <see cref="ByteDict"/> ("hashtable") for good.
 /// Members are bytes; an intset member is its decimal text (Redis's string2ll rules decide what is an integer).
 /// </summary>
-public sealed class SetValue : IRedisObject
+public sealed class SetValue : IRedisObject, ICopyable
 {
     /// <summary>Redis caps intsets at 2^30 entries whatever the configuration says.</summary>
     const long IntsetHardLimit = 1L << 30;
@@ -110,6 +110,8 @@ public sealed class SetValue : IRedisObject
         dict = d;
         ints = null;
     }
+
+    IRedisObject ICopyable.DeepCopy() => Clone();
 
     public SetValue Clone()
     {
