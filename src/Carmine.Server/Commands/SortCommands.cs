@@ -20,7 +20,7 @@ static class SortCommands
     static void Sort(Client c) => SortGeneric(c, readOnly: false);
 
     [Command("sort_ro", -2, Flags = "readonly", Acl = "set sortedset list dangerous", Group = "generic", Since = "7.0.0", Exclusive = true,
-        Keys = ["RO access; index 1; range 0 1 0", "RO access; unknown; unknown"],
+        Keys = ["RO access; index 1; range 0 1 0", "RO access; unknown; unknown"], KeysFunction = nameof(SortRoKeys),
         Summary = "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
         Complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).")]
     static void SortRo(Client c) => SortGeneric(c, readOnly: true);
@@ -37,6 +37,13 @@ static class SortCommands
             else if (args.Is(i, "store") && i + 1 < args.Count) store = i + 1;
         }
         if (store >= 0) keys.Add(new KeyReference(store, ["OW", "update"]));
+        return true;
+    }
+
+    /// <summary>SORT_RO's only key is the sorted one.</summary>
+    static bool SortRoKeys(ArgList args, List<KeyReference> keys)
+    {
+        keys.Add(new KeyReference(1, ["RO", "access"]));
         return true;
     }
 
