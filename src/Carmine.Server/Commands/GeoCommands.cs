@@ -16,7 +16,9 @@ static class GeoCommands
     [Command("geoadd", -5, Flags = "write denyoom", Acl = "geo", Group = "geo", Since = "3.2.0",
         Keys = ["RW update; index 1; range 0 1 0"],
         Summary = "Add one or more geospatial items in the geospatial index represented using a sorted set",
-        Complexity = "O(log(N)) for each item added, where N is the number of elements in the sorted set.")]
+        Complexity = "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
+        History = ["6.2.0: Added the `CH`, `NX` and `XX` options."],
+        Arguments = ["key:key", "condition:oneof since=6.2.0 optional (nx:pure-token token=NX | xx:pure-token token=XX)", "change:pure-token token=CH since=6.2.0 optional", "longitude_latitude_member:block multiple (longitude:double | latitude:double | member:string)"])]
     static void GeoAdd(Client c)
     {
         var args = c.Args;
@@ -68,7 +70,8 @@ static class GeoCommands
 
     [Command("geodist", -4, Flags = "readonly", Acl = "geo", Group = "geo", Since = "3.2.0",
         Keys = ["RO access; index 1; range 0 1 0"],
-        Summary = "Returns the distance between two members of a geospatial index", Complexity = "O(log(N))")]
+        Summary = "Returns the distance between two members of a geospatial index", Complexity = "O(log(N))",
+        Arguments = ["key:key", "member1:string", "member2:string", "unit:oneof optional (m:pure-token token=M | km:pure-token token=KM | ft:pure-token token=FT | mi:pure-token token=MI)"])]
     static void GeoDist(Client c)
     {
         var args = c.Args;
@@ -96,7 +99,8 @@ static class GeoCommands
     [Command("geohash", -2, Flags = "readonly", Acl = "geo", Group = "geo", Since = "3.2.0",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Returns members of a geospatial index as standard geohash strings",
-        Complexity = "O(log(N)) for each member requested, where N is the number of elements in the sorted set.")]
+        Complexity = "O(log(N)) for each member requested, where N is the number of elements in the sorted set.",
+        Arguments = ["key:key", "member:string multiple"])]
     static void GeoHashCommand(Client c)
     {
         var args = c.Args;
@@ -112,7 +116,8 @@ static class GeoCommands
     [Command("geopos", -2, Flags = "readonly", Acl = "geo", Group = "geo", Since = "3.2.0",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Returns longitude and latitude of members of a geospatial index",
-        Complexity = "O(N) where N is the number of members requested.")]
+        Complexity = "O(N) where N is the number of members requested.",
+        Arguments = ["key:key", "member:string multiple"])]
     static void GeoPos(Client c)
     {
         var args = c.Args;
@@ -135,40 +140,51 @@ static class GeoCommands
         Flags = "write denyoom", Acl = "geo", Group = "geo", Since = "3.2.0",
         Keys = ["RO access; index 1; range 0 1 0", "OW update; keyword STORE 6; range 0 1 0", "OW update; keyword STOREDIST 6; range 0 1 0"],
         Summary = "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point",
-        Complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.")]
+        Complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+        History = ["6.2.0: Added the `ANY` option for `COUNT`.", "7.0.0: Added support for uppercase unit names."],
+        Arguments = ["key:key", "longitude:double", "latitude:double", "radius:double", "unit:oneof (m:pure-token token=M | km:pure-token token=KM | ft:pure-token token=FT | mi:pure-token token=MI)", "withcoord:pure-token token=WITHCOORD optional", "withdist:pure-token token=WITHDIST optional", "withhash:pure-token token=WITHHASH optional", "count:block optional (count:integer token=COUNT | any:pure-token token=ANY since=6.2.0 optional)", "order:oneof optional (asc:pure-token token=ASC | desc:pure-token token=DESC)", "key:key token=STORE optional", "key:key token=STOREDIST optional"])]
     static void GeoRadius(Client c) => Search(c, 1, SearchKind.FromCoordinates);
 
     [Command("georadius_ro", -6, DocFlags = "deprecated", DeprecatedSince = "6.2.0", ReplacedBy = "`GEOSEARCH` with the `BYRADIUS` argument",
         Flags = "readonly", Acl = "geo", Group = "geo", Since = "3.2.10",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "A read-only variant for GEORADIUS",
-        Complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.")]
+        Complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+        History = ["6.2.0: Added the `ANY` option for `COUNT`."],
+        Arguments = ["key:key", "longitude:double", "latitude:double", "radius:double", "unit:oneof (m:pure-token token=M | km:pure-token token=KM | ft:pure-token token=FT | mi:pure-token token=MI)", "withcoord:pure-token token=WITHCOORD optional", "withdist:pure-token token=WITHDIST optional", "withhash:pure-token token=WITHHASH optional", "count:block optional (count:integer token=COUNT | any:pure-token token=ANY since=6.2.0 optional)", "order:oneof optional (asc:pure-token token=ASC | desc:pure-token token=DESC)"])]
     static void GeoRadiusRo(Client c) => Search(c, 1, SearchKind.FromCoordinates | SearchKind.NoStore);
 
     [Command("georadiusbymember", -5, DocFlags = "deprecated", DeprecatedSince = "6.2.0", ReplacedBy = "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments",
         Flags = "write denyoom", Acl = "geo", Group = "geo", Since = "3.2.0",
         Keys = ["RO access; index 1; range 0 1 0", "OW update; keyword STORE 5; range 0 1 0", "OW update; keyword STOREDIST 5; range 0 1 0"],
         Summary = "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member",
-        Complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.")]
+        Complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+        History = ["7.0.0: Added support for uppercase unit names."],
+        Arguments = ["key:key", "member:string", "radius:double", "unit:oneof (m:pure-token token=M | km:pure-token token=KM | ft:pure-token token=FT | mi:pure-token token=MI)", "withcoord:pure-token token=WITHCOORD optional", "withdist:pure-token token=WITHDIST optional", "withhash:pure-token token=WITHHASH optional", "count:block optional (count:integer token=COUNT | any:pure-token token=ANY optional)", "order:oneof optional (asc:pure-token token=ASC | desc:pure-token token=DESC)", "key:key token=STORE optional", "key:key token=STOREDIST optional"])]
     static void GeoRadiusByMember(Client c) => Search(c, 1, SearchKind.FromMember);
 
     [Command("georadiusbymember_ro", -5, DocFlags = "deprecated", DeprecatedSince = "6.2.0", ReplacedBy = "`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments",
         Flags = "readonly", Acl = "geo", Group = "geo", Since = "3.2.10",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "A read-only variant for GEORADIUSBYMEMBER",
-        Complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.")]
+        Complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+        Arguments = ["key:key", "member:string", "radius:double", "unit:oneof (m:pure-token token=M | km:pure-token token=KM | ft:pure-token token=FT | mi:pure-token token=MI)", "withcoord:pure-token token=WITHCOORD optional", "withdist:pure-token token=WITHDIST optional", "withhash:pure-token token=WITHHASH optional", "count:block optional (count:integer token=COUNT | any:pure-token token=ANY optional)", "order:oneof optional (asc:pure-token token=ASC | desc:pure-token token=DESC)"])]
     static void GeoRadiusByMemberRo(Client c) => Search(c, 1, SearchKind.FromMember | SearchKind.NoStore);
 
     [Command("geosearch", -7, Flags = "readonly", Acl = "geo", Group = "geo", Since = "6.2.0",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.",
-        Complexity = "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape")]
+        Complexity = "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape",
+        History = ["7.0.0: Added support for uppercase unit names."],
+        Arguments = ["key:key", "from:oneof (member:string token=FROMMEMBER | longitude_latitude:block token=FROMLONLAT (longitude:double | latitude:double))", "by:oneof (circle:block (radius:double token=BYRADIUS | unit:oneof (m:pure-token token=M | km:pure-token token=KM | ft:pure-token token=FT | mi:pure-token token=MI)) | box:block (width:double token=BYBOX | height:double | unit:oneof (m:pure-token token=M | km:pure-token token=KM | ft:pure-token token=FT | mi:pure-token token=MI)))", "order:oneof optional (asc:pure-token token=ASC | desc:pure-token token=DESC)", "count:block optional (count:integer token=COUNT | any:pure-token token=ANY optional)", "withcoord:pure-token token=WITHCOORD optional", "withdist:pure-token token=WITHDIST optional", "withhash:pure-token token=WITHHASH optional"])]
     static void GeoSearch(Client c) => Search(c, 1, SearchKind.GeoSearch);
 
     [Command("geosearchstore", -8, Flags = "write denyoom", Acl = "geo", Group = "geo", Since = "6.2.0",
         Keys = ["OW update; index 1; range 0 1 0", "RO access; index 2; range 0 1 0"],
         Summary = "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.",
-        Complexity = "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape")]
+        Complexity = "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape",
+        History = ["7.0.0: Added support for uppercase unit names."],
+        Arguments = ["destination:key", "source:key", "from:oneof (member:string token=FROMMEMBER | longitude_latitude:block token=FROMLONLAT (longitude:double | latitude:double))", "by:oneof (circle:block (radius:double token=BYRADIUS | unit:oneof (m:pure-token token=M | km:pure-token token=KM | ft:pure-token token=FT | mi:pure-token token=MI)) | box:block (width:double token=BYBOX | height:double | unit:oneof (m:pure-token token=M | km:pure-token token=KM | ft:pure-token token=FT | mi:pure-token token=MI)))", "order:oneof optional (asc:pure-token token=ASC | desc:pure-token token=DESC)", "count:block optional (count:integer token=COUNT | any:pure-token token=ANY optional)", "storedist:pure-token token=STOREDIST optional"])]
     static void GeoSearchStore(Client c) => Search(c, 2, SearchKind.GeoSearch | SearchKind.Store);
 
     [Flags]

@@ -14,15 +14,17 @@ namespace Carmine.Server.Commands;
 static class SortCommands
 {
     [Command("sort", -2, Flags = "write denyoom", Acl = "set sortedset list dangerous", Group = "generic", Since = "1.0.0", Exclusive = true,
-        Keys = ["RO access; index 1; range 0 1 0", "RO access; unknown; unknown", "OW update; unknown; unknown"], KeysFunction = nameof(SortKeys),
+        Keys = ["RO access; index 1; range 0 1 0", "RO access; unknown; unknown; notes For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", "OW update; unknown; unknown; notes For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array"], KeysFunction = nameof(SortKeys),
         Summary = "Sort the elements in a list, set or sorted set",
-        Complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).")]
+        Complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
+        Arguments = ["key:key", "pattern:pattern token=BY optional spec=1", "offset_count:block token=LIMIT optional (offset:integer | count:integer)", "pattern:pattern token=GET optional multiple multiple_token spec=1", "order:oneof optional (asc:pure-token token=ASC | desc:pure-token token=DESC)", "sorting:pure-token token=ALPHA optional", "destination:key token=STORE optional spec=2"])]
     static void Sort(Client c) => SortGeneric(c, readOnly: false);
 
     [Command("sort_ro", -2, Flags = "readonly", Acl = "set sortedset list dangerous", Group = "generic", Since = "7.0.0", Exclusive = true,
-        Keys = ["RO access; index 1; range 0 1 0", "RO access; unknown; unknown"], KeysFunction = nameof(SortRoKeys),
+        Keys = ["RO access; index 1; range 0 1 0", "RO access; unknown; unknown; notes For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"], KeysFunction = nameof(SortRoKeys),
         Summary = "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
-        Complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).")]
+        Complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
+        Arguments = ["key:key", "pattern:pattern token=BY optional spec=1", "offset_count:block token=LIMIT optional (offset:integer | count:integer)", "pattern:pattern token=GET optional multiple multiple_token spec=1", "order:oneof optional (asc:pure-token token=ASC | desc:pure-token token=DESC)", "sorting:pure-token token=ALPHA optional"])]
     static void SortRo(Client c) => SortGeneric(c, readOnly: true);
 
     /// <summary>SORT's keys: the sorted key and the last STORE destination, skipping the arguments of LIMIT, GET and BY as Redis's sortGetKeys does.</summary>
