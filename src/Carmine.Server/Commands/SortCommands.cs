@@ -257,16 +257,42 @@ static class SortCommands
             return true;
         }
         if (unsigned.Length == 0 || !(char.IsAsciiDigit(unsigned[0]) || unsigned[0] == '.')) return false;
-        if (!double.TryParse(number, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
-                CultureInfo.InvariantCulture, out value)) return false;
+        bool hex = unsigned.Length > 2 && unsigned[0] == '0' && unsigned[1] is 'x' or 'X';
+        if (hex ? !TryParseHex(unsigned[2..], out value)
+                : !double.TryParse(unsigned, NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out value))
+            return false;
+        if (negative) value = -value;
         if (double.IsInfinity(value)) return false;
-        // A zero from digits that are not all zero is an underflow (ERANGE).
+        // strtod reports ERANGE for a result below the normal range: a subnormal, or zero from digits that are not all zero.
+        if (value != 0 && Math.Abs(value) < 2.2250738585072014E-308) return false;
         if (value == 0)
         {
-            int exponent = unsigned.IndexOfAny(['e', 'E']);
-            var mantissa = exponent < 0 ? unsigned : unsigned[..exponent];
-            if (mantissa.Any(ch => ch is >= '1' and <= '9')) return false;
+            int exponent = unsigned.IndexOfAny(hex ? ['p', 'P'] : ['e', 'E']);
+            var mantissa = (exponent < 0 ? unsigned : unsigned[..exponent])[(hex ? 2 : 0)..];
+            if (mantissa.Any(ch => ch is not ('0' or '.'))) return false;
         }
+        return true;
+    }
+
+    // The part of a C hexadecimal float after "0x": hex digits with an optional point, then an optional binary exponent "p±N".
+    static bool TryParseHex(string text, out double value)
+    {
+        value = 0;
+        int p = text.IndexOfAny(['p', 'P']);
+        string mantissa = p < 0 ? text : text[..p];
+        long exponent = 0;
+        if (p >= 0 && !long.TryParse(text[(p + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out exponent)) return false;
+        int point = mantissa.IndexOf('.');
+        string digits = point < 0 ? mantissa : mantissa.Remove(point, 1);
+        if (digits.Length == 0 || mantissa.IndexOf('.', point + 1) >= 0) return false;
+        double result = 0;
+        foreach (char ch in digits)
+        {
+            if (!char.IsAsciiHexDigit(ch)) return false;
+            result = result * 16 + Convert.ToInt32(ch.ToString(), 16);
+        }
+        int fractionDigits = point < 0 ? 0 : mantissa.Length - point - 1;
+        value = result * Math.Pow(2, Math.Clamp(exponent - 4L * fractionDigits, -2000, 2000));
         return true;
     }
 }
