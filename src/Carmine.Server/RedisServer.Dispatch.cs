@@ -9,6 +9,9 @@ public sealed partial class RedisServer
 {
     [ThreadStatic] static List<int>? keyIndexes;
     [ThreadStatic] static List<int>? shardIndexes;
+    // Nesting of Call on this thread (EXEC and scripts call commands inside a command): blocked clients are
+    // served only when the outermost command completes, so they never see a transaction half done.
+    [ThreadStatic] static int callDepth;
 
     /// <summary>
     /// Executes the request in <paramref name="c"/>.Args: table lookup, arity and state checks, the key locks
@@ -102,6 +105,7 @@ public sealed partial class RedisServer
         c.ClearRedactions();
         int replyStart = c.Reply.Length;
         long start = Stopwatch.GetTimestamp();
+        callDepth++;
         try
         {
             RunLocked(c, cmd);
@@ -112,6 +116,7 @@ public sealed partial class RedisServer
             c.Reply.Truncate(replyStart);
             c.Error("ERR internal error executing '" + cmd.FullName + "': " + ex.Message);
         }
+        callDepth--;
         long elapsedUs = (long)((Stopwatch.GetTimestamp() - start) * (1_000_000.0 / Stopwatch.Frequency));
         var stats = cmd.Stats[ThreadSlot.Current];
         stats.Calls++;
@@ -122,11 +127,13 @@ public sealed partial class RedisServer
         c.CommandFailed = false;
         Stats.Local.Commands++;
         c.CommandsProcessed++;
-        if (elapsedUs >= SlowLog.ThresholdUs && SlowLog.ThresholdUs >= 0 && !cmd.Has(CommandFlags.SkipSlowlog))
+        // A command that blocked is logged when it is unblocked (BlockingKeys), as Redis does.
+        if (elapsedUs >= SlowLog.ThresholdUs && SlowLog.ThresholdUs >= 0 && !cmd.Has(CommandFlags.SkipSlowlog) && !c.IsBlocked)
             SlowLog.Add(c, elapsedUs);
         Latency.RecordCommand(cmd, elapsedUs);
         if (MonitorCount > 0 && !cmd.Has(CommandFlags.SkipMonitor) && !cmd.Has(CommandFlags.Admin)) FeedMonitors(c, cmd);
         ApplyReplyMode(c, replyStart);
+        if (callDepth == 0) Blocking.HandleReadyKeys(this);
     }
 
     void RunLocked(Client c, CommandDef cmd)

@@ -63,6 +63,9 @@ static class DatabaseCommands
             c.Server.Watches.TouchDb(first, key => Holds(a, key), key => ReplacementIn(b, key, c.NowMs));
             c.Server.Watches.TouchDb(second, key => Holds(b, key), key => ReplacementIn(a, key, c.NowMs));
             a.SwapWith(b);
+            // Both databases now hold other values under the keys clients wait on.
+            c.Server.Blocking.SignalDatabase(first);
+            c.Server.Blocking.SignalDatabase(second);
         }
         c.Dirty();
         c.Reply.Ok();

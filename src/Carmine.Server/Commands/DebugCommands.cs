@@ -35,6 +35,11 @@ static class DebugCommands
             c.Reply.Ok();
         }
         else if (argc == 3 && args.Is(1, "protocol")) Protocol(c);
+        else if (argc == 3 && args.Is(1, "quicklist-packed-threshold"))
+        {
+            if (Config.ServerConfig.TryParseMemory(args.ToStr(2), out long size) && ListValue.SetPackedThreshold(size)) c.Reply.Ok();
+            else c.Error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+        }
         else if (argc == 3 && args.Is(1, "log"))
         {
             Log.Warning("DEBUG LOG: " + args.ToStr(2));

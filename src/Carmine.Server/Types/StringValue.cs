@@ -44,6 +44,12 @@ public sealed class RawString
         Length = length;
     }
 
+    /// <summary>Shortens the string to <paramref name="length"/> bytes, keeping its capacity.</summary>
+    public void Truncate(int length)
+    {
+        if (length < Length) Length = length;
+    }
+
     public byte[] ToArray() => Span.ToArray();
 }
 
