@@ -83,4 +83,39 @@ public sealed class SortTests(ServerFixture fixture) : IClassFixture<ServerFixtu
         Assert.Equal("[abc, def]", r.Str("COMMAND", "GETKEYS", "SORT", "abc", "STORE", "invalid", "STORE", "stillbad", "STORE", "def"));
         Assert.Equal("[abc]", r.Str("COMMAND", "GETKEYS", "SORT_RO", "abc"));
     }
+
+    [Fact]
+    public void SortOrdersAList()
+    {
+        r.Call("RPUSH", "sort:list", "3", "1", "2", "1");
+        Assert.Equal("[1, 1, 2, 3]", r.Str("SORT", "sort:list"));
+    }
+
+    [Fact]
+    public void SortByConstantKeepsTheListOrder()
+    {
+        r.Call("RPUSH", "sort:listnosort", "c", "a", "d", "b");
+        Assert.Equal("[c, a, d, b]", r.Str("SORT", "sort:listnosort", "BY", "nosort"));
+        Assert.Equal("[d, a]", r.Str("SORT", "sort:listnosort", "BY", "nosort", "DESC", "LIMIT", "1", "2"));
+    }
+
+    [Fact]
+    public void SortStoreWritesAList()
+    {
+        r.Call("SADD", "{sort}src", "2", "1", "3");
+        r.Call("SET", "{sort}w_2", "x");
+        Assert.Equal(3, r.Int("SORT", "{sort}src", "STORE", "{sort}dst"));
+        Assert.Equal("list", r.Str("TYPE", "{sort}dst"));
+        Assert.Equal("[1, 2, 3]", r.Str("LRANGE", "{sort}dst", "0", "-1"));
+        Assert.Equal(3, r.Int("SORT", "{sort}src", "GET", "{sort}w_*", "STORE", "{sort}dst"));
+        Assert.Equal("[, x, ]", r.Str("LRANGE", "{sort}dst", "0", "-1"));
+    }
+
+    [Fact]
+    public void SortStoreOfNothingDeletesTheDestination()
+    {
+        r.Call("SET", "{sort}gone", "x");
+        Assert.Equal(0, r.Int("SORT", "{sort}empty", "STORE", "{sort}gone"));
+        Assert.Equal(0, r.Int("EXISTS", "{sort}gone"));
+    }
 }

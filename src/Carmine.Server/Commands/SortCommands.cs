@@ -3,6 +3,7 @@ using System.Text;
 using Carmine.Protocol;
 using Carmine.Server.Keyspace;
 using Carmine.Server.Network;
+using Carmine.Server.PubSub;
 using Carmine.Server.Types;
 
 namespace Carmine.Server.Commands;
@@ -94,7 +95,7 @@ static class SortCommands
 
         var entry = c.LookupRead(args[1]);
         var source = entry?.Value;
-        if (source is not null and not SetValue and not SortedSet)
+        if (source is not null and not SetValue and not SortedSet and not ListValue)
         {
             c.Error(Errors.WrongType);
             return;
@@ -108,7 +109,7 @@ static class SortCommands
         }
         byte[]? byPattern = byIndex >= 0 ? args.ToArray(byIndex) : null;
 
-        long length = source switch { SetValue s => s.Count, SortedSet z => z.Count, _ => 0 };
+        long length = source switch { SetValue s => s.Count, SortedSet z => z.Count, ListValue l => l.Count, _ => 0 };
         long start = Math.Min(Math.Max(limitStart, 0), length);
         long count = Math.Min(Math.Max(limitCount, -1), length);
         long end = count < 0 ? length - 1 : start + count - 1;
@@ -120,7 +121,32 @@ static class SortCommands
         if (end >= length) end = length - 1;
 
         var items = new List<SortItem>();
-        if (source is SortedSet zset && dontSort)
+        if (source is ListValue list && dontSort)
+        {
+            // Only the requested range of the list's own order is loaded.
+            if (end >= start)
+            {
+                var it = list.At(desc ? length - 1 - start : start);
+                for (long n = start; n <= end; n++)
+                {
+                    items.Add(new SortItem(it.Current.ToArray(), items.Count));
+                    if (desc) it.MovePrevious();
+                    else it.MoveNext();
+                }
+            }
+            end -= start;
+            start = 0;
+        }
+        else if (source is ListValue whole)
+        {
+            if (length > 0)
+            {
+                var it = whole.At(0);
+                do items.Add(new SortItem(it.Current.ToArray(), items.Count));
+                while (it.MoveNext());
+            }
+        }
+        else if (source is SortedSet zset && dontSort)
         {
             // Only the requested range of the set's own order is loaded.
             if (end >= start)
@@ -169,8 +195,7 @@ static class SortCommands
         }
         if (storeIndex >= 0)
         {
-            // The result of STORE is a list, a type this server does not have yet.
-            c.Error("ERR SORT STORE is not supported until the list type exists");
+            Store(c, storeIndex, items, start, end, gets, outputLength);
             return;
         }
         c.Reply.ArrayHeader(outputLength);
@@ -205,6 +230,33 @@ static class SortCommands
         cmp = Math.Sign(cmp);
         if (desc) cmp = -cmp;
         return cmp != 0 ? cmp : a.Position.CompareTo(b.Position);
+    }
+
+    /// <summary>Stores the result as a list (a GET of nothing stores an empty string) and replies with its length; an empty result deletes the key.</summary>
+    static void Store(Client c, int storeIndex, List<SortItem> items, long start, long end, List<byte[]> gets, long outputLength)
+    {
+        var key = c.Args[storeIndex];
+        if (outputLength == 0)
+        {
+            if (c.Database.Delete(key, c.NowMs))
+            {
+                c.Dirty();
+                c.Server.Events.Notify(NotifyFlags.Generic, "del", c.Db, key);
+            }
+            c.Reply.Integer(0);
+            return;
+        }
+        var list = ListCommands.NewList(c.Server);
+        for (long j = start; j <= end; j++)
+        {
+            var value = items[(int)j].Value;
+            if (gets.Count == 0) list.Push(value, atHead: false);
+            foreach (var pattern in gets) list.Push(LookupByPattern(c, pattern, value) ?? [], atHead: false);
+        }
+        c.Database.Set(key, list, c.NowMs);
+        c.Dirty(outputLength);
+        c.Server.Events.Notify(NotifyFlags.List, "sortstore", c.Db, key);
+        c.Reply.Integer(outputLength);
     }
 
     /// <summary>
