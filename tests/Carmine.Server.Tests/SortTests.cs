@@ -118,4 +118,12 @@ public sealed class SortTests(ServerFixture fixture) : IClassFixture<ServerFixtu
         Assert.Equal(0, r.Int("SORT", "{sort}empty", "STORE", "{sort}gone"));
         Assert.Equal(0, r.Int("EXISTS", "{sort}gone"));
     }
+
+    [Fact]
+    public void SortLeavesASortedSetInTheSkiplistEncoding()
+    {
+        r.Call("ZADD", "sort:encoding", "1", "a", "2", "b");
+        r.Call("SORT_RO", "sort:encoding", "ALPHA");
+        Assert.Equal("skiplist", r.Str("OBJECT", "ENCODING", "sort:encoding"));
+    }
 }

@@ -108,6 +108,8 @@ static class SortCommands
             byIndex = -1;
         }
         byte[]? byPattern = byIndex >= 0 ? args.ToArray(byIndex) : null;
+        // Redis converts a compact sorted set before sorting it, and it stays converted (OBJECT ENCODING shows it).
+        if (source is SortedSet { IsCompact: true } compact) compact.ConvertToSkipList();
 
         long length = source switch { SetValue s => s.Count, SortedSet z => z.Count, ListValue l => l.Count, _ => 0 };
         long start = Math.Min(Math.Max(limitStart, 0), length);
