@@ -486,8 +486,8 @@ static class GeoCommands
     /// <summary>A distance as Redis prints it: rounded to 4 decimals (half to even, like llrint), as a bulk string.</summary>
     static void WriteDistance(Client c, double distance)
     {
-        double scaled = Math.Round(distance * 10000, MidpointRounding.ToEven);
-        c.Reply.Bulk((scaled / 10000).ToString("F4", CultureInfo.InvariantCulture));
+        long scaled = (long)Math.Round(distance * 10000, MidpointRounding.ToEven);
+        c.Reply.Bulk(string.Create(CultureInfo.InvariantCulture, $"{scaled / 10000}.{scaled % 10000:D4}"));
     }
 
     /// <summary>
