@@ -567,7 +567,7 @@ static class ListCommands
         return value;
     }
 
-    static ListValue NewList(RedisServer server) =>
+    internal static ListValue NewList(RedisServer server) =>
         new(server.Config.GetInt("list-max-listpack-size"), server.Config.GetInt("list-compress-depth"));
 
     static bool TryWhere(Client c, int i, out bool atHead)

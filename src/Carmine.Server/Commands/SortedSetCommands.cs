@@ -14,7 +14,7 @@ static partial class SortedSetCommands
     const string LexRangeError = "ERR min or max not valid string range item";
 
     /// <summary>The listpack thresholds as configured now (Redis reads them at every insertion).</summary>
-    static ZSetLimits Limits(Client c) =>
+    internal static ZSetLimits Limits(Client c) =>
         new(c.Server.Config.GetLong("zset-max-listpack-entries"), c.Server.Config.GetLong("zset-max-listpack-value"));
 
     /// <summary>One element of a reply: member, then its score if asked; RESP3 pairs them in a nested array, as Redis 7.0 does.</summary>

@@ -286,7 +286,8 @@ public sealed class SortedSet : IRedisObject, ICopyable
     /// <summary>The skiplist's member index, for ZSCAN's cursor; null while the set is compact (then ZSCAN returns everything at once).</summary>
     public SkipList? Index => skiplist;
 
-    void ConvertToSkipList()
+    /// <summary>Switches a compact set to the skiplist encoding for good (also SORT's doing, as in Redis).</summary>
+    public void ConvertToSkipList()
     {
         var list = new SkipList();
         for (var c = Iterate(); c.Valid; c.Next()) list.Insert(c.Member.ToArray(), c.Score);
