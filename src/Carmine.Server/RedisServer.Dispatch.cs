@@ -9,6 +9,9 @@ public sealed partial class RedisServer
 {
     [ThreadStatic] static List<int>? keyIndexes;
     [ThreadStatic] static List<int>? shardIndexes;
+    // Nesting of Call on this thread (EXEC and scripts call commands inside a command): blocked clients are
+    // served only when the outermost command completes, so they never see a transaction half done.
+    [ThreadStatic] static int callDepth;
 
     /// <summary>
     /// Executes the request in <paramref name="c"/>.Args: table lookup, arity and state checks, the key locks
@@ -86,6 +89,7 @@ public sealed partial class RedisServer
         c.CommandFailed = false;
         int replyStart = c.Reply.Length;
         long start = Stopwatch.GetTimestamp();
+        callDepth++;
         try
         {
             RunLocked(c, cmd);
@@ -96,6 +100,7 @@ public sealed partial class RedisServer
             c.Reply.Truncate(replyStart);
             c.Error("ERR internal error executing '" + cmd.FullName + "': " + ex.Message);
         }
+        callDepth--;
         long elapsedUs = (long)((Stopwatch.GetTimestamp() - start) * (1_000_000.0 / Stopwatch.Frequency));
         var stats = cmd.Stats[ThreadSlot.Current];
         stats.Calls++;
@@ -108,6 +113,7 @@ public sealed partial class RedisServer
         Latency.RecordCommand(cmd, elapsedUs);
         if (MonitorCount > 0 && !cmd.Has(CommandFlags.SkipMonitor) && !cmd.Has(CommandFlags.Admin)) FeedMonitors(c, cmd);
         ApplyReplyMode(c, replyStart);
+        if (callDepth == 0) Blocking.HandleReadyKeys(this);
     }
 
     void RunLocked(Client c, CommandDef cmd)

@@ -32,6 +32,8 @@ public sealed partial class RedisServer
     public PubSub.KeyspaceEvents Events { get; }
     public Transactions.WatchedKeys Watches { get; }
     public LatencyMonitor Latency { get; } = new();
+    /// <summary>Clients blocked on keys (BLPOP and the like); INFO's blocked_clients is its count.</summary>
+    public Keyspace.BlockingKeys Blocking { get; } = new();
     public string RunId { get; } = Convert.ToHexString(Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).Take(20).ToArray()).ToLowerInvariant();
     public long StartTimeMs { get; } = Clock.NowMs();
     public long StartMonotonicUs { get; } = Clock.MonotonicUs();
@@ -59,6 +61,7 @@ public sealed partial class RedisServer
             Watches.Touch(db.Index, key, existsNow: false);
             Events.Notify(Carmine.Server.PubSub.NotifyFlags.Expired, "expired", db.Index, key);
         };
+        Keyspace.AggregateKeyAdded = (db, key) => Blocking.SignalKeyAsReady(db, key);
         for (int i = 0; i < loopCount; i++) loops.Add(new EventLoop(i));
         Config.Changed += OnConfigChanged;
         Config.Apply = ApplyConfig;
@@ -129,6 +132,7 @@ public sealed partial class RedisServer
     internal void OnClientClosed(Client c)
     {
         clients.TryRemove(c.Id, out _);
+        Blocking.OnClientClosed(c);
         PubSub.RemoveClient(c);
         Watches.UnwatchAll(c);
         if (c.IsMonitor) Interlocked.Decrement(ref MonitorCount);

@@ -65,6 +65,16 @@ public sealed class TestServer : IDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>CPU time the server process has used so far (to check it does not spin while idle).</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            process.Refresh();
+            return process.TotalProcessorTime;
+        }
+    }
+
     public bool WaitForExit(int millis) => process.WaitForExit(millis);
 
     public int ExitCode => process.ExitCode;

@@ -69,6 +69,7 @@ public sealed class Database
         uint hash = KeyHash.Hash(key);
         var e = new Entry(key, hash, value);
         shards[ShardIndex(hash)].Table.Add(e);
+        if (value is Types.IRedisObject) owner.AggregateKeyAdded?.Invoke(this, key);
         return e;
     }
 
@@ -79,6 +80,7 @@ public sealed class Database
         if (e is null) return Add(key.ToArray(), value);
         e.Value = value;
         if (!keepTtl && e.ExpireAt != 0) RemoveExpire(e);
+        if (value is Types.IRedisObject) owner.AggregateKeyAdded?.Invoke(this, e.Key);
         return e;
     }
 

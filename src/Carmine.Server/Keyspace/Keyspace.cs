@@ -11,6 +11,12 @@ public sealed class Keyspace
     /// <summary>Raised, under the shard's lock, when a key is deleted because its time ran out.</summary>
     public event Action<Database, byte[]>? KeyExpired;
 
+    /// <summary>
+    /// Called, under the key's shard lock, when a key is created or overwritten with an aggregate value (list, zset,
+    /// stream ...): clients blocked on that key may now be served.
+    /// </summary>
+    public Action<Database, byte[]>? AggregateKeyAdded;
+
     /// <summary>When false, expired keys are still reported absent but stay in memory (a replica waits for its master's DEL).</summary>
     public bool DeleteExpired { get; set; } = true;
 
