@@ -78,9 +78,10 @@ public sealed class Database
     {
         var e = Find(key, nowMs);
         if (e is null) return Add(key.ToArray(), value);
+        bool wasStream = e.Value is Types.StreamValue;
         e.Value = value;
         if (!keepTtl && e.ExpireAt != 0) RemoveExpire(e);
-        if (value is Types.IRedisObject) owner.AggregateKeyAdded?.Invoke(this, e.Key);
+        if (value is Types.IRedisObject || wasStream) owner.AggregateKeyAdded?.Invoke(this, e.Key);
         return e;
     }
 
@@ -98,6 +99,7 @@ public sealed class Database
         shard.Table.Remove(e);
         shard.RemoveVolatile(e);
         e.ExpireAt = 0;
+        if (e.Value is Types.StreamValue) owner.AggregateKeyAdded?.Invoke(this, e.Key);
     }
 
     public void SetExpire(Entry e, long atMs)

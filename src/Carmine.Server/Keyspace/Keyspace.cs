@@ -13,7 +13,8 @@ public sealed class Keyspace
 
     /// <summary>
     /// Called, under the key's shard lock, when a key is created or overwritten with an aggregate value (list, zset,
-    /// stream ...): clients blocked on that key may now be served.
+    /// stream ...): clients blocked on that key may now be served. Also when a stream is deleted or overwritten, as
+    /// clients blocked in XREADGROUP on it must then get an error.
     /// </summary>
     public Action<Database, byte[]>? AggregateKeyAdded;
 
