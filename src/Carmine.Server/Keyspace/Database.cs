@@ -118,12 +118,15 @@ public sealed class Database
     public void Clear()
     {
         foreach (var s in shards) s.Clear();
+        owner.ContentsReplaced?.Invoke(this);
     }
 
     /// <summary>Exchanges contents with another database (SWAPDB); every lock of both must be held.</summary>
     public void SwapWith(Database other)
     {
         for (int i = 0; i < shards.Length; i++) shards[i].SwapContents(other.shards[i]);
+        owner.ContentsReplaced?.Invoke(this);
+        owner.ContentsReplaced?.Invoke(other);
     }
 
     /// <summary>A random key, or null when empty; takes the shard locks itself.</summary>

@@ -18,6 +18,12 @@ public sealed class Keyspace
     /// </summary>
     public Action<Database, byte[]>? AggregateKeyAdded;
 
+    /// <summary>
+    /// Called when a database's contents are replaced wholesale (FLUSHDB, FLUSHALL, SWAPDB): any key clients wait
+    /// on there may have appeared, changed type or gone.
+    /// </summary>
+    public Action<Database>? ContentsReplaced;
+
     /// <summary>When false, expired keys are still reported absent but stay in memory (a replica waits for its master's DEL).</summary>
     public bool DeleteExpired { get; set; } = true;
 
