@@ -129,9 +129,9 @@ static class StreamInfoCommands
     }
 
     /// <summary>
-    /// Redis reports the node count of the radix tree holding the stream's listpacks. Keys are 16-byte big-endian IDs
-    /// sharing prefixes, so a tree of k keys has about k + 1 nodes once it has keys (one compressed path to each leaf
-    /// plus the root); an empty tree has its root alone.
+    /// Redis reports the node count of its radix tree of listpacks, which depends on how the 16-byte keys share
+    /// prefixes and on the tree's history. An approximation: the root plus about one node per key, which is what
+    /// Redis shows for a few nodes with time-based IDs (more nodes with closely spaced IDs give somewhat more).
     /// </summary>
     static long RadixTreeNodes(int keys) => keys == 0 ? 1 : keys + 1;
 
