@@ -80,12 +80,12 @@ static class StreamArgs
     }
 
     /// <summary>An entry as Redis replies it: [id, [field, value, ...]].</summary>
-    public static void Entry(this RespBuffer reply, StreamId id, byte[][] pairs)
+    public static void Entry(this RespBuffer reply, StreamId id, byte[] fields)
     {
         reply.ArrayHeader(2);
         reply.Id(id);
-        reply.ArrayHeader(pairs.Length);
-        foreach (var p in pairs) reply.Bulk(p);
+        reply.ArrayHeader(StreamEntryCodec.Count(fields));
+        foreach (var element in StreamEntryCodec.Elements(fields)) reply.Bulk(element);
     }
 
     /// <summary>Writes the entries of a range, at most <paramref name="count"/> when positive; returns how many.</summary>

@@ -7,11 +7,11 @@ namespace Carmine.Server.Types;
 /// </summary>
 public sealed class StreamNode
 {
-    /// <summary>One entry: its ID, its fields and values interleaved, and whether XDEL or XTRIM removed it.</summary>
-    public struct NodeItem(StreamId id, byte[][] pairs)
+    /// <summary>One entry: its ID, its fields and values packed (<see cref="StreamEntryCodec"/>), and whether XDEL or XTRIM removed it.</summary>
+    public struct NodeItem(StreamId id, byte[] fields)
     {
         public readonly StreamId Id = id;
-        public readonly byte[][] Pairs = pairs;
+        public readonly byte[] Fields = fields;
         public bool Deleted;
     }
 
@@ -61,7 +61,7 @@ public sealed class StreamNode
         elements += sameFields ? pairs.Length / 2 : pairs.Length;
         size += IntSize(elements);
         Bytes += size;
-        items.Add(new NodeItem(id, pairs));
+        items.Add(new NodeItem(id, StreamEntryCodec.Pack(pairs)));
         Live++;
     }
 

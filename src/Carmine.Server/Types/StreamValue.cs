@@ -62,8 +62,8 @@ public sealed class StreamValue : IRedisObject
         if (Length == 1) FirstId = id;
     }
 
-    /// <summary>The entries from <paramref name="start"/> to <paramref name="end"/> inclusive, forward or reverse, tombstones skipped.</summary>
-    public IEnumerable<(StreamId Id, byte[][] Pairs)> Range(StreamId start, StreamId end, bool reverse = false)
+    /// <summary>The entries from <paramref name="start"/> to <paramref name="end"/> inclusive, forward or reverse, tombstones skipped; fields packed.</summary>
+    public IEnumerable<(StreamId Id, byte[] Fields)> Range(StreamId start, StreamId end, bool reverse = false)
     {
         if (start > end || nodes.Count == 0) yield break;
         if (!reverse)
@@ -76,7 +76,7 @@ public sealed class StreamValue : IRedisObject
                 {
                     var item = node[i];
                     if (item.Id > end) yield break;
-                    if (!item.Deleted) yield return (item.Id, item.Pairs);
+                    if (!item.Deleted) yield return (item.Id, item.Fields);
                 }
             }
         }
@@ -92,17 +92,17 @@ public sealed class StreamValue : IRedisObject
                 {
                     var item = node[i];
                     if (item.Id < start) yield break;
-                    if (!item.Deleted) yield return (item.Id, item.Pairs);
+                    if (!item.Deleted) yield return (item.Id, item.Fields);
                 }
             }
         }
     }
 
-    /// <summary>The fields and values of a live entry, or null.</summary>
-    public byte[][]? Get(StreamId id)
+    /// <summary>The packed fields and values of a live entry (<see cref="StreamEntryCodec"/>), or null.</summary>
+    public byte[]? Get(StreamId id)
     {
         if (!Find(id, out var node, out int index)) return null;
-        return node[index].Pairs;
+        return node[index].Fields;
     }
 
     public bool Exists(StreamId id) => Find(id, out _, out _);
