@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.Text;
 
 namespace Carmine.Server.Types;
 
@@ -54,8 +53,6 @@ public readonly record struct StreamId(ulong Ms, ulong Seq) : IComparable<Stream
         Utf8Formatter.TryFormat(Seq, buffer[n..], out int m);
         return n + m;
     }
-
-    public byte[] ToBytes() => Encoding.ASCII.GetBytes(ToString());
 
     /// <summary>Parses an unsigned decimal as Redis's string2ull: digits only, no sign, no overflow.</summary>
     public static bool TryParseUInt64(ReadOnlySpan<byte> s, out ulong value)

@@ -105,8 +105,6 @@ public sealed class StreamValue : IRedisObject
         return node[index].Fields;
     }
 
-    public bool Exists(StreamId id) => Find(id, out _, out _);
-
     /// <summary>The last live entry's ID, or 0-0 when empty.</summary>
     public StreamId LastValidId()
     {
