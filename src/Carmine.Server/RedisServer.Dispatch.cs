@@ -28,7 +28,8 @@ public sealed partial class RedisServer
             RejectUnknown(c);
             return true;
         }
-        if (cmd.Subcommands is not null && cmd.Handler is null)
+        // A container runs a subcommand; one with a handler of its own (COMMAND) runs that when called alone.
+        if (cmd.Subcommands is not null && (cmd.Handler is null || args.Count >= 2))
         {
             if (args.Count < 2)
             {
@@ -46,6 +47,12 @@ public sealed partial class RedisServer
         if (!cmd.ArityOk(args.Count))
         {
             Reject(c, cmd, $"ERR wrong number of arguments for '{cmd.FullName}' command");
+            return true;
+        }
+        if (cmd.Has(CommandFlags.Protected) && !ProtectedAllowed(c, cmd))
+        {
+            var (command, option) = cmd.Name == "debug" ? ("DEBUG", "enable-debug-command") : ("MODULE", "enable-module-command");
+            Reject(c, cmd, $"ERR {command} command not allowed. If the {option} option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
             return true;
         }
         if (!c.Authenticated && !cmd.Has(CommandFlags.NoAuth))
@@ -74,6 +81,14 @@ public sealed partial class RedisServer
         return true;
     }
 
+    /// <summary>enable-debug-command / enable-module-command: "yes", or "local" for loopback and Unix socket clients.</summary>
+    bool ProtectedAllowed(Client c, CommandDef cmd) => Config.GetString(cmd.Name == "debug" ? "enable-debug-command" : "enable-module-command") switch
+    {
+        "yes" => true,
+        "local" => c.IsUnixSocket || c.Address.StartsWith("127.0.0.1:", StringComparison.Ordinal) || c.Address.StartsWith("::1:", StringComparison.Ordinal),
+        _ => false,
+    };
+
     static bool AllowedWhileSubscribed(CommandDef cmd) =>
         cmd.FullName is "subscribe" or "unsubscribe" or "psubscribe" or "punsubscribe" or "ssubscribe" or "sunsubscribe"
             or "ping" or "quit" or "reset";
@@ -87,6 +102,7 @@ public sealed partial class RedisServer
     {
         c.LastCommand = cmd.FullName;
         c.CommandFailed = false;
+        c.ClearRedactions();
         int replyStart = c.Reply.Length;
         long start = Stopwatch.GetTimestamp();
         callDepth++;
@@ -105,10 +121,14 @@ public sealed partial class RedisServer
         var stats = cmd.Stats[ThreadSlot.Current];
         stats.Calls++;
         stats.Microseconds += elapsedUs;
+        if (LatencyTracking) stats.RecordLatency(elapsedUs);
         if (c.CommandFailed) stats.FailedCalls++;
+        // An enclosing call (EXEC running this one) counts only its own errors as failed.
+        c.CommandFailed = false;
         Stats.Local.Commands++;
         c.CommandsProcessed++;
-        if (elapsedUs >= SlowLog.ThresholdUs && SlowLog.ThresholdUs >= 0 && !cmd.Has(CommandFlags.SkipSlowlog))
+        // A command that blocked is logged when it is unblocked (BlockingKeys), as Redis does.
+        if (elapsedUs >= SlowLog.ThresholdUs && SlowLog.ThresholdUs >= 0 && !cmd.Has(CommandFlags.SkipSlowlog) && !c.IsBlocked)
             SlowLog.Add(c, elapsedUs);
         Latency.RecordCommand(cmd, elapsedUs);
         if (MonitorCount > 0 && !cmd.Has(CommandFlags.SkipMonitor) && !cmd.Has(CommandFlags.Admin)) FeedMonitors(c, cmd);
@@ -250,12 +270,10 @@ public sealed partial class RedisServer
         sb.Append(us / 1_000_000).Append('.').Append((us % 1_000_000).ToString("D6"));
         sb.Append(" [").Append(c.Db).Append(' ').Append(c.IsUnixSocket ? "unix:" + Config.GetString("unixsocket") : c.Address).Append(']');
         var args = c.Args;
-        bool redact = cmd.FullName is "auth" or "hello" or "migrate";
         for (int i = 0; i < args.Count; i++)
         {
             sb.Append(' ');
-            if (redact && i > 0) sb.Append("\"(redacted)\"");
-            else sb.Append(Quote(args[i]));
+            sb.Append(c.IsRedacted(i) ? "\"(redacted)\"" : Quote(args[i]));
         }
         string line = sb.ToString();
         foreach (var m in clients.Values)

@@ -19,6 +19,8 @@ public sealed partial class RedisServer
             // A new pause can only extend the current one, or widen WRITE to ALL.
             pauseEndMs = Math.Max(pauseEndMs, endMs);
             pauseAll |= all;
+            // Nothing is deleted during a pause: expired keys read as absent but stay until it ends, as in Redis.
+            if (pauseEndMs != 0) Keyspace.DeleteExpired = false;
         }
     }
 
@@ -29,6 +31,7 @@ public sealed partial class RedisServer
         {
             pauseEndMs = 0;
             pauseAll = false;
+            Keyspace.DeleteExpired = true;
             waiters = [.. unpauseWaiters];
             unpauseWaiters.Clear();
         }
@@ -49,8 +52,10 @@ public sealed partial class RedisServer
             return false;
         }
         if (pauseAll) return true;
-        return cmd.Has(CommandFlags.Write) || cmd.Has(CommandFlags.MayReplicate);
+        return MayWrite(cmd) || (cmd.FullName == "exec" && c.Multi is { } multi && multi.Queued.Any(q => MayWrite(q.Command)));
     }
+
+    static bool MayWrite(CommandDef cmd) => cmd.Has(CommandFlags.Write) || cmd.Has(CommandFlags.MayReplicate);
 
     internal void WhenUnpaused(Action action)
     {

@@ -34,11 +34,19 @@ public sealed partial class RedisServer
     public LatencyMonitor Latency { get; } = new();
     /// <summary>Clients blocked on keys (BLPOP and the like); INFO's blocked_clients is its count.</summary>
     public Keyspace.BlockingKeys Blocking { get; } = new();
-    public string RunId { get; } = Convert.ToHexString(Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).Take(20).ToArray()).ToLowerInvariant();
+    public string RunId { get; } = RandomHexId();
+    /// <summary>The replication ID INFO reports (master_replid); a new one per start, as in Redis.</summary>
+    public string MasterReplId { get; } = RandomHexId();
+    /// <summary>Managed heap in use once the server was listening: INFO's used_memory_startup.</summary>
+    public long UsedMemoryStartup { get; private set; }
     public long StartTimeMs { get; } = Clock.NowMs();
     public long StartMonotonicUs { get; } = Clock.MonotonicUs();
     public int TcpPort { get; private set; }
     public bool ActiveExpireEnabled { get; set; } = true;
+    /// <summary>latency-tracking: whether commands record their latency for LATENCY HISTOGRAM and INFO latencystats.</summary>
+    public bool LatencyTracking { get; private set; } = true;
+    /// <summary>DEBUG PAUSE-CRON: the background work at hz stops while set.</summary>
+    public bool CronPaused { get; set; }
     public int ShutdownExitCode { get; private set; }
 
     internal IReadOnlyList<EventLoop> Loops => loops;
@@ -53,6 +61,7 @@ public sealed partial class RedisServer
         Stats = new ServerStats(loopCount + 1);
         Commands = new CommandTable(loopCount + 1);
         Keyspace = new Keyspace.Keyspace(config.GetInt("databases"), 16);
+        Keyspace.Access.Follow(Config);
         Events = new PubSub.KeyspaceEvents(PubSub);
         Watches = new Transactions.WatchedKeys(Keyspace.Count);
         Keyspace.KeyExpired += (db, key) =>
@@ -66,7 +75,7 @@ public sealed partial class RedisServer
         for (int i = 0; i < loopCount; i++) loops.Add(new EventLoop(i));
         Config.Changed += OnConfigChanged;
         Config.Apply = ApplyConfig;
-        foreach (var name in new[] { "loglevel", "notify-keyspace-events", "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold" })
+        foreach (var name in new[] { "loglevel", "notify-keyspace-events", "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold", "latency-tracking" })
             OnConfigChanged(name);
         oomScoreAdj.Apply(Config);
     }
@@ -109,20 +118,28 @@ public sealed partial class RedisServer
         foreach (var l in listeners) Watch(loops[0], l);
         cronThread = new Thread(Cron) { IsBackground = true, Name = "carmine-cron" };
         cronThread.Start();
+        UsedMemoryStartup = GC.GetTotalMemory(false);
         return true;
     }
 
+    static string RandomHexId() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20)).ToLowerInvariant();
+
     internal void AcceptClient(EventLoop loop, int fd, bool unix)
     {
-        var client = new Client(this, loop, fd, unix);
-        string? rejection = clients.Count >= Config.GetLong("maxclients") ? "ERR max number of clients reached" : ProtectedModeRejection(client);
-        if (rejection is not null)
+        if (clients.Count >= Config.GetLong("maxclients"))
         {
-            client.Reply.Error(rejection);
-            client.CloseAfterReply = true;
-            Stats.RejectedConnections++;
-            client.Start();
-            client.FlushReply();
+            // As Redis: a best-effort error written straight to the socket, no client created (no ID used, no error stats).
+            Network.Native.WriteBestEffort(fd, "-ERR max number of clients reached\r\n"u8);
+            Network.Native.close(fd);
+            Interlocked.Increment(ref Stats.RejectedConnections);
+            return;
+        }
+        var client = new Client(this, loop, fd, unix);
+        if (ProtectedModeRejection(client) is { } denied)
+        {
+            Network.Native.WriteBestEffort(fd, System.Text.Encoding.ASCII.GetBytes("-" + denied + "\r\n"));
+            Network.Native.close(fd);
+            Interlocked.Increment(ref Stats.RejectedConnections);
             return;
         }
         clients[client.Id] = client;
@@ -179,6 +196,9 @@ public sealed partial class RedisServer
             case "latency-monitor-threshold":
                 Latency.ThresholdMs = Config.GetLong(name);
                 break;
+            case "latency-tracking":
+                LatencyTracking = Config.GetBool(name);
+                break;
             case "proto-max-bulk-len":
                 // Redis checks the limit as each bulk header is read, so connected clients see the new one too.
                 foreach (var c in clients.Values) c.Parser.MaxBulkLength = Config.GetLong(name);
@@ -204,9 +224,15 @@ public sealed partial class RedisServer
         {
             int hz = Math.Clamp(Config.GetInt("hz"), 1, 500);
             Thread.Sleep(1000 / hz);
+            if (CronPaused) continue;
             try
             {
-                if (ActiveExpireEnabled) Keyspace.ActiveExpireCycle(25_000 / hz * 10);
+                if (ActiveExpireEnabled && !Paused)
+                {
+                    long cycleStart = Stopwatch.GetTimestamp();
+                    Keyspace.ActiveExpireCycle(25_000 / hz * 10);
+                    Latency.Add("expire-cycle", (long)Stopwatch.GetElapsedTime(cycleStart).TotalMilliseconds);
+                }
                 CheckPauseTimeout();
                 CloseIdleClients();
                 SampleInstantaneousMetrics();

@@ -6,6 +6,8 @@ namespace Carmine.Server;
 public sealed class ThreadCounters
 {
     public long Commands, NetInput, NetOutput, KeyspaceHits, KeyspaceMisses, ExpiredKeys, ErrorReplies, Dirty;
+    /// <summary>Socket reads and reply writes (INFO's total_reads_processed, total_writes_processed).</summary>
+    public long Reads, Writes;
 }
 
 /// <summary>Which counter slot the current thread uses: event loops own one each, every other thread shares the last.</summary>
@@ -54,12 +56,15 @@ public sealed class ServerStats
         return total;
     }
 
-    /// <summary>Counts an error reply under its code (the first word), as INFO errorstats does.</summary>
+    /// <summary>
+    /// Counts an error reply under its code, as INFO errorstats does: the first word when a space comes
+    /// within Redis's 32-byte search window (which includes the '-'), otherwise "ERR".
+    /// </summary>
     public void CountError(string message)
     {
         Local.ErrorReplies++;
-        int space = message.IndexOf(' ');
-        string code = space < 0 ? message : message[..space];
+        int space = message.IndexOf(' ', 0, Math.Min(message.Length, 31));
+        string code = space < 0 ? "ERR" : message[..space];
         if (errors.ContainsKey(code) || errors.Count < MaxErrorCodes) errors.AddOrUpdate(code, 1, (_, v) => v + 1);
     }
 
@@ -70,6 +75,7 @@ public sealed class ServerStats
         foreach (var s in slots)
         {
             s.Commands = s.NetInput = s.NetOutput = s.KeyspaceHits = s.KeyspaceMisses = s.ExpiredKeys = s.ErrorReplies = 0;
+            s.Reads = s.Writes = 0;
         }
         errors.Clear();
         TotalConnections = RejectedConnections = ProtocolErrors = EvictedKeys = 0;

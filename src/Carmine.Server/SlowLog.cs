@@ -27,7 +27,7 @@ public sealed class SlowLog
                 kept[i] = System.Text.Encoding.ASCII.GetBytes($"... ({args.Count - 31} more arguments)");
                 break;
             }
-            var a = args[i];
+            var a = c.IsRedacted(i) ? "(redacted)"u8 : args[i];
             kept[i] = a.Length > 128
                 ? [.. a[..128], .. System.Text.Encoding.ASCII.GetBytes($"... ({a.Length - 128} more bytes)")]
                 : a.ToArray();

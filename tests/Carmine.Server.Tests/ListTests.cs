@@ -182,6 +182,15 @@ public sealed class ListTests(ServerFixture fixture) : IClassFixture<ServerFixtu
         CheckAgainstModel(s, "list:model", seed: 2);
     }
 
+    [Fact]
+    public void CompressedListMatchesAModel()
+    {
+        // All nodes but the first and the last are LZF-compressed between commands.
+        using var server = new TestServer("--list-compress-depth", "1", "--list-max-listpack-size", "-1");
+        using var s = server.Connect();
+        CheckAgainstModel(s, "list:compressed", seed: 3);
+    }
+
     static void CheckAgainstModel(RespConnection conn, string key, int seed)
     {
         var random = new Random(seed);
@@ -190,7 +199,7 @@ public sealed class ListTests(ServerFixture fixture) : IClassFixture<ServerFixtu
         for (int i = 0; i < 3000; i++)
         {
             var v = Value();
-            switch (random.Next(8))
+            switch (random.Next(10))
             {
                 case 0:
                     conn.Call("LPUSH", key, v);
@@ -213,6 +222,15 @@ public sealed class ListTests(ServerFixture fixture) : IClassFixture<ServerFixtu
                 case 4 when model.Count > 0:
                     int index = random.Next(model.Count);
                     Assert.Equal(model[index], conn.Str("LINDEX", key, (index - model.Count).ToString()));
+                    break;
+                case 5 when model.Count > 0:
+                    var victim = model[random.Next(model.Count)];
+                    Assert.Equal(1, conn.Int("LREM", key, "-1", victim));
+                    model.RemoveAt(model.LastIndexOf(victim));
+                    break;
+                case 6 when model.Count > 2:
+                    conn.Call("LPOP", key, "2");
+                    model.RemoveRange(0, 2);
                     break;
                 default:
                     conn.Call("RPUSH", key, v);

@@ -12,13 +12,24 @@ public enum CommandFlags : long
     Blocking = 1 << 6, Loading = 1 << 7, Stale = 1 << 8, SkipMonitor = 1 << 9, SkipSlowlog = 1 << 10,
     Fast = 1 << 11, NoAuth = 1 << 12, MayReplicate = 1 << 13, NoMandatoryKeys = 1 << 14, NoMulti = 1 << 15,
     AllowBusy = 1 << 16, Sentinel = 1 << 17, OnlySentinel = 1 << 18, Asking = 1 << 19, NoAsyncLoading = 1 << 20,
-    MovableKeys = 1 << 21,
+    MovableKeys = 1 << 21, Protected = 1 << 22,
 }
 
 /// <summary>Call statistics of one command, one instance per executing thread so counting never contends.</summary>
 public sealed class CommandStats
 {
     public long Calls, Microseconds, RejectedCalls, FailedCalls;
+    /// <summary>Calls per latency slot (<see cref="LatencyHistogram"/>), allocated on the first call.</summary>
+    public long[]? Latency;
+
+    public void RecordLatency(long microseconds) => (Latency ??= new long[LatencyHistogram.CountsLength])[LatencyHistogram.Index(microseconds)]++;
+
+    /// <summary>Clears everything, for CONFIG RESETSTAT.</summary>
+    public void Reset()
+    {
+        Calls = Microseconds = RejectedCalls = FailedCalls = 0;
+        Latency = null;
+    }
 }
 
 /// <summary>A command as the table knows it: metadata from its <see cref="CommandAttribute"/> and its handler.</summary>
@@ -34,6 +45,7 @@ public sealed class CommandDef
         ("sentinel", CommandFlags.Sentinel), ("only_sentinel", CommandFlags.OnlySentinel),
         ("no_mandatory_keys", CommandFlags.NoMandatoryKeys), ("no_async_loading", CommandFlags.NoAsyncLoading),
         ("no_multi", CommandFlags.NoMulti), ("movablekeys", CommandFlags.MovableKeys), ("allow_busy", CommandFlags.AllowBusy),
+        ("protected", CommandFlags.Protected),
     ];
 
     public string Name { get; }
@@ -44,6 +56,7 @@ public sealed class CommandDef
     public CommandFlags Flags { get; }
     public string[] AclCategories { get; }
     public KeySpec[] KeySpecs { get; }
+    public CommandArgument[] Arguments { get; }
     public Action<Client>? Handler { get; }
     public CommandAttribute Meta { get; }
     public CommandDef? Parent { get; internal set; }
@@ -65,6 +78,7 @@ public sealed class CommandDef
         Arity = meta.Arity;
         Handler = handler;
         KeySpecs = meta.Keys.Select(KeySpec.Parse).ToArray();
+        Arguments = CommandArgument.ParseAll(meta.Arguments);
         var flags = CommandFlags.None;
         foreach (var word in meta.Flags.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -72,11 +86,10 @@ public sealed class CommandDef
             if (match.Name is null) throw new InvalidOperationException($"unknown flag '{word}' on {meta.Name}");
             flags |= match.Flag;
         }
-        if (KeySpecs.Any(k => k.BeginType != "index" || k.FindType != "range" || k.Flags.Contains("incomplete")))
-            flags |= CommandFlags.MovableKeys;
+        (FirstKey, LastKey, KeyStep, bool movable) = LegacyRange(KeySpecs);
+        if (movable) flags |= CommandFlags.MovableKeys;
         Flags = flags;
         AclCategories = ComputeAclCategories(meta, flags);
-        (FirstKey, LastKey, KeyStep) = LegacyRange(KeySpecs);
         SingleKeyIndex = KeySpecs.Length == 1 && KeySpecs[0].BeginType == "index" && KeySpecs[0].FindType == "range" && KeySpecs[0].LastKey == 0
             ? KeySpecs[0].BeginIndex : -1;
         Stats = new CommandStats[statSlots];
@@ -85,44 +98,117 @@ public sealed class CommandDef
 
     public bool Has(CommandFlags f) => (Flags & f) != 0;
 
-    public IEnumerable<string> FlagList() => FlagNames.Where(f => (Flags & f.Flag) != 0).Select(f => f.Name);
+    /// <summary>The flags as COMMAND INFO shows them: Redis hides may_replicate, sentinel, only_sentinel and protected.</summary>
+    public IEnumerable<string> FlagList() => FlagNames
+        .Where(f => (Flags & f.Flag) != 0 && (f.Flag & (CommandFlags.MayReplicate | CommandFlags.Sentinel | CommandFlags.OnlySentinel | CommandFlags.Protected)) == 0)
+        .Select(f => f.Name);
 
-    /// <summary>ACL categories as Redis derives them: from the flags, plus the declared ones.</summary>
+    /// <summary>ACL categories in the order Redis lists them.</summary>
+    public static readonly string[] AclCategoryNames =
+    [
+        "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog", "geo", "stream",
+        "pubsub", "admin", "fast", "slow", "blocking", "dangerous", "connection", "transaction", "scripting",
+    ];
+
+    /// <summary>ACL categories as Redis derives them: the declared ones plus those the flags imply, in Redis's order.</summary>
     static string[] ComputeAclCategories(CommandAttribute meta, CommandFlags flags)
     {
-        var cats = new List<string>();
+        var cats = new HashSet<string>(meta.Acl.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        foreach (var c in cats)
+            if (!AclCategoryNames.Contains(c)) throw new InvalidOperationException($"unknown ACL category '{c}' on {meta.Name}");
         if ((flags & CommandFlags.Write) != 0) cats.Add("write");
-        if ((flags & CommandFlags.ReadOnly) != 0 && !meta.Acl.Contains("scripting")) cats.Add("read");
+        if ((flags & CommandFlags.ReadOnly) != 0 && !cats.Contains("scripting")) cats.Add("read");
         if ((flags & CommandFlags.Admin) != 0) { cats.Add("admin"); cats.Add("dangerous"); }
         if ((flags & CommandFlags.PubSub) != 0) cats.Add("pubsub");
         if ((flags & CommandFlags.Fast) != 0) cats.Add("fast");
         if ((flags & CommandFlags.Blocking) != 0) cats.Add("blocking");
-        if ((flags & CommandFlags.Fast) == 0) cats.Add("slow");
-        foreach (var c in meta.Acl.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            if (!cats.Contains(c)) cats.Add(c);
-        return cats.ToArray();
+        if (!cats.Contains("fast")) cats.Add("slow");
+        return AclCategoryNames.Where(cats.Contains).ToArray();
     }
 
-    /// <summary>COMMAND INFO's legacy first/last/step, derived from the key specs as Redis does.</summary>
-    static (int, int, int) LegacyRange(KeySpec[] specs)
+    /// <summary>
+    /// COMMAND INFO's legacy first/last/step, derived from the key specs as Redis does, and whether the keys are
+    /// "movable" (not all described by that one range).
+    /// </summary>
+    static (int First, int Last, int Step, bool Movable) LegacyRange(KeySpec[] specs)
     {
-        var ranges = specs.Where(s => s.BeginType == "index" && s.FindType == "range").ToArray();
-        if (ranges.Length == 0) return (0, 0, 0);
-        if (ranges.Length == 1)
+        static bool IsRange(KeySpec s) => s.BeginType == "index" && s.FindType == "range";
+        if (specs.Length == 0) return (0, 0, 0, false);
+        if (specs.Length == 1 && IsRange(specs[0]))
         {
-            var s = ranges[0];
-            int last = s.LastKey >= 0 ? s.BeginIndex + s.LastKey : s.LastKey;
-            return (s.BeginIndex, last, s.KeyStep);
+            var s = specs[0];
+            return (s.BeginIndex, s.LastKey >= 0 ? s.BeginIndex + s.LastKey : s.LastKey, s.KeyStep, s.Has("incomplete"));
         }
-        int first = ranges.Min(s => s.BeginIndex);
-        if (ranges.Any(s => s.LastKey < 0)) return (first, -1, 1);
-        return (first, ranges.Max(s => s.BeginIndex + s.LastKey), 1);
+        // Several specs: only plain (step 1) ranges that follow each other make up the legacy range.
+        int first = int.MaxValue;
+        uint last = 0, previousLast = 0;
+        bool movable = false;
+        foreach (var s in specs)
+        {
+            if (!IsRange(s) || s.KeyStep != 1 || (previousLast != 0 && previousLast != s.BeginIndex - 1))
+            {
+                movable = true;
+                continue;
+            }
+            if (s.Has("incomplete")) movable = true;
+            first = Math.Min(first, s.BeginIndex);
+            int lastAbsolute = s.LastKey >= 0 ? s.LastKey + s.BeginIndex : s.LastKey;
+            // Compared unsigned, so that a negative (counted from the end) last key wins.
+            last = Math.Max(last, (uint)lastAbsolute);
+            previousLast = last;
+        }
+        if (first == int.MaxValue) return (0, 0, 0, true);
+        return (first, (int)last, 1, movable);
     }
 
-    /// <summary>The argument indexes of the keys in a request.</summary>
+    /// <summary>
+    /// The command's own key finder, for keys and flags its specs cannot tell (Redis's getkeys_proc): named by
+    /// <see cref="CommandAttribute.KeysFunction"/>.
+    /// </summary>
+    public Func<ArgList, List<KeyReference>, bool>? KeysFunction { get; internal set; }
+
+    [ThreadStatic] static List<KeyReference>? keyReferences;
+
+    /// <summary>The argument indexes of the keys in a request, for locking: as many as can be found.</summary>
     public void GetKeys(ArgList args, List<int> keys)
     {
+        if (KeysFunction is not null)
+        {
+            var found = keyReferences ??= [];
+            found.Clear();
+            KeysFunction(args, found);
+            foreach (var k in found) keys.Add(k.Index);
+            return;
+        }
         foreach (var spec in KeySpecs) spec.FindKeys(args, keys);
+    }
+
+    /// <summary>
+    /// The keys of a request with their flags, as COMMAND GETKEYS reports them: from the key specs when they are
+    /// complete and their flags fixed, else from <see cref="KeysFunction"/>; false if neither can tell.
+    /// </summary>
+    public bool TryGetKeys(ArgList args, List<KeyReference> keys)
+    {
+        bool specsTell = KeySpecs.Any(s => !s.Has("not_key")) && !KeySpecs.Any(s => s.Has("variable_flags"));
+        if (specsTell)
+        {
+            var found = new List<int>();
+            bool complete = true;
+            foreach (var spec in KeySpecs)
+            {
+                if (spec.Has("not_key")) continue;
+                found.Clear();
+                if (!spec.FindKeys(args, found))
+                {
+                    complete = false;
+                    break;
+                }
+                foreach (int i in found) keys.Add(new KeyReference(i, spec.Flags));
+            }
+            if (complete) return true;
+            keys.Clear();
+        }
+        return KeysFunction is not null && KeysFunction(args, keys);
     }
 
     public bool ArityOk(int argc) => Arity > 0 ? argc == Arity : argc >= -Arity;

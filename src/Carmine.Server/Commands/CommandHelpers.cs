@@ -31,8 +31,11 @@ public static class CommandHelpers
         return false;
     }
 
-    /// <summary>A lookup for reading: counts keyspace hits and misses and refreshes the access time.</summary>
-    public static Entry? LookupRead(this Client c, ReadOnlySpan<byte> key)
+    /// <summary>
+    /// A lookup for reading: counts keyspace hits and misses and refreshes the access time, unless
+    /// <paramref name="touch"/> is false (TTL, TYPE, EXISTS, OBJECT inspect a key without touching it).
+    /// </summary>
+    public static Entry? LookupRead(this Client c, ReadOnlySpan<byte> key, bool touch = true)
     {
         var e = c.Database.Find(key, c.NowMs);
         var counters = c.Server.Stats.Local;
@@ -42,7 +45,7 @@ public static class CommandHelpers
             return null;
         }
         counters.KeyspaceHits++;
-        if (!c.NoTouch) e.Lru = LruClock.At(c.NowMs);
+        if (touch && !c.NoTouch) e.Lru = c.Server.Keyspace.Access.Touched(e.Lru, c.NowMs);
         return e;
     }
 
@@ -50,7 +53,7 @@ public static class CommandHelpers
     public static Entry? LookupWrite(this Client c, ReadOnlySpan<byte> key)
     {
         var e = c.Database.Find(key, c.NowMs);
-        if (e is not null) e.Lru = LruClock.At(c.NowMs);
+        if (e is not null) e.Lru = c.Server.Keyspace.Access.Touched(e.Lru, c.NowMs);
         return e;
     }
 
@@ -93,6 +96,14 @@ public static class CommandHelpers
     /// <summary>A Redis-style "ERR unknown subcommand" reply for a container's subcommand.</summary>
     public static void UnknownSubcommand(this Client c) =>
         c.Error($"ERR unknown subcommand '{c.Args.ToStr(1)}'. Try {c.Args.ToStr(0).ToUpperInvariant()} HELP.");
+
+    /// <summary>Redis's reply when a command that parses its own subcommands gets an unknown one or the wrong argument count.</summary>
+    public static void SubcommandSyntaxError(this Client c)
+    {
+        string sub = c.Args.ToStr(1);
+        if (sub.Length > 128) sub = sub[..128];
+        c.Error($"ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {c.Args.ToStr(0).ToUpperInvariant()} HELP.");
+    }
 
     /// <summary>Writes HELP text lines as Redis does: a status line per entry.</summary>
     public static void HelpReply(this Client c, string container, params string[] lines)

@@ -26,7 +26,14 @@ public sealed class CommandTable
                 foreach (var attr in method.GetCustomAttributes<CommandAttribute>())
                 {
                     var handler = method.CreateDelegate<Action<Client>>();
-                    Add(new CommandDef(attr, handler, statSlots), subs);
+                    var def = new CommandDef(attr, handler, statSlots);
+                    if (attr.KeysFunction.Length > 0)
+                    {
+                        var finder = type.GetMethod(attr.KeysFunction, BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)
+                            ?? throw new InvalidOperationException($"{attr.Name}: no keys function {attr.KeysFunction}");
+                        def.KeysFunction = finder.CreateDelegate<Func<ArgList, List<KeyReference>, bool>>();
+                    }
+                    Add(def, subs);
                 }
             }
         }

@@ -63,7 +63,7 @@ static class ConfigCommands
 
     static void ResetCommandStats(CommandDef cmd)
     {
-        foreach (var s in cmd.Stats) s.Calls = s.Microseconds = s.RejectedCalls = s.FailedCalls = 0;
+        foreach (var s in cmd.Stats) s.Reset();
     }
 
     [Command("config|rewrite", 2, Flags = "admin noscript loading stale", Group = "server", Since = "2.8.0",

@@ -56,6 +56,9 @@ static class ConnectionCommands
             c.Error(Errors.Syntax);
             return;
         }
+        // Redis hides the password (and the user name) from MONITOR and SLOWLOG.
+        c.RedactArgument(1);
+        if (c.Args.Count == 3) c.RedactArgument(2);
         string user = c.Args.Count == 3 ? c.Args.ToStr(1) : "default";
         var password = c.Args[c.Args.Count - 1];
         if (c.Args.Count == 2 && !c.Server.RequiresAuth)
@@ -114,6 +117,8 @@ static class ConnectionCommands
             bool more = i + 1 < args.Count;
             if (args.Is(i, "auth") && i + 2 < args.Count)
             {
+                c.RedactArgument(i + 1);
+                c.RedactArgument(i + 2);
                 if (!CheckPassword(c, args.ToStr(i + 1), args[i + 2]))
                 {
                     c.Error("WRONGPASS invalid username-password pair or user is disabled.");

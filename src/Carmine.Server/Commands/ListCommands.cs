@@ -75,8 +75,8 @@ static class ListCommands
         }
         if (!hasCount)
         {
-            c.Reply.Bulk(list.Pop(atHead));
             count = 1;
+            PopInto(c.Reply, list, atHead);
         }
         else if (count == 0)
         {
@@ -199,7 +199,7 @@ static class ListCommands
         reply.ArrayHeader(2);
         reply.Bulk(e.Key);
         long popped = 1;
-        if (count < 0) reply.Bulk(list.Pop(atHead));
+        if (count < 0) PopInto(reply, list, atHead);
         else popped = PopRange(reply, list, atHead, count);
         server.Events.Notify(NotifyFlags.List, atHead ? "lpop" : "rpop", db.Index, e.Key);
         DeleteIfEmpty(server, db, e, list);
@@ -215,6 +215,13 @@ static class ListCommands
     }
 
     static void Notify(Client c, string eventName, ReadOnlySpan<byte> key) => c.Server.Events.Notify(NotifyFlags.List, eventName, c.Db, key);
+
+    /// <summary>Replies with the first or last element and removes it, without copying it first.</summary>
+    static void PopInto(RespBuffer reply, ListValue list, bool atHead)
+    {
+        reply.Bulk(list.At(atHead ? 0 : list.Count - 1).Current);
+        list.RemoveEnd(1, atHead);
+    }
 
     /// <summary>Replies with up to <paramref name="count"/> elements taken from one end, in pop order, and removes them.</summary>
     static long PopRange(RespBuffer reply, ListValue list, bool atHead, long count)
@@ -560,7 +567,8 @@ static class ListCommands
         return value;
     }
 
-    static ListValue NewList(RedisServer server) => new(server.Config.GetInt("list-max-listpack-size"));
+    static ListValue NewList(RedisServer server) =>
+        new(server.Config.GetInt("list-max-listpack-size"), server.Config.GetInt("list-compress-depth"));
 
     static bool TryWhere(Client c, int i, out bool atHead)
     {

@@ -20,11 +20,15 @@ public sealed class ServeContext(RedisServer server, Database database, byte[] k
     public RespBuffer Reply { get; } = reply;
     public long NowMs { get; } = nowMs;
 
+    /// <summary>True once the serve replied with an error (counted as a failed call of the blocked command).</summary>
+    public bool Failed { get; private set; }
+
     /// <summary>Replies an error to the blocked client and counts it in INFO errorstats.</summary>
     public void Error(string message)
     {
         Reply.Error(message);
         Server.Stats.CountError(message);
+        Failed = true;
     }
 
     public void Dirty(long changes = 1) => Server.Stats.Local.Dirty += changes;
@@ -39,6 +43,8 @@ public sealed class BlockedClient(Client client, byte[][] keys, long timeoutMs, 
     /// <summary>Relative timeout in milliseconds; 0 waits forever.</summary>
     public long TimeoutMs { get; } = timeoutMs;
     public ServeBlocked Serve { get; } = serve;
+    /// <summary>The blocked request, copied: the slowlog records it when the client is unblocked.</summary>
+    public ArgList Args { get; } = client.Args.Detach();
     /// <summary>A second key the serve callback writes (BLMOVE's destination); its shard is locked too.</summary>
     public byte[]? Target { get; init; }
 
@@ -149,7 +155,18 @@ public sealed class BlockingKeys
                     if (!waiting.TryGetValue(wk, out var q)) continue;
                     queue = [.. q];
                 }
-                foreach (var b in queue) TryServe(server, wk, b);
+                foreach (var b in queue)
+                {
+                    try
+                    {
+                        TryServe(server, wk, b);
+                    }
+                    catch (Exception ex)
+                    {
+                        // The waiter stays blocked; the command that made the key ready has completed and must still reply.
+                        Log.Warning($"Serving a client blocked on a key failed unexpectedly: {ex}");
+                    }
+                }
             }
         }
     }
@@ -161,6 +178,7 @@ public sealed class BlockingKeys
         int second = b.Target is null ? first : db.ShardIndex(KeyHash.Hash(b.Target));
         if (second < first) (first, second) = (second, first);
         var reply = new RespBuffer(256) { Resp3 = b.Client.Protocol == 3 };
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         Monitor.Enter(db.Shards[first].Lock);
         if (second != first) Monitor.Enter(db.Shards[second].Lock);
         try
@@ -168,8 +186,10 @@ public sealed class BlockingKeys
             lock (gate)
             {
                 long now = Clock.NowMs(), dirty = server.Stats.Local.Dirty;
-                if (b.Done || !b.Serve(b, new ServeContext(server, db, wk.Key, reply, now))) return;
+                var context = new ServeContext(server, db, wk.Key, reply, now);
+                if (b.Done || !b.Serve(b, context)) return;
                 Finish(b);
+                if (context.Failed) CountFailedCall(server, b.Client);
                 if (server.Stats.Local.Dirty != dirty)
                 {
                     // As after any write command, WATCHers of the keys the serve changed must fail their EXEC.
@@ -183,14 +203,27 @@ public sealed class BlockingKeys
             if (second != first) Monitor.Exit(db.Shards[second].Lock);
             Monitor.Exit(db.Shards[first].Lock);
         }
-        var c = b.Client;
-        c.Loop.Post(() => Resume(c, reply));
+        long servedUs = (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+        b.Client.Loop.Post(() =>
+        {
+            if (b.Client.Closed) return;
+            b.Client.Reply.WriteRaw(reply.Written);
+            Resume(b, servedUs);
+        });
     }
 
-    static void Resume(Client c, RespBuffer reply)
+    /// <summary>Ends the block on the client's own thread: the slowlog gets the request, then its pipeline runs on.</summary>
+    static void Resume(BlockedClient b, long durationUs)
     {
-        if (c.Closed) return;
-        c.Reply.WriteRaw(reply.Written);
+        var c = b.Client;
+        var slowLog = c.Server.SlowLog;
+        if (slowLog.ThresholdUs >= 0 && durationUs >= slowLog.ThresholdUs)
+        {
+            var current = c.Args;
+            c.Args = b.Args;
+            slowLog.Add(c, durationUs);
+            c.Args = current;
+        }
         c.Unblock();
     }
 
@@ -203,25 +236,37 @@ public sealed class BlockingKeys
             Finish(b);
         }
         b.Client.Reply.NullArray();
-        b.Client.Unblock();
+        Resume(b, 0);
     }
 
     /// <summary>CLIENT UNBLOCK: ends a client's wait as a timeout or with an UNBLOCKED error; false if it was not blocked.</summary>
     public bool Unblock(Client c, bool withError)
     {
+        BlockedClient? b;
         lock (gate)
         {
-            if (!byClient.TryGetValue(c.Id, out var b) || b.Done) return false;
+            if (!byClient.TryGetValue(c.Id, out b) || b.Done) return false;
             Finish(b);
         }
         c.Loop.Post(() =>
         {
             if (c.Closed) return;
-            if (withError) c.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+            if (withError)
+            {
+                c.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+                CountFailedCall(c.Server, c);
+            }
             else c.Reply.NullArray();
-            c.Unblock();
+            Resume(b, 0);
         });
         return true;
+    }
+
+    /// <summary>A blocked command that ends in an error counts as failed in INFO commandstats, as Redis counts it on unblock.</summary>
+    static void CountFailedCall(RedisServer server, Client c)
+    {
+        var cmd = server.Commands.Find(c.LastCommand);
+        if (cmd is not null) cmd.Stats[ThreadSlot.Current].FailedCalls++;
     }
 
     /// <summary>Forgets a client that disconnected while blocked.</summary>

@@ -67,7 +67,7 @@ public sealed class Database
     public Entry Add(byte[] key, object value)
     {
         uint hash = KeyHash.Hash(key);
-        var e = new Entry(key, hash, value);
+        var e = new Entry(key, hash, value) { Lru = owner.Access.Initial(Clock.NowMs()) };
         shards[ShardIndex(hash)].Table.Add(e);
         if (value is Types.IRedisObject) owner.AggregateKeyAdded?.Invoke(this, key);
         return e;
@@ -129,11 +129,16 @@ public sealed class Database
         owner.ContentsReplaced?.Invoke(other);
     }
 
-    /// <summary>A random key, or null when empty; takes the shard locks itself.</summary>
+    /// <summary>
+    /// A random live key, or null when empty; takes the shard locks itself. An expired key drawn is deleted and
+    /// another drawn. Where expired keys stay (a replica) and every key is volatile, one may be returned after
+    /// 100 draws, as Redis does, rather than looping forever.
+    /// </summary>
     public Entry? RandomEntry(long nowMs)
     {
         var random = Random.Shared;
-        for (int attempt = 0; attempt < 100; attempt++)
+        int expiredDraws = 0;
+        while (true)
         {
             long total = Count;
             if (total == 0) return null;
@@ -149,6 +154,7 @@ public sealed class Database
                     if (e is null) break;
                     if (e.ExpireAt != 0 && e.ExpireAt <= nowMs)
                     {
+                        if (!owner.DeleteExpired && ++expiredDraws >= 100 && VolatileCount == Count) return e;
                         owner.ExpireIfNeeded(this, shard, e);
                         break;
                     }
@@ -156,6 +162,5 @@ public sealed class Database
                 }
             }
         }
-        return null;
     }
 }

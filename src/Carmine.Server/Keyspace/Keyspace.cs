@@ -35,6 +35,9 @@ public sealed class Keyspace
 
     public int Count => databases.Length;
 
+    /// <summary>How keys' access data is kept (LRU clock or LFU counter), after maxmemory-policy.</summary>
+    public KeyAccess Access { get; } = new();
+
     public Database this[int index] => databases[index];
 
     public IReadOnlyList<Database> Databases => databases;

@@ -56,9 +56,15 @@ public sealed unsafe class Client : IEventHandler
     public long NowMs { get; set; }
     public long CommandsProcessed { get; set; }
     public int OutputMemory => Reply.Length;
-    public int QueryBufferLength => qEnd - qStart;
+    /// <summary>
+    /// Bytes in the query buffer as Redis's qbuf counts them: while a batch executes, the requests of the batch
+    /// already run count too (Redis trims its buffer only after the batch).
+    /// </summary>
+    public int QueryBufferLength => qEnd - Math.Min(batchStart, qStart);
     public int QueryBufferCapacity => query.Length;
     public bool Closed => closed;
+    /// <summary>True while replies wait for the socket to accept them (CLIENT LIST events=rw).</summary>
+    public bool WaitingToWrite => writeInterest;
 
     public RedisServer Server => server;
 
@@ -67,6 +73,16 @@ public sealed unsafe class Client : IEventHandler
 
     /// <summary>True once the current command replied with an error (for failed_calls).</summary>
     public bool CommandFailed { get; set; }
+
+    List<int>? redactedArgs;
+
+    /// <summary>Hides argument <paramref name="index"/> of the current command (a password) from MONITOR and SLOWLOG, as Redis redacts it.</summary>
+    public void RedactArgument(int index) => (redactedArgs ??= []).Add(index);
+
+    public bool IsRedacted(int index) => redactedArgs is { Count: > 0 } r && r.Contains(index);
+
+    /// <summary>Forgets the redactions of the previous command.</summary>
+    public void ClearRedactions() => redactedArgs?.Clear();
 
     /// <summary>Replies with an error and counts it in INFO errorstats.</summary>
     public void Error(string message)
@@ -145,6 +161,7 @@ public sealed unsafe class Client : IEventHandler
         }
         qEnd += (int)n;
         server.Stats.AddNetInput(n);
+        server.Stats.Local.Reads++;
         LastInteractionMs = Clock.NowMs();
         ProcessQuery();
         FlushReply();
@@ -207,6 +224,7 @@ public sealed unsafe class Client : IEventHandler
 
     void ProcessRequests()
     {
+        batchStart = qStart;
         while (!closed && !CloseAfterReply && qStart < qEnd && !IsBlocked)
         {
             int requestStart = qStart;
@@ -238,9 +256,15 @@ public sealed unsafe class Client : IEventHandler
             qStart = qEnd = 0;
             if (query.Length > 4 * InitialQueryBuffer && !IsBlocked) query = new byte[InitialQueryBuffer];
         }
+        batchStart = qStart;
     }
 
+    int batchStart;
+
     bool waitingForUnpause;
+
+    /// <summary>True while a command waits for CLIENT PAUSE to end; Redis counts such a client as blocked.</summary>
+    public bool IsPostponed => waitingForUnpause;
 
     // A paused client keeps reading (so a disconnect is seen) but executes nothing until the pause ends.
     void WaitForUnpause()
@@ -278,6 +302,7 @@ public sealed unsafe class Client : IEventHandler
     {
         if (closed) return;
         DrainPushes();
+        if (Reply.Length > 0) server.Stats.Local.Writes++;
         while (Reply.Length > 0)
         {
             nint n;

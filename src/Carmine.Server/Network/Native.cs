@@ -50,6 +50,12 @@ static unsafe partial class Native
 
     public static void SetInt(int fd, int level, int name, int value) => setsockopt(fd, level, name, &value, sizeof(int));
 
+    /// <summary>Writes what the socket takes in one call and ignores errors: a last message before closing.</summary>
+    public static void WriteBestEffort(int fd, ReadOnlySpan<byte> data)
+    {
+        fixed (byte* p = data) write(fd, p, data.Length);
+    }
+
     /// <summary>Encodes an endpoint as a sockaddr; returns its length.</summary>
     public static int WriteSockAddr(IPEndPoint ep, Span<byte> dest)
     {

@@ -78,17 +78,39 @@ public sealed class WatchedKeys
         }
     }
 
-    /// <summary>Marks dirty every watcher of a key that the predicate says changed (FLUSHDB, FLUSHALL, SWAPDB).</summary>
-    public void TouchDb(int db, Func<byte[], bool> changed)
+    /// <summary>What takes a key's place when its database is emptied or swapped (FLUSHDB, FLUSHALL, SWAPDB).</summary>
+    public enum Replacement { None, Live, Expired }
+
+    /// <summary>
+    /// Marks dirty the watchers of <paramref name="db"/>'s keys when the database is emptied or replaced, as Redis's
+    /// touchAllWatchedKeysInDb: <paramref name="existed"/> tells whether a key was there (even logically expired),
+    /// <paramref name="replacement"/> what takes its place. A stale key that vanishes or stays stale, and a missing
+    /// key replaced by a stale one, are no logical change; the watcher then remembers whether its key is stale.
+    /// </summary>
+    public void TouchDb(int db, Func<byte[], bool> existed, Func<byte[], Replacement> replacement)
     {
         if (count == 0) return;
         lock (gate)
         {
             foreach (var (key, list) in perDb[db])
             {
-                if (!changed(key)) continue;
+                bool was = existed(key);
+                var now = replacement(key);
+                if (!was && now == Replacement.None) continue;
                 foreach (var w in list)
-                    if (!w.ExpiredAtWatch) w.Client.WatchDirty = true;
+                {
+                    if (w.ExpiredAtWatch)
+                    {
+                        if (now == Replacement.None) w.ExpiredAtWatch = false;
+                        if (now != Replacement.Live) continue;
+                    }
+                    else if (!was && now == Replacement.Expired)
+                    {
+                        w.ExpiredAtWatch = true;
+                        continue;
+                    }
+                    w.Client.WatchDirty = true;
+                }
             }
         }
     }

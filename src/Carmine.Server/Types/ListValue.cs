@@ -5,15 +5,35 @@ namespace Carmine.Server.Types;
 /// so a long list costs a few objects per node instead of one per element. Pushes and pops at both ends are
 /// O(1); positional access walks whole nodes first, then entries inside one node.
 /// Nodes are bounded like Redis's: a negative fill caps a node's bytes (-1 = 4 KB ... -5 = 64 KB), a positive
-/// fill caps its entry count (and, for safety, its bytes at 8 KB). An element too large for any node gets its own.
+/// fill caps its entry count (and, for safety, its bytes at 8 KB). An element too large for any node gets its own,
+/// as does every element of at least <see cref="PackedThreshold"/> bytes (a "plain" node in Redis).
+/// With a compress depth d > 0, all nodes but the d first and d last are kept LZF-compressed, as Redis does
+/// (list-compress-depth): a node is decompressed while an operation works on it and compressed again after.
 /// </summary>
 public sealed class ListValue : IRedisObject
 {
     static readonly int[] SizeLimits = [4096, 8192, 16384, 32768, 65536];
     const int SafetyLimit = 8192;
+    const long DefaultPackedThreshold = 1L << 30;
+    // Redis does not compress nodes smaller than this, nor keep a compression that saves less than 8 bytes.
+    const int MinCompressBytes = 48, MinCompressGain = 8;
+
+    /// <summary>Elements at least this long get a node of their own; DEBUG QUICKLIST-PACKED-THRESHOLD changes it for tests.</summary>
+    public static long PackedThreshold { get; private set; } = DefaultPackedThreshold;
+
+    /// <summary>Sets <see cref="PackedThreshold"/> as Redis does: 0 restores the default, nearly 4 GB or more is refused.</summary>
+    public static bool SetPackedThreshold(long size)
+    {
+        if (size < 0 || size > (1L << 32) - (1 << 20)) return false;
+        PackedThreshold = size == 0 ? DefaultPackedThreshold : size;
+        return true;
+    }
 
     readonly int fill;
+    readonly int compressDepth;
     Node? head, tail;
+    // Nodes an operation decompressed or created; compressed again when it ends, unless near an end.
+    readonly List<Node> touched = [];
 
     public string TypeName => "list";
     public string Encoding => "quicklist";
@@ -21,18 +41,26 @@ public sealed class ListValue : IRedisObject
     /// <summary>Number of elements.</summary>
     public long Count { get; private set; }
 
-    /// <summary>Number of quicklist nodes (DEBUG and memory reporting).</summary>
-    public int NodeCount { get; private set; }
-
     /// <param name="fill">list-max-listpack-size at creation, as Redis fixes it per list.</param>
-    public ListValue(int fill) => this.fill = fill;
+    /// <param name="compressDepth">list-compress-depth at creation: how many nodes at each end stay uncompressed (0 = none compressed).</param>
+    public ListValue(int fill, int compressDepth = 0)
+    {
+        this.fill = fill;
+        this.compressDepth = compressDepth;
+    }
 
     /// <summary>One packed node: entries live in Buf[Start..End), with free room kept at both ends.</summary>
-    sealed class Node(byte[] buf, int start)
+    internal sealed class Node(byte[] buf, int start)
     {
         public byte[] Buf = buf;
         public int Start = start, End = start;
         public int Count;
+        /// <summary>Holds one element of at least <see cref="PackedThreshold"/> bytes, and never more.</summary>
+        public bool Plain;
+        /// <summary>Buf[Start..End) holds the LZF form of <see cref="RawSize"/> bytes of entries.</summary>
+        public bool Compressed;
+        public int RawSize;
+        public bool Linked;
         public Node? Prev, Next;
         public int Size => End - Start;
     }
@@ -41,27 +69,31 @@ public sealed class ListValue : IRedisObject
     public struct Iterator
     {
         Node? node;
-        int pos;
+        byte[] buf;
+        int start, end, pos;
 
-        internal Iterator(object? node, int pos)
+        internal Iterator(Node node, long local)
         {
-            this.node = (Node?)node;
-            this.pos = pos;
+            this.node = node;
+            (buf, start, end) = View(node);
+            pos = Seek(buf, start, end, node.Count, local);
         }
 
-        public readonly bool Valid => node is not null;
-
-        public readonly ReadOnlySpan<byte> Current => PackedEntry.Read(node!.Buf, pos, out _);
+        public readonly ReadOnlySpan<byte> Current => PackedEntry.Read(buf, pos, out _);
 
         /// <summary>Moves one entry towards the tail; false (and invalid) past the end.</summary>
         public bool MoveNext()
         {
-            PackedEntry.Read(node!.Buf, pos, out int next);
-            if (next < node.End) pos = next;
+            PackedEntry.Read(buf, pos, out int next);
+            if (next < end) pos = next;
             else
             {
-                node = node.Next;
-                if (node is not null) pos = node.Start;
+                node = node!.Next;
+                if (node is not null)
+                {
+                    (buf, start, end) = View(node);
+                    pos = start;
+                }
             }
             return node is not null;
         }
@@ -69,11 +101,15 @@ public sealed class ListValue : IRedisObject
         /// <summary>Moves one entry towards the head; false (and invalid) before the start.</summary>
         public bool MovePrevious()
         {
-            if (pos > node!.Start) pos = PackedEntry.PreviousStart(node.Buf, pos);
+            if (pos > start) pos = PackedEntry.PreviousStart(buf, pos);
             else
             {
-                node = node.Prev;
-                if (node is not null) pos = PackedEntry.PreviousStart(node.Buf, node.End);
+                node = node!.Prev;
+                if (node is not null)
+                {
+                    (buf, start, end) = View(node);
+                    pos = PackedEntry.PreviousStart(buf, end);
+                }
             }
             return node is not null;
         }
@@ -82,17 +118,18 @@ public sealed class ListValue : IRedisObject
     /// <summary>The entry at <paramref name="index"/> (0 ≤ index &lt; Count), reached from the nearer end.</summary>
     public Iterator At(long index)
     {
-        var (n, pos) = Locate(index);
-        return new Iterator(n, pos);
+        var (n, local) = Locate(index);
+        return new Iterator(n, local);
     }
 
     public void Push(ReadOnlySpan<byte> value, bool atHead)
     {
         int size = PackedEntry.Size(value.Length);
         var n = atHead ? head : tail;
-        if (n is null || !Allows(n, size))
+        if (n is not null) Raw(n);
+        if (n is null || !Allows(n, size, value.Length))
         {
-            n = NewNode(size, atHead);
+            n = NewNode(size, atHead, value.Length);
             if (atHead) LinkBefore(head, n);
             else LinkAfter(tail, n);
         }
@@ -109,12 +146,14 @@ public sealed class ListValue : IRedisObject
         }
         n.Count++;
         Count++;
+        Recompress();
     }
 
     /// <summary>Removes and returns the first or last element; the list must not be empty.</summary>
     public byte[] Pop(bool atHead)
     {
         var n = atHead ? head! : tail!;
+        Raw(n);
         byte[] value;
         if (atHead)
         {
@@ -130,6 +169,7 @@ public sealed class ListValue : IRedisObject
         n.Count--;
         Count--;
         if (n.Count == 0) Unlink(n);
+        Recompress();
         return value;
     }
 
@@ -147,6 +187,7 @@ public sealed class ListValue : IRedisObject
                 Unlink(n);
                 continue;
             }
+            Raw(n);
             for (; count > 0; count--)
             {
                 if (atHead) PackedEntry.Read(n.Buf, n.Start, out n.Start);
@@ -155,12 +196,21 @@ public sealed class ListValue : IRedisObject
                 Count--;
             }
         }
+        Recompress();
     }
 
     /// <summary>Replaces the element at <paramref name="index"/> (0 ≤ index &lt; Count).</summary>
     public void Set(long index, ReadOnlySpan<byte> value)
     {
-        var (n, pos) = Locate(index);
+        SetCore(index, value);
+        Recompress();
+    }
+
+    void SetCore(long index, ReadOnlySpan<byte> value)
+    {
+        var (n, local) = Locate(index);
+        Raw(n);
+        int pos = Seek(n.Buf, n.Start, n.End, n.Count, local);
         PackedEntry.Read(n.Buf, pos, out int next);
         int oldSize = next - pos, size = PackedEntry.Size(value.Length);
         if (oldSize == size)
@@ -173,6 +223,7 @@ public sealed class ListValue : IRedisObject
             // Rewrite the lone entry in place of the old one, keeping the node where it is.
             n.Start = n.End = pos;
             n.Count = 0;
+            n.Plain = value.Length >= PackedThreshold;
             MakeRoom(n, size, false);
             PackedEntry.Write(n.Buf, n.End, value);
             n.End += size;
@@ -186,8 +237,16 @@ public sealed class ListValue : IRedisObject
     /// <summary>LINSERT: inserts next to the first occurrence of <paramref name="pivot"/>; false if it is absent.</summary>
     public bool Insert(ReadOnlySpan<byte> pivot, ReadOnlySpan<byte> value, bool after)
     {
+        bool found = InsertCore(pivot, value, after);
+        Recompress();
+        return found;
+    }
+
+    bool InsertCore(ReadOnlySpan<byte> pivot, ReadOnlySpan<byte> value, bool after)
+    {
         for (var n = head; n is not null; n = n.Next)
         {
+            Raw(n);
             for (int pos = n.Start; pos < n.End;)
             {
                 var entry = PackedEntry.Read(n.Buf, pos, out int next);
@@ -205,6 +264,13 @@ public sealed class ListValue : IRedisObject
     /// <summary>LREM: removes up to |count| occurrences (all if 0), from the tail when count is negative.</summary>
     public long Remove(ReadOnlySpan<byte> value, long count)
     {
+        long removed = RemoveCore(value, count);
+        Recompress();
+        return removed;
+    }
+
+    long RemoveCore(ReadOnlySpan<byte> value, long count)
+    {
         long limit = count == 0 ? long.MaxValue : Math.Abs(count);
         long removed = 0;
         if (count >= 0)
@@ -213,6 +279,7 @@ public sealed class ListValue : IRedisObject
             while (n is not null && removed < limit)
             {
                 var next = n.Next;
+                Raw(n);
                 int pos = n.Start;
                 while (pos < n.End && removed < limit)
                 {
@@ -234,6 +301,7 @@ public sealed class ListValue : IRedisObject
             while (n is not null && removed < limit)
             {
                 var prev = n.Prev;
+                Raw(n);
                 int end = n.End;
                 while (end > n.Start && removed < limit)
                 {
@@ -251,7 +319,8 @@ public sealed class ListValue : IRedisObject
         return removed;
     }
 
-    (Node, int) Locate(long index)
+    /// <summary>The node holding <paramref name="index"/> and the entry's position inside it.</summary>
+    (Node, long) Locate(long index)
     {
         Node n;
         long local;
@@ -276,22 +345,102 @@ public sealed class ListValue : IRedisObject
             }
             local = n.Count - 1 - fromTail;
         }
+        return (n, local);
+    }
+
+    /// <summary>The offset of entry number <paramref name="local"/> among <paramref name="count"/> in buf[start..end), walked from the nearer end.</summary>
+    static int Seek(byte[] buf, int start, int end, int count, long local)
+    {
         int pos;
-        if (local <= n.Count / 2)
+        if (local <= count / 2)
         {
-            pos = n.Start;
-            for (long i = 0; i < local; i++) PackedEntry.Read(n.Buf, pos, out pos);
+            pos = start;
+            for (long i = 0; i < local; i++) PackedEntry.Read(buf, pos, out pos);
         }
         else
         {
-            pos = n.End;
-            for (long i = n.Count; i > local; i--) pos = PackedEntry.PreviousStart(n.Buf, pos);
+            pos = end;
+            for (long i = count; i > local; i--) pos = PackedEntry.PreviousStart(buf, pos);
         }
-        return (n, pos);
+        return pos;
     }
 
-    bool Allows(Node n, int entrySize)
+    /// <summary>A node's entries for reading: its own buffer, or a decompressed copy.</summary>
+    static (byte[] Buf, int Start, int End) View(Node n)
     {
+        if (!n.Compressed) return (n.Buf, n.Start, n.End);
+        var raw = Inflate(n);
+        return (raw, 0, raw.Length);
+    }
+
+    static byte[] Inflate(Node n)
+    {
+        var raw = new byte[n.RawSize];
+        if (Lzf.Decompress(n.Buf.AsSpan(n.Start, n.Size), raw) != raw.Length)
+            throw new InvalidOperationException("corrupt compressed list node");
+        return raw;
+    }
+
+    /// <summary>Decompresses a node for an operation that works on it; it is compressed again when the operation ends.</summary>
+    void Raw(Node n)
+    {
+        if (!n.Compressed) return;
+        var raw = Inflate(n);
+        n.Buf = raw;
+        n.Start = 0;
+        n.End = raw.Length;
+        n.Compressed = false;
+        touched.Add(n);
+    }
+
+    static void Compress(Node n)
+    {
+        int size = n.Size;
+        if (n.Compressed || size < MinCompressBytes) return;
+        var packed = new byte[size - MinCompressGain - 1];
+        int length = Lzf.Compress(n.Buf.AsSpan(n.Start, size), packed);
+        if (length == 0) return;
+        n.RawSize = size;
+        n.Buf = packed.AsSpan(0, length).ToArray();
+        n.Start = 0;
+        n.End = length;
+        n.Compressed = true;
+    }
+
+    /// <summary>Compresses what the last operation left uncompressed outside the compress-depth nodes at each end.</summary>
+    void Recompress()
+    {
+        if (compressDepth == 0) return;
+        foreach (var n in touched)
+            if (n.Linked && !NearAnEnd(n)) Compress(n);
+        touched.Clear();
+        // A push or pop shifts which nodes are near an end: the first node past each window is compressed.
+        Node? fromHead = head, fromTail = tail;
+        for (int i = 0; i < compressDepth; i++)
+        {
+            fromHead = fromHead?.Next;
+            fromTail = fromTail?.Prev;
+        }
+        if (fromHead is not null && !NearAnEnd(fromHead)) Compress(fromHead);
+        if (fromTail is not null && !NearAnEnd(fromTail)) Compress(fromTail);
+    }
+
+    bool NearAnEnd(Node n)
+    {
+        Node? a = head, b = tail;
+        for (int i = 0; i < compressDepth && a is not null; i++)
+        {
+            if (a == n || b == n) return true;
+            a = a.Next;
+            b = b!.Prev;
+        }
+        return false;
+    }
+
+    /// <summary>Whether a node may take one more entry of <paramref name="entrySize"/> bytes holding <paramref name="length"/> bytes.</summary>
+    bool Allows(Node n, int entrySize, int length)
+    {
+        if (n.Plain || length >= PackedThreshold) return false;
         int newSize = n.Size + entrySize;
         if (fill < 0) return newSize <= SizeLimits[Math.Min(-fill, SizeLimits.Length) - 1];
         return n.Count < fill && newSize <= SafetyLimit;
@@ -314,28 +463,29 @@ public sealed class ListValue : IRedisObject
     void InsertAt(Node n, int pos, ReadOnlySpan<byte> value)
     {
         int size = PackedEntry.Size(value.Length);
-        if (!Allows(n, size))
+        if (!Allows(n, size, value.Length))
         {
             if (pos == n.Start || pos == n.End)
             {
                 bool front = pos == n.Start;
                 var neighbour = front ? n.Prev : n.Next;
-                if (neighbour is not null && Allows(neighbour, size))
+                if (neighbour is not null) Raw(neighbour);
+                if (neighbour is not null && Allows(neighbour, size, value.Length))
                 {
                     PushInto(neighbour, value, size, !front);
                     return;
                 }
-                var fresh = NewNode(size, false);
+                var fresh = NewNode(size, false, value.Length);
                 if (front) LinkBefore(n, fresh);
                 else LinkAfter(n, fresh);
                 PushInto(fresh, value, size, false);
                 return;
             }
             Split(n, pos);
-            if (Allows(n, size)) PushInto(n, value, size, false);
+            if (Allows(n, size, value.Length)) PushInto(n, value, size, false);
             else
             {
-                var fresh = NewNode(size, false);
+                var fresh = NewNode(size, false, value.Length);
                 LinkAfter(n, fresh);
                 PushInto(fresh, value, size, false);
             }
@@ -388,7 +538,7 @@ public sealed class ListValue : IRedisObject
         int moved = 0;
         for (int p = pos; p < n.End; moved++) PackedEntry.Read(n.Buf, p, out p);
         int bytes = n.End - pos;
-        var right = NewNode(bytes, false);
+        var right = NewNode(bytes, false, 0);
         Buffer.BlockCopy(n.Buf, pos, right.Buf, right.Start, bytes);
         right.End += bytes;
         right.Count = moved;
@@ -397,10 +547,14 @@ public sealed class ListValue : IRedisObject
         LinkAfter(n, right);
     }
 
-    static Node NewNode(int firstEntry, bool forHead)
+    Node NewNode(int firstEntry, bool forHead, int length)
     {
-        int capacity = Math.Max(64, firstEntry * 2);
-        return new Node(new byte[capacity], forHead ? capacity : 0);
+        bool plain = length >= PackedThreshold;
+        // A node that will not grow (plain, or already past any size limit) gets no spare room.
+        int capacity = plain || firstEntry > SizeLimits[^1] ? firstEntry : Math.Max(64, firstEntry * 2);
+        var n = new Node(new byte[capacity], forHead ? capacity : 0) { Plain = plain };
+        if (compressDepth > 0) touched.Add(n);
+        return n;
     }
 
     /// <summary>Ensures <paramref name="size"/> free bytes at the front or the back, recentring or growing the buffer.</summary>
@@ -431,7 +585,7 @@ public sealed class ListValue : IRedisObject
         else at.Prev = n;
         if (n.Prev is null) head = n;
         else n.Prev.Next = n;
-        NodeCount++;
+        n.Linked = true;
     }
 
     void LinkAfter(Node? at, Node n)
@@ -451,7 +605,7 @@ public sealed class ListValue : IRedisObject
         if (n.Next is null) tail = n.Prev;
         else n.Next.Prev = n.Prev;
         n.Prev = n.Next = null;
-        NodeCount--;
+        n.Linked = false;
     }
 }
 

@@ -37,11 +37,17 @@ public sealed class RawString
         if (length > data.Length)
         {
             // Grow like sds: double small strings, add 1 MB to large ones.
-            int cap = length < 1024 * 1024 ? length * 2 : length + 1024 * 1024;
+            int cap = (int)Math.Min(length < 1024 * 1024 ? length * 2L : length + 1024L * 1024, Array.MaxLength);
             Array.Resize(ref data, cap);
         }
         else data.AsSpan(Length, length - Length).Clear();
         Length = length;
+    }
+
+    /// <summary>Shortens the string to <paramref name="length"/> bytes, keeping its capacity.</summary>
+    public void Truncate(int length)
+    {
+        if (length < Length) Length = length;
     }
 
     public byte[] ToArray() => Span.ToArray();

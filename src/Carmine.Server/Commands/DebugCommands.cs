@@ -1,0 +1,254 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Carmine.Protocol;
+using Carmine.Server.Keyspace;
+using Carmine.Server.Network;
+using Carmine.Server.Types;
+
+namespace Carmine.Server.Commands;
+
+/// <summary>
+/// DEBUG (debug.c in Redis): one command whose first argument picks the action; the dispatcher refuses it
+/// (a protected command) unless enable-debug-command allows it. Actions that need subsystems not built yet
+/// reply Redis's unknown-subcommand error.
+/// </summary>
+static class DebugCommands
+{
+    [Command("debug", -2, Flags = "admin noscript loading stale protected", Group = "server", DocFlags = "syscmd",
+        Summary = "A container for debugging commands", Complexity = "Depends on subcommand.")]
+    static void Debug(Client c)
+    {
+        var args = c.Args;
+        int argc = args.Count;
+        if (argc == 2 && args.Is(1, "help")) Help(c);
+        else if (argc == 3 && args.Is(1, "sleep")) Sleep(c);
+        else if (argc == 3 && args.Is(1, "object")) Object(c);
+        else if (argc == 3 && args.Is(1, "set-active-expire"))
+        {
+            c.Server.ActiveExpireEnabled = Atoi(args[2]) != 0;
+            c.Reply.Ok();
+        }
+        else if (argc == 3 && args.Is(1, "pause-cron"))
+        {
+            c.Server.CronPaused = Atoi(args[2]) != 0;
+            c.Reply.Ok();
+        }
+        else if (argc == 3 && args.Is(1, "protocol")) Protocol(c);
+        else if (argc == 3 && args.Is(1, "quicklist-packed-threshold"))
+        {
+            if (Config.ServerConfig.TryParseMemory(args.ToStr(2), out long size) && ListValue.SetPackedThreshold(size)) c.Reply.Ok();
+            else c.Error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+        }
+        else if (argc == 3 && args.Is(1, "log"))
+        {
+            Log.Warning("DEBUG LOG: " + args.ToStr(2));
+            c.Reply.Ok();
+        }
+        else if (argc == 3 && args.Is(1, "error"))
+            c.Error(args.ToStr(2).Replace('\n', ' ').Replace('\r', ' '));
+        else if (argc >= 3 && argc <= 5 && args.Is(1, "populate")) Populate(c);
+        else if (argc == 2 && args.Is(1, "stringmatch-test")) StringmatchTest(c);
+        else c.SubcommandSyntaxError();
+    }
+
+    static void Help(Client c) => c.HelpReply("DEBUG",
+        "ERROR <string>",
+        "    Return a Redis protocol error with <string> as message. Useful for clients",
+        "    unit tests to simulate Redis errors.",
+        "LOG <message>",
+        "    Write <message> to the server log.",
+        "OBJECT <key>",
+        "    Show low level info about `key` and associated value.",
+        "PAUSE-CRON <0|1>",
+        "    Stop periodic cron job processing.",
+        "POPULATE <count> [<prefix>] [<size>]",
+        "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+        "    it is used instead of the 'key' prefix. These are not propagated to",
+        "    replicas. Cluster slots are not respected so keys not belonging to the",
+        "    current node can be created in cluster mode.",
+        "PROTOCOL <type>",
+        "    Reply with a test value of the specified type. <type> can be: string,",
+        "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+        "    true, false.",
+        "SET-ACTIVE-EXPIRE <0|1>",
+        "    Setting it to 0 disables expiring keys in background when they are not",
+        "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+        "    default.",
+        "SLEEP <seconds>",
+        "    Stop the server for <seconds>. Decimals allowed.",
+        "STRINGMATCH-TEST",
+        "    Run a fuzz tester against the stringmatchlen() function.");
+
+    /// <summary>Blocks the connection's thread, as Redis blocks its only thread; a bad number sleeps 0 like strtod.</summary>
+    static void Sleep(Client c)
+    {
+        double seconds = NumberFormat.TryParseDouble(c.Args[2], out double d) ? d : 0;
+        long us = (long)(seconds * 1_000_000);
+        if (us > 0) Thread.Sleep(TimeSpan.FromMicroseconds(us));
+        c.Reply.Ok();
+    }
+
+    /// <summary>The leading integer of an argument, 0 if none, like C's atoi.</summary>
+    static long Atoi(ReadOnlySpan<byte> s)
+    {
+        int i = 0;
+        bool negative = false;
+        if (s.Length > 0 && (s[0] == '-' || s[0] == '+')) negative = s[i++] == '-';
+        long n = 0;
+        while (i < s.Length && s[i] >= '0' && s[i] <= '9' && n < int.MaxValue) n = n * 10 + (s[i++] - '0');
+        return negative ? -n : n;
+    }
+
+    static void Object(Client c)
+    {
+        var key = c.Args[2];
+        var shard = c.Database.ShardOf(key);
+        string? line = null;
+        lock (shard.Lock)
+        {
+            // Like Redis, look at the table directly: a logically expired key is still shown.
+            var e = shard.Table.Find(key, KeyHash.Hash(key));
+            if (e is not null) line = ObjectLine(e);
+        }
+        if (line is null) c.Error(Errors.NoSuchKey);
+        else c.Reply.SimpleString(line);
+    }
+
+    static string ObjectLine(Entry e)
+    {
+        object value = e.Value;
+        string encoding = RedisObject.Encoding(value);
+        bool shared = value is byte[] b && encoding == "int" && NumberFormat.TryParseInt64(b, out long n) && n >= 0 && n < SharedIntegers;
+        string serialized = StringValue.IsString(value) ? SerializedStringLength(StringValue.Span(value)).ToString(CultureInfo.InvariantCulture) : "0";
+        // The entry stands for the value's address: it stays the same while a value is changed in place.
+        return $"Value at:0x{RuntimeHelpers.GetHashCode(e):x} refcount:{(shared ? int.MaxValue : 1)} encoding:{encoding} serializedlength:{serialized} lru:{e.Lru} lru_seconds_idle:{LruClock.IdleSeconds(e.Lru)}";
+    }
+
+    /// <summary>Redis shares the integer objects 0..9999 (OBJ_SHARED_INTEGERS), which report refcount INT_MAX.</summary>
+    const long SharedIntegers = 10000;
+
+    /// <summary>The size of a string in an RDB file, uncompressed: integer encodings for small integers, else length-prefixed bytes.</summary>
+    static long SerializedStringLength(ReadOnlySpan<byte> s)
+    {
+        if (s.Length <= 11 && NumberFormat.TryParseInt64(s, out long n))
+        {
+            if (n >= sbyte.MinValue && n <= sbyte.MaxValue) return 2;
+            if (n >= short.MinValue && n <= short.MaxValue) return 3;
+            if (n >= int.MinValue && n <= int.MaxValue) return 5;
+        }
+        int header = s.Length < 64 ? 1 : s.Length < 16384 ? 2 : 5;
+        return header + s.Length;
+    }
+
+    static void Protocol(Client c)
+    {
+        var r = c.Reply;
+        switch (c.Args.Lower(2))
+        {
+            case "string": r.Bulk("Hello World"u8); break;
+            case "integer": r.Integer(12345); break;
+            case "double": r.Double(3.141); break;
+            case "bignum":
+                if (r.Resp3) r.WriteRaw("(1234567999999999999999999999999999999\r\n"u8);
+                else r.Bulk("1234567999999999999999999999999999999"u8);
+                break;
+            case "null": r.Null(); break;
+            case "array":
+                r.ArrayHeader(3);
+                for (int j = 0; j < 3; j++) r.Integer(j);
+                break;
+            case "set":
+                r.SetHeader(3);
+                for (int j = 0; j < 3; j++) r.Integer(j);
+                break;
+            case "map":
+                r.MapHeader(3);
+                for (int j = 0; j < 3; j++)
+                {
+                    r.Integer(j);
+                    r.Boolean(j == 1);
+                }
+                break;
+            case "attrib":
+                // An attribute is not a reply by itself: a real reply follows it.
+                if (r.Resp3)
+                {
+                    r.WritePrefixed((byte)'|', 1);
+                    r.Bulk("key-popularity"u8);
+                    r.ArrayHeader(2);
+                    r.Bulk("key:123"u8);
+                    r.Integer(90);
+                }
+                r.Bulk("Some real reply following the attribute"u8);
+                break;
+            case "push":
+                if (!r.Resp3)
+                {
+                    c.Error("ERR RESP2 is not supported by this command");
+                    return;
+                }
+                r.PushHeader(2);
+                r.Bulk("server-cpu-usage"u8);
+                r.Integer(42);
+                r.Bulk("Some real reply following the push reply"u8);
+                break;
+            case "true": r.Boolean(true); break;
+            case "false": r.Boolean(false); break;
+            case "verbatim": r.Verbatim("This is a verbatim\nstring"); break;
+            default:
+                c.Error("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
+                break;
+        }
+    }
+
+    /// <summary>DEBUG POPULATE count [prefix] [size]: string keys prefix:N holding value:N (padded or cut to size); existing keys are left alone.</summary>
+    static void Populate(Client c)
+    {
+        var args = c.Args;
+        if (!TryPositive(c, 2, out long count)) return;
+        long size = 0;
+        if (args.Count == 5 && !TryPositive(c, 4, out size)) return;
+        string prefix = args.Count >= 4 ? args.ToStr(3) : "key";
+        var db = c.Database;
+        for (long j = 0; j < count; j++)
+        {
+            byte[] key = Encoding.UTF8.GetBytes($"{prefix}:{j}");
+            byte[] text = Encoding.ASCII.GetBytes($"value:{j}");
+            byte[] value = text;
+            if (size > 0)
+            {
+                value = new byte[size];
+                text.AsSpan(0, (int)Math.Min(size, text.Length)).CopyTo(value);
+            }
+            var shard = db.ShardOf(key);
+            lock (shard.Lock)
+                if (db.Find(key, c.NowMs) is null) db.Add(key, value);
+        }
+        c.Reply.Ok();
+    }
+
+    static bool TryPositive(Client c, int i, out long value)
+    {
+        if (!c.TryLong(i, out value)) return false;
+        if (value >= 0) return true;
+        c.Error("ERR value is out of range, must be positive");
+        return false;
+    }
+
+    /// <summary>Matches random short patterns against random strings: the test passes if the matcher neither hangs nor throws.</summary>
+    static void StringmatchTest(Client c)
+    {
+        var random = new Random();
+        Span<byte> pattern = stackalloc byte[32], text = stackalloc byte[32];
+        for (int i = 0; i < 1_000_000; i++)
+        {
+            var p = pattern[..random.Next(pattern.Length + 1)];
+            var s = text[..random.Next(text.Length + 1)];
+            random.NextBytes(p);
+            random.NextBytes(s);
+            GlobMatch.Match(p, s);
+        }
+        c.Reply.SimpleString("Apparently Redis did not crash: test passed"u8);
+    }
+}
