@@ -105,8 +105,4 @@ static class StreamArgs
     /// <summary>The NOGROUP error of commands that name a key and a group.</summary>
     public static string NoGroup(Client c, int key, int group) =>
         $"NOGROUP No such key '{c.Args.ToStr(key)}' or consumer group '{c.Args.ToStr(group)}'";
-
-    /// <summary>Redis's "ERR unknown subcommand or wrong number of arguments" reply of a container command.</summary>
-    public static void SubcommandSyntaxError(this Client c) =>
-        c.Error($"ERR unknown subcommand or wrong number of arguments for '{c.Args.ToStr(1)}'. Try {c.Args.ToStr(0).ToUpperInvariant()} HELP.");
 }

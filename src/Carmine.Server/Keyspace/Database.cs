@@ -78,11 +78,17 @@ public sealed class Database
     {
         var e = Find(key, nowMs);
         if (e is null) return Add(key.ToArray(), value);
+        Replace(e, value);
+        if (!keepTtl && e.ExpireAt != 0) RemoveExpire(e);
+        return e;
+    }
+
+    /// <summary>Gives an existing key a new value, signalling waiters when it now holds an aggregate or no longer a stream.</summary>
+    public void Replace(Entry e, object value)
+    {
         bool wasStream = e.Value is Types.StreamValue;
         e.Value = value;
-        if (!keepTtl && e.ExpireAt != 0) RemoveExpire(e);
         if (value is Types.IRedisObject || wasStream) owner.AggregateKeyAdded?.Invoke(this, e.Key);
-        return e;
     }
 
     public bool Delete(ReadOnlySpan<byte> key, long nowMs)
@@ -125,8 +131,6 @@ public sealed class Database
     public void SwapWith(Database other)
     {
         for (int i = 0; i < shards.Length; i++) shards[i].SwapContents(other.shards[i]);
-        owner.ContentsReplaced?.Invoke(this);
-        owner.ContentsReplaced?.Invoke(other);
     }
 
     /// <summary>

@@ -19,8 +19,8 @@ public sealed class Keyspace
     public Action<Database, byte[]>? AggregateKeyAdded;
 
     /// <summary>
-    /// Called when a database's contents are replaced wholesale (FLUSHDB, FLUSHALL, SWAPDB): any key clients wait
-    /// on there may have appeared, changed type or gone.
+    /// Called when a database is emptied (FLUSHDB, FLUSHALL): clients blocked in XREADGROUP on its streams must
+    /// learn they are gone.
     /// </summary>
     public Action<Database>? ContentsReplaced;
 
