@@ -277,4 +277,26 @@ public sealed class StreamTests(ServerFixture fixture) : IClassFixture<ServerFix
         Assert.Equal(Carmine.Protocol.RespType.Map, reply.Type);
         Assert.Equal("[stream:resp3, [[1-0, [f, v]]]]", reply.ToString());
     }
+
+    [Fact]
+    public void CopyDuplicatesEntriesGroupsAndPendingIndependently()
+    {
+        r.Call("XADD", "stream:copysrc", "1-0", "f", "v");
+        r.Call("XGROUP", "CREATE", "stream:copysrc", "g", "0");
+        r.Call("XREADGROUP", "GROUP", "g", "alice", "STREAMS", "stream:copysrc", ">");
+        Assert.Equal(1, r.Int("COPY", "stream:copysrc", "stream:copydst"));
+        r.Call("XACK", "stream:copydst", "g", "1-0");
+        r.Call("XADD", "stream:copydst", "2-0", "f", "v");
+        Assert.Equal("[1, 1-0, 1-0, [[alice, 1]]]", r.Str("XPENDING", "stream:copysrc", "g"));
+        Assert.Equal(1, r.Int("XLEN", "stream:copysrc"));
+        Assert.Equal(2, r.Int("XLEN", "stream:copydst"));
+    }
+
+    [Fact]
+    public void TypeAndEncodingAreStream()
+    {
+        r.Call("XADD", "stream:type", "1-0", "f", "v");
+        Assert.Equal("stream", r.Str("TYPE", "stream:type"));
+        Assert.Equal("stream", r.Str("OBJECT", "ENCODING", "stream:type"));
+    }
 }

@@ -42,6 +42,19 @@ public sealed class StreamNode
         foreach (var f in masterFields) Bytes += StringSize(f);
     }
 
+    StreamNode(StreamNode other)
+    {
+        MasterId = other.MasterId;
+        masterFields = other.masterFields;
+        items = [.. other.items];
+        Live = other.Live;
+        Tombstones = other.Tombstones;
+        Bytes = other.Bytes;
+    }
+
+    /// <summary>A copy with its own entry list; the packed entries are never changed once written, so they are shared.</summary>
+    public StreamNode Clone() => new(this);
+
     /// <summary>The last entry's ID, tombstone or not (what Redis reads from the tail of the listpack).</summary>
     public StreamId LastId => items[^1].Id;
 

@@ -5,7 +5,7 @@ namespace Carmine.Server.Types;
 /// starts with a binary search over nodes then within one; the counters Redis keeps for consumer-group lag; and the
 /// consumer groups.
 /// </summary>
-public sealed class StreamValue : IRedisObject
+public sealed class StreamValue : IRedisObject, ICopyable
 {
     /// <summary>Largest node Redis allows (STREAM_LISTPACK_MAX_SIZE), used when stream-node-max-bytes is 0.</summary>
     public const long NodeMaxSizeLimit = 1L << 30;
@@ -230,6 +230,35 @@ public sealed class StreamValue : IRedisObject
         else if (EntriesAdded != 0)
             group.EntriesRead = EstimateDistanceFromFirstEverEntry(id);
         group.LastId = id;
+    }
+
+    /// <summary>COPY: the entries, counters, groups, consumers and pending entries, sharing nothing mutable.</summary>
+    public IRedisObject DeepCopy()
+    {
+        var copy = new StreamValue
+        {
+            Length = Length,
+            LastId = LastId,
+            FirstId = FirstId,
+            MaxDeletedId = MaxDeletedId,
+            EntriesAdded = EntriesAdded,
+        };
+        foreach (var node in nodes) copy.nodes.Add(node.Clone());
+        foreach (var (name, group) in Groups ?? [])
+        {
+            var g = copy.CreateGroup(name, group.LastId, group.EntriesRead)!;
+            foreach (var consumer in group.Consumers.Values)
+            {
+                var c = g.CreateConsumer(consumer.Name, consumer.SeenTime)!;
+                foreach (var (id, pending) in consumer.Pending.All())
+                {
+                    var p = new PendingEntry(c, pending.DeliveryTime) { DeliveryCount = pending.DeliveryCount };
+                    g.Pending.TryAdd(id, p);
+                    c.Pending.TryAdd(id, p);
+                }
+            }
+        }
+        return copy;
     }
 
     StreamId FirstLiveId()
