@@ -129,8 +129,9 @@ static class StreamCommands
         s.Trim(t.ByLength ? t.MaxLen : -1, t.MinId, t.Approx, t.Limit);
 
     [Command("xadd", -5, Flags = "write denyoom fast", Acl = "stream", Group = "stream", Since = "5.0.0", Tips = "nondeterministic_output",
-        Keys = ["RW update; index 1; range 0 1 0"], Summary = "Appends a new entry to a stream",
-        Complexity = "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.")]
+        Keys = ["RW update; index 1; range 0 1 0; notes UPDATE instead of INSERT because of the optional trimming feature"], Summary = "Appends a new entry to a stream",
+        Complexity = "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.", History = ["6.2.0: Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option.", "7.0.0: Added support for the `<ms>-*` explicit ID form."],
+        Arguments = ["key:key", "nomkstream:pure-token token=NOMKSTREAM since=6.2.0 optional", "trim:block optional (strategy:oneof (maxlen:pure-token token=MAXLEN | minid:pure-token token=MINID since=6.2.0) | operator:oneof optional (equal:pure-token token== | approximately:pure-token token=~) | threshold:string | count:integer token=LIMIT since=6.2.0 optional)", "id_or_auto:oneof (auto_id:pure-token token=* | id:string)", "field_value:block multiple (field:string | value:string)"])]
     static void XAdd(Client c)
     {
         if (!ParseTrimArgs(c, xadd: true, out var t)) return;
@@ -206,12 +207,14 @@ static class StreamCommands
 
     [Command("xrange", -4, Flags = "readonly", Acl = "stream", Group = "stream", Since = "5.0.0", Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Return a range of elements in a stream, with IDs matching the specified IDs interval",
-        Complexity = "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).")]
+        Complexity = "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", History = ["6.2.0: Added exclusive ranges."],
+        Arguments = ["key:key", "start:string", "end:string", "count:integer token=COUNT optional"])]
     static void XRange(Client c) => RangeGeneric(c, reverse: false);
 
     [Command("xrevrange", -4, Flags = "readonly", Acl = "stream", Group = "stream", Since = "5.0.0", Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE",
-        Complexity = "O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).")]
+        Complexity = "O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", History = ["6.2.0: Added exclusive ranges."],
+        Arguments = ["key:key", "end:string", "start:string", "count:integer token=COUNT optional"])]
     static void XRevRange(Client c) => RangeGeneric(c, reverse: true);
 
     static void RangeGeneric(Client c, bool reverse)
@@ -241,7 +244,8 @@ static class StreamCommands
     }
 
     [Command("xlen", 2, Flags = "readonly fast", Acl = "stream", Group = "stream", Since = "5.0.0", Keys = ["RO; index 1; range 0 1 0"],
-        Summary = "Return the number of entries in a stream", Complexity = "O(1)")]
+        Summary = "Return the number of entries in a stream", Complexity = "O(1)",
+        Arguments = ["key:key"])]
     static void XLen(Client c)
     {
         if (!c.TryRead<StreamValue>(c.Args[1], out var s)) return;
@@ -250,7 +254,8 @@ static class StreamCommands
 
     [Command("xdel", -3, Flags = "write fast", Acl = "stream", Group = "stream", Since = "5.0.0", Keys = ["RW delete; index 1; range 0 1 0"],
         Summary = "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist.",
-        Complexity = "O(1) for each single item to delete in the stream, regardless of the stream size.")]
+        Complexity = "O(1) for each single item to delete in the stream, regardless of the stream size.",
+        Arguments = ["key:key", "id:string multiple"])]
     static void XDel(Client c)
     {
         var args = c.Args;
@@ -276,7 +281,8 @@ static class StreamCommands
 
     [Command("xtrim", -4, Flags = "write", Acl = "stream", Group = "stream", Since = "5.0.0", Tips = "nondeterministic_output",
         Keys = ["RW delete; index 1; range 0 1 0"], Summary = "Trims the stream to (approximately if '~' is passed) a certain size",
-        Complexity = "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.")]
+        Complexity = "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.", History = ["6.2.0: Added the `MINID` trimming strategy and the `LIMIT` option."],
+        Arguments = ["key:key", "trim:block (strategy:oneof (maxlen:pure-token token=MAXLEN | minid:pure-token token=MINID since=6.2.0) | operator:oneof optional (equal:pure-token token== | approximately:pure-token token=~) | threshold:string | count:integer token=LIMIT since=6.2.0 optional)"])]
     static void XTrim(Client c)
     {
         if (!ParseTrimArgs(c, xadd: false, out var t)) return;
@@ -296,7 +302,8 @@ static class StreamCommands
     }
 
     [Command("xsetid", -3, Flags = "write denyoom fast", Acl = "stream", Group = "stream", Since = "5.0.0", Keys = ["RW update; index 1; range 0 1 0"],
-        Summary = "An internal command for replicating stream values", Complexity = "O(1)")]
+        Summary = "An internal command for replicating stream values", Complexity = "O(1)", History = ["7.0.0: Added the `entries_added` and `max_deleted_entry_id` arguments."],
+        Arguments = ["key:key", "last-id:string", "entries_added:integer token=ENTRIESADDED since=7.0.0 optional", "max_deleted_entry_id:string token=MAXDELETEDID since=7.0.0 optional"])]
     static void XSetId(Client c)
     {
         var args = c.Args;

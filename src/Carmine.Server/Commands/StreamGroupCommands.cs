@@ -63,7 +63,8 @@ static class StreamGroupCommands
     static void Notify(Client c, string eventName) => c.Server.Events.Notify(NotifyFlags.Stream, eventName, c.Db, c.Args[2]);
 
     [Command("xgroup|create", -5, Flags = "write denyoom", Acl = "stream", Group = "stream", Since = "5.0.0",
-        Keys = ["RW insert; index 2; range 0 1 0"], Summary = "Create a consumer group.", Complexity = "O(1)")]
+        Keys = ["RW insert; index 2; range 0 1 0"], Summary = "Create a consumer group.", Complexity = "O(1)", History = ["7.0.0: Added the `entries_read` named argument."],
+        Arguments = ["key:key", "groupname:string", "id:oneof (id:string | new_id:pure-token token=$)", "mkstream:pure-token token=MKSTREAM optional", "entries_read:integer token=ENTRIESREAD optional"])]
     static void Create(Client c)
     {
         if (!Prelude(c, out var s, out _, out _, out long entriesRead)) return;
@@ -92,7 +93,8 @@ static class StreamGroupCommands
     }
 
     [Command("xgroup|setid", -5, Flags = "write", Acl = "stream", Group = "stream", Since = "5.0.0",
-        Keys = ["RW update; index 2; range 0 1 0"], Summary = "Set a consumer group to an arbitrary last delivered ID value.", Complexity = "O(1)")]
+        Keys = ["RW update; index 2; range 0 1 0"], Summary = "Set a consumer group to an arbitrary last delivered ID value.", Complexity = "O(1)", History = ["7.0.0: Added the optional `entries_read` argument."],
+        Arguments = ["key:key", "groupname:string", "id:oneof (id:string | new_id:pure-token token=$)", "entries_read:integer token=ENTRIESREAD optional"])]
     static void SetId(Client c)
     {
         if (!Prelude(c, out var s, out var group, out _, out long entriesRead)) return;
@@ -113,7 +115,8 @@ static class StreamGroupCommands
 
     [Command("xgroup|destroy", 4, Flags = "write", Acl = "stream", Group = "stream", Since = "5.0.0",
         Keys = ["RW delete; index 2; range 0 1 0"], Summary = "Destroy a consumer group.",
-        Complexity = "O(N) where N is the number of entries in the group's pending entries list (PEL).")]
+        Complexity = "O(N) where N is the number of entries in the group's pending entries list (PEL).",
+        Arguments = ["key:key", "groupname:string"])]
     static void Destroy(Client c)
     {
         if (!Prelude(c, out var s, out var group, out _, out _)) return;
@@ -131,7 +134,8 @@ static class StreamGroupCommands
     }
 
     [Command("xgroup|createconsumer", 5, Flags = "write denyoom", Acl = "stream", Group = "stream", Since = "6.2.0",
-        Keys = ["RW insert; index 2; range 0 1 0"], Summary = "Create a consumer in a consumer group.", Complexity = "O(1)")]
+        Keys = ["RW insert; index 2; range 0 1 0"], Summary = "Create a consumer in a consumer group.", Complexity = "O(1)",
+        Arguments = ["key:key", "groupname:string", "consumername:string"])]
     static void CreateConsumer(Client c)
     {
         if (!Prelude(c, out _, out var group, out _, out _)) return;
@@ -145,7 +149,8 @@ static class StreamGroupCommands
     }
 
     [Command("xgroup|delconsumer", 5, Flags = "write", Acl = "stream", Group = "stream", Since = "5.0.0",
-        Keys = ["RW delete; index 2; range 0 1 0"], Summary = "Delete a consumer from a consumer group.", Complexity = "O(1)")]
+        Keys = ["RW delete; index 2; range 0 1 0"], Summary = "Delete a consumer from a consumer group.", Complexity = "O(1)",
+        Arguments = ["key:key", "groupname:string", "consumername:string"])]
     static void DelConsumer(Client c)
     {
         if (!Prelude(c, out _, out var group, out _, out _)) return;

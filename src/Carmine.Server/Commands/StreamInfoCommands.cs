@@ -22,7 +22,8 @@ static class StreamInfoCommands
     }
 
     [Command("xinfo|stream", -3, Flags = "readonly", Acl = "stream", Group = "stream", Since = "5.0.0", Keys = ["RO access; index 2; range 0 1 0"],
-        Summary = "Get information about a stream", Complexity = "O(1)")]
+        Summary = "Get information about a stream", Complexity = "O(1)", History = ["6.0.0: Added the `FULL` modifier.", "7.0.0: Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, `entries-read` and `lag` fields"],
+        Arguments = ["key:key", "full:block token=FULL optional (count:integer token=COUNT optional)"])]
     static void Stream(Client c)
     {
         if (!TryStream(c, out var s)) return;
@@ -158,7 +159,8 @@ static class StreamInfoCommands
     }
 
     [Command("xinfo|groups", 3, Flags = "readonly", Acl = "stream", Group = "stream", Since = "5.0.0", Keys = ["RO access; index 2; range 0 1 0"],
-        Summary = "List the consumer groups of a stream", Complexity = "O(1)")]
+        Summary = "List the consumer groups of a stream", Complexity = "O(1)", History = ["7.0.0: Added the `entries-read` and `lag` fields"],
+        Arguments = ["key:key"])]
     static void Groups(Client c)
     {
         if (!TryStream(c, out var s)) return;
@@ -183,7 +185,8 @@ static class StreamInfoCommands
     }
 
     [Command("xinfo|consumers", 4, Flags = "readonly", Acl = "stream", Group = "stream", Since = "5.0.0", Tips = "nondeterministic_output",
-        Keys = ["RO access; index 2; range 0 1 0"], Summary = "List the consumers in a consumer group", Complexity = "O(1)")]
+        Keys = ["RO access; index 2; range 0 1 0"], Summary = "List the consumers in a consumer group", Complexity = "O(1)",
+        Arguments = ["key:key", "groupname:string"])]
     static void Consumers(Client c)
     {
         if (!TryStream(c, out var s)) return;

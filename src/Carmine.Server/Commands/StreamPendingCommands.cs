@@ -9,7 +9,8 @@ static class StreamPendingCommands
 {
     [Command("xack", -4, Flags = "write fast", Acl = "stream", Group = "stream", Since = "5.0.0", Keys = ["RW update; index 1; range 0 1 0"],
         Summary = "Marks a pending message as correctly processed, effectively removing it from the pending entries list of the consumer group. Return value of the command is the number of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL.",
-        Complexity = "O(1) for each message ID processed.")]
+        Complexity = "O(1) for each message ID processed.",
+        Arguments = ["key:key", "group:string", "id:string multiple"])]
     static void XAck(Client c)
     {
         var args = c.Args;
@@ -33,7 +34,8 @@ static class StreamPendingCommands
     [Command("xpending", -3, Flags = "readonly", Acl = "stream", Group = "stream", Since = "5.0.0", Tips = "nondeterministic_output",
         Keys = ["RO access; index 1; range 0 1 0"],
         Summary = "Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged.",
-        Complexity = "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.")]
+        Complexity = "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.", History = ["6.2.0: Added the `IDLE` option and exclusive range intervals."],
+        Arguments = ["key:key", "group:string", "filters:block optional (min-idle-time:integer token=IDLE since=6.2.0 optional | start:string | end:string | count:integer | consumer:string optional)"])]
     static void XPending(Client c)
     {
         var args = c.Args;
@@ -130,7 +132,8 @@ static class StreamPendingCommands
     [Command("xclaim", -6, Flags = "write fast", Acl = "stream", Group = "stream", Since = "5.0.0", Tips = "nondeterministic_output",
         Keys = ["RW update; index 1; range 0 1 0"],
         Summary = "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer.",
-        Complexity = "O(log N) with N being the number of messages in the PEL of the consumer group.")]
+        Complexity = "O(log N) with N being the number of messages in the PEL of the consumer group.",
+        Arguments = ["key:key", "group:string", "consumer:string", "min-idle-time:string", "id:string multiple", "ms:integer token=IDLE optional", "unix-time-milliseconds:unix-time token=TIME optional", "count:integer token=RETRYCOUNT optional", "force:pure-token token=FORCE optional", "justid:pure-token token=JUSTID optional", "id:string token=LASTID optional"])]
     static void XClaim(Client c)
     {
         var args = c.Args;
@@ -225,7 +228,8 @@ static class StreamPendingCommands
     [Command("xautoclaim", -6, Flags = "write fast", Acl = "stream", Group = "stream", Since = "6.2.0", Tips = "nondeterministic_output",
         Keys = ["RW delete; index 1; range 0 1 0"],
         Summary = "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer.",
-        Complexity = "O(1) if COUNT is small.")]
+        Complexity = "O(1) if COUNT is small.", History = ["7.0.0: Added an element to the reply array, containing deleted entries the command cleared from the PEL"],
+        Arguments = ["key:key", "group:string", "consumer:string", "min-idle-time:string", "start:string", "count:integer token=COUNT optional", "justid:pure-token token=JUSTID optional"])]
     static void XAutoClaim(Client c)
     {
         var args = c.Args;

@@ -18,13 +18,15 @@ static class StreamReadCommands
     [Command("xread", -4, Flags = "readonly blocking", Acl = "stream", Group = "stream", Since = "5.0.0",
         Keys = ["RO access; keyword STREAMS 1; range -1 1 2"],
         Summary = "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.",
-        Complexity = "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.")]
+        Complexity = "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.",
+        Arguments = ["count:integer token=COUNT optional", "milliseconds:integer token=BLOCK optional", "streams:block token=STREAMS (key:key multiple | id:string multiple)"])]
     static void XRead(Client c) => ReadGeneric(c, groupCommand: false);
 
     [Command("xreadgroup", -7, Flags = "write blocking", Acl = "stream", Group = "stream", Since = "5.0.0",
         Keys = ["RO access; keyword STREAMS 4; range -1 1 2"],
         Summary = "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.",
-        Complexity = "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.")]
+        Complexity = "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.",
+        Arguments = ["group_consumer:block token=GROUP (group:string | consumer:string)", "count:integer token=COUNT optional", "milliseconds:integer token=BLOCK optional", "noack:pure-token token=NOACK optional", "streams:block token=STREAMS (key:key multiple | id:string multiple)"])]
     static void XReadGroup(Client c) => ReadGeneric(c, groupCommand: true);
 
     static void ReadGeneric(Client c, bool groupCommand)
