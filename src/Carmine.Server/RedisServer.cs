@@ -71,6 +71,7 @@ public sealed partial class RedisServer
             Events.Notify(Carmine.Server.PubSub.NotifyFlags.Expired, "expired", db.Index, key);
         };
         Keyspace.AggregateKeyAdded = (db, key) => Blocking.SignalKeyAsReady(db, key);
+        Keyspace.ContentsReplaced = db => Blocking.SignalDatabase(db.Index);
         for (int i = 0; i < loopCount; i++) loops.Add(new EventLoop(i));
         Config.Changed += OnConfigChanged;
         Config.Apply = ApplyConfig;

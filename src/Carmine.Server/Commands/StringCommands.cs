@@ -682,7 +682,7 @@ static class StringCommands
     internal static Entry SetKey(Client c, ReadOnlySpan<byte> key, Entry? e, object value, bool keepTtl)
     {
         if (e is null) return AddKey(c, key, value);
-        e.Value = value;
+        c.Database.Replace(e, value);
         if (!keepTtl && e.ExpireAt != 0) c.Database.RemoveExpire(e);
         return e;
     }

@@ -78,10 +78,17 @@ public sealed class Database
     {
         var e = Find(key, nowMs);
         if (e is null) return Add(key.ToArray(), value);
-        e.Value = value;
+        Replace(e, value);
         if (!keepTtl && e.ExpireAt != 0) RemoveExpire(e);
-        if (value is Types.IRedisObject) owner.AggregateKeyAdded?.Invoke(this, e.Key);
         return e;
+    }
+
+    /// <summary>Gives an existing key a new value, signalling waiters when it now holds an aggregate or no longer a stream.</summary>
+    public void Replace(Entry e, object value)
+    {
+        bool wasStream = e.Value is Types.StreamValue;
+        e.Value = value;
+        if (value is Types.IRedisObject || wasStream) owner.AggregateKeyAdded?.Invoke(this, e.Key);
     }
 
     public bool Delete(ReadOnlySpan<byte> key, long nowMs)
@@ -98,6 +105,7 @@ public sealed class Database
         shard.Table.Remove(e);
         shard.RemoveVolatile(e);
         e.ExpireAt = 0;
+        if (e.Value is Types.StreamValue) owner.AggregateKeyAdded?.Invoke(this, e.Key);
     }
 
     public void SetExpire(Entry e, long atMs)
@@ -116,6 +124,7 @@ public sealed class Database
     public void Clear()
     {
         foreach (var s in shards) s.Clear();
+        owner.ContentsReplaced?.Invoke(this);
     }
 
     /// <summary>Exchanges contents with another database (SWAPDB); every lock of both must be held.</summary>

@@ -13,9 +13,16 @@ public sealed class Keyspace
 
     /// <summary>
     /// Called, under the key's shard lock, when a key is created or overwritten with an aggregate value (list, zset,
-    /// stream ...): clients blocked on that key may now be served.
+    /// stream ...): clients blocked on that key may now be served. Also when a stream is deleted or overwritten, as
+    /// clients blocked in XREADGROUP on it must then get an error.
     /// </summary>
     public Action<Database, byte[]>? AggregateKeyAdded;
+
+    /// <summary>
+    /// Called when a database is emptied (FLUSHDB, FLUSHALL): clients blocked in XREADGROUP on its streams must
+    /// learn they are gone.
+    /// </summary>
+    public Action<Database>? ContentsReplaced;
 
     /// <summary>When false, expired keys are still reported absent but stay in memory (a replica waits for its master's DEL).</summary>
     public bool DeleteExpired { get; set; } = true;
