@@ -31,6 +31,7 @@ public sealed partial class RedisServer
     public PubSub.PubSubHub PubSub { get; } = new();
     public PubSub.KeyspaceEvents Events { get; }
     public Transactions.WatchedKeys Watches { get; }
+    public Tracking.TrackingTable Tracking { get; }
     public LatencyMonitor Latency { get; } = new();
     public string RunId { get; } = RandomHexId();
     /// <summary>The replication ID INFO reports (master_replid); a new one per start, as in Redis.</summary>
@@ -62,10 +63,12 @@ public sealed partial class RedisServer
         Keyspace.Access.Follow(Config);
         Events = new PubSub.KeyspaceEvents(PubSub);
         Watches = new Transactions.WatchedKeys(Keyspace.Count);
+        Tracking = new Tracking.TrackingTable(this);
         Keyspace.KeyExpired += (db, key) =>
         {
             Stats.Local.ExpiredKeys++;
             Watches.Touch(db.Index, key, existsNow: false);
+            Tracking.InvalidateKey(key, null);
             Events.Notify(Carmine.Server.PubSub.NotifyFlags.Expired, "expired", db.Index, key);
         };
         for (int i = 0; i < loopCount; i++) loops.Add(new EventLoop(i));
@@ -148,6 +151,7 @@ public sealed partial class RedisServer
         clients.TryRemove(c.Id, out _);
         PubSub.RemoveClient(c);
         Watches.UnwatchAll(c);
+        Tracking.Disable(c);
         if (c.IsMonitor) Interlocked.Decrement(ref MonitorCount);
     }
 
