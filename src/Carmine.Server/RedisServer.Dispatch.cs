@@ -147,8 +147,13 @@ public sealed partial class RedisServer
             RunLockedCore(c, cmd, client =>
             {
                 long dirty = Stats.Local.Dirty;
+                var targets = write ? Tracking.WriteTargets(client, cmd) : null;
                 cmd.Handler!(client);
-                if (write && Stats.Local.Dirty != dirty) TouchWatchedKeys(client, cmd);
+                if (write && Stats.Local.Dirty != dirty)
+                {
+                    TouchWatchedKeys(client, cmd);
+                    if (targets is not null) Tracking.InvalidateWritten(client, targets);
+                }
                 if (read) Tracking.RememberKeys(client, cmd);
             });
         }
@@ -160,14 +165,12 @@ public sealed partial class RedisServer
 
     void TouchWatchedKeys(Client c, CommandDef cmd)
     {
+        if (!Watches.Any) return;
         var keys = new List<int>();
         cmd.GetKeys(c.Args, keys);
         var db = c.Database;
         foreach (int k in keys)
-        {
             Watches.Touch(c.Db, c.Args[k], db.Find(c.Args[k], c.NowMs) is not null);
-            Tracking.InvalidateKey(c.Args[k], c);
-        }
     }
 
     void RunLockedCore(Client c, CommandDef cmd, Action<Client> handler)

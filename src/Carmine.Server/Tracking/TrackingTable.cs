@@ -132,6 +132,36 @@ public sealed class TrackingTable(RedisServer server)
     }
 
     /// <summary>
+    /// Before a write command runs: the keys it may change (those its key specs do not declare read-only), each
+    /// with whether it exists now; null when nothing is tracked.
+    /// </summary>
+    public List<(int Index, bool Existed)>? WriteTargets(Client c, Commands.CommandDef cmd)
+    {
+        if (!active) return null;
+        var targets = new List<(int, bool)>();
+        var refs = new List<Commands.KeyReference>();
+        if (cmd.TryGetKeys(c.Args, refs))
+        {
+            foreach (var k in refs)
+                if (!k.Flags.Contains("RO")) targets.Add((k.Index, Exists(c, k.Index)));
+            return targets;
+        }
+        var found = new List<int>();
+        cmd.GetKeys(c.Args, found);
+        foreach (int i in found) targets.Add((i, Exists(c, i)));
+        return targets;
+    }
+
+    /// <summary>After a write that changed data: invalidates its target keys that existed before or exist now (a missing key DEL skipped did not change).</summary>
+    public void InvalidateWritten(Client c, List<(int Index, bool Existed)> targets)
+    {
+        foreach (var (i, existed) in targets)
+            if (existed || Exists(c, i)) InvalidateKey(c.Args[i], c);
+    }
+
+    static bool Exists(Client c, int i) => c.Database.Find(c.Args[i], c.NowMs) is not null;
+
+    /// <summary>
     /// Invalidates a key that changed: its readers are told and forgotten, and the change is queued for the BCAST
     /// prefixes it falls under. <paramref name="modifier"/> is the client that changed it (null for expiry and
     /// eviction), so NOLOOP subscribers are not told of their own changes.
