@@ -15,10 +15,10 @@ static class TrackingCommands
             "status:oneof (on:pure-token token=ON | off:pure-token token=OFF)",
             "client-id:integer optional token=REDIRECT",
             "prefix:string optional multiple multiple_token token=PREFIX",
-            "BCAST:pure-token optional token=BCAST",
-            "OPTIN:pure-token optional token=OPTIN",
-            "OPTOUT:pure-token optional token=OPTOUT",
-            "NOLOOP:pure-token optional token=NOLOOP",
+            "bcast:pure-token optional token=BCAST",
+            "optin:pure-token optional token=OPTIN",
+            "optout:pure-token optional token=OPTOUT",
+            "noloop:pure-token optional token=NOLOOP",
         ])]
     static void ClientTracking(Client c)
     {
