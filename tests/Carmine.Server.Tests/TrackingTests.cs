@@ -212,4 +212,28 @@ public sealed class TrackingTests(ServerFixture fixture) : IClassFixture<ServerF
         other.Call("SET", "trk:off", "1");
         Assert.Equal("PONG", t.Str("PING"));
     }
+
+    [Fact]
+    public void ReadOnlySourceKeyOfAWriteIsNotInvalidated()
+    {
+        other.Call("SADD", "trk:src1", "a");
+        other.Call("SADD", "trk:src2", "b");
+        var t = Resp3Tracking();
+        t.Call("SMEMBERS", "trk:src1");
+        t.Call("GET", "trk:dst");
+        other.Call("SUNIONSTORE", "trk:dst", "trk:src1", "trk:src2");
+        Assert.Equal("[invalidate, [trk:dst]]", t.Read().ToString());
+        Assert.Equal("PONG", t.Str("PING"));
+    }
+
+    [Fact]
+    public void DeletingAMissingKeyIsNoChange()
+    {
+        other.Call("SET", "trk:del:there", "1");
+        var t = Resp3Tracking();
+        t.Call("MGET", "trk:del:there", "trk:del:missing");
+        other.Call("DEL", "trk:del:there", "trk:del:missing");
+        Assert.Equal("[invalidate, [trk:del:there]]", t.Read().ToString());
+        Assert.Equal("PONG", t.Str("PING"));
+    }
 }

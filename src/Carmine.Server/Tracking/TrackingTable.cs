@@ -133,9 +133,10 @@ public sealed class TrackingTable(RedisServer server)
 
     /// <summary>
     /// Before a write command runs: the keys it may change (those its key specs do not declare read-only), each
-    /// with whether it exists now; null when nothing is tracked.
+    /// with whether it surely changes if the command changes data: a key it deletes did not change if it was
+    /// missing before and after (DEL of a missing key). Null when nothing is tracked.
     /// </summary>
-    public List<(int Index, bool Existed)>? WriteTargets(Client c, Commands.CommandDef cmd)
+    public List<(int Index, bool Changed)>? WriteTargets(Client c, Commands.CommandDef cmd)
     {
         if (!active) return null;
         var targets = new List<(int, bool)>();
@@ -143,7 +144,7 @@ public sealed class TrackingTable(RedisServer server)
         if (cmd.TryGetKeys(c.Args, refs))
         {
             foreach (var k in refs)
-                if (!k.Flags.Contains("RO")) targets.Add((k.Index, Exists(c, k.Index)));
+                if (!k.Flags.Contains("RO")) targets.Add((k.Index, !k.Flags.Contains("delete") || Exists(c, k.Index)));
             return targets;
         }
         var found = new List<int>();
@@ -152,11 +153,11 @@ public sealed class TrackingTable(RedisServer server)
         return targets;
     }
 
-    /// <summary>After a write that changed data: invalidates its target keys that existed before or exist now (a missing key DEL skipped did not change).</summary>
-    public void InvalidateWritten(Client c, List<(int Index, bool Existed)> targets)
+    /// <summary>After a write that changed data: invalidates its target keys, but not a key that was missing before and still is.</summary>
+    public void InvalidateWritten(Client c, List<(int Index, bool Changed)> targets)
     {
-        foreach (var (i, existed) in targets)
-            if (existed || Exists(c, i)) InvalidateKey(c.Args[i], c);
+        foreach (var (i, changed) in targets)
+            if (changed || Exists(c, i)) InvalidateKey(c.Args[i], c);
     }
 
     static bool Exists(Client c, int i) => c.Database.Find(c.Args[i], c.NowMs) is not null;
