@@ -138,22 +138,41 @@ public sealed partial class RedisServer
 
     void RunLocked(Client c, CommandDef cmd)
     {
-        if (!Watches.Any || !cmd.Has(CommandFlags.Write))
+        bool write = cmd.Has(CommandFlags.Write) && (Watches.Any || Tracking.Active);
+        bool read = c.Tracking is not null && cmd.Has(CommandFlags.ReadOnly);
+        if (!write && !read)
         {
             RunLockedCore(c, cmd, cmd.Handler!);
             return;
         }
-        // Someone WATCHes keys: after a write that changed data, touch its keys while their locks are held.
-        RunLockedCore(c, cmd, client =>
+        // Someone WATCHes or tracks keys: after a write that changed data, touch its keys while their locks are
+        // held; after a read by a tracking client, remember the keys it may cache.
+        var caller = Carmine.Server.Tracking.TrackingTable.Current;
+        Carmine.Server.Tracking.TrackingTable.Current = c;
+        try
         {
-            long dirty = Stats.Local.Dirty;
-            cmd.Handler!(client);
-            if (Stats.Local.Dirty != dirty) TouchWatchedKeys(client, cmd);
-        });
+            RunLockedCore(c, cmd, client =>
+            {
+                long dirty = Stats.Local.Dirty;
+                var targets = write ? Tracking.WriteTargets(client, cmd) : null;
+                cmd.Handler!(client);
+                if (write && Stats.Local.Dirty != dirty)
+                {
+                    TouchWatchedKeys(client, cmd);
+                    if (targets is not null) Tracking.InvalidateWritten(client, targets);
+                }
+                if (read) Tracking.RememberKeys(client, cmd);
+            });
+        }
+        finally
+        {
+            Carmine.Server.Tracking.TrackingTable.Current = caller;
+        }
     }
 
     void TouchWatchedKeys(Client c, CommandDef cmd)
     {
+        if (!Watches.Any) return;
         var keys = new List<int>();
         cmd.GetKeys(c.Args, keys);
         var db = c.Database;

@@ -31,6 +31,7 @@ public sealed partial class RedisServer
     public PubSub.PubSubHub PubSub { get; } = new();
     public PubSub.KeyspaceEvents Events { get; }
     public Transactions.WatchedKeys Watches { get; }
+    public Tracking.TrackingTable Tracking { get; }
     public LatencyMonitor Latency { get; } = new();
     /// <summary>Clients blocked on keys (BLPOP and the like); INFO's blocked_clients is its count.</summary>
     public Keyspace.BlockingKeys Blocking { get; } = new();
@@ -64,10 +65,12 @@ public sealed partial class RedisServer
         Keyspace.Access.Follow(Config);
         Events = new PubSub.KeyspaceEvents(PubSub);
         Watches = new Transactions.WatchedKeys(Keyspace.Count);
+        Tracking = new Tracking.TrackingTable(this);
         Keyspace.KeyExpired += (db, key) =>
         {
             Stats.Local.ExpiredKeys++;
             Watches.Touch(db.Index, key, existsNow: false);
+            Tracking.InvalidateKey(key, null);
             Events.Notify(Carmine.Server.PubSub.NotifyFlags.Expired, "expired", db.Index, key);
         };
         Keyspace.AggregateKeyAdded = (db, key) => Blocking.SignalKeyAsReady(db, key);
@@ -153,6 +156,7 @@ public sealed partial class RedisServer
         Blocking.OnClientClosed(c);
         PubSub.RemoveClient(c);
         Watches.UnwatchAll(c);
+        Tracking.Disable(c);
         if (c.IsMonitor) Interlocked.Decrement(ref MonitorCount);
     }
 

@@ -172,6 +172,7 @@ static class ConnectionCommands
         c.ReplyMode = ReplyMode.On;
         c.NoEvict = false;
         c.NoTouch = false;
+        c.Server.Tracking.Disable(c);
         if (c.IsMonitor)
         {
             c.IsMonitor = false;

@@ -18,6 +18,7 @@ static class DatabaseCommands
     {
         if (!CheckFlushMode(c)) return;
         c.Dirty(Flush(c, c.Database));
+        c.Server.Tracking.InvalidateAll();
         c.Reply.Ok();
     }
 
@@ -30,6 +31,7 @@ static class DatabaseCommands
         long removed = 0;
         foreach (var db in c.Server.Keyspace.Databases) removed += Flush(c, db);
         c.Dirty(removed);
+        c.Server.Tracking.InvalidateAll();
         c.Reply.Ok();
     }
 

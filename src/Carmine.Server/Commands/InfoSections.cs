@@ -78,7 +78,7 @@ static class InfoSections
             .Field("client_recent_max_input_buffer", maxIn)
             .Field("client_recent_max_output_buffer", maxOut)
             .Field("blocked_clients", blocked)
-            .Field("tracking_clients", 0)
+            .Field("tracking_clients", s.Tracking.ClientCount)
             .Field("clients_in_timeout_table", 0);
     }
 
@@ -263,9 +263,9 @@ static class InfoSections
             .Field("active_defrag_key_misses", 0)
             .Field("total_active_defrag_time", 0)
             .Field("current_active_defrag_time", 0)
-            .Field("tracking_total_keys", 0)
-            .Field("tracking_total_items", 0)
-            .Field("tracking_total_prefixes", 0)
+            .Field("tracking_total_keys", s.Tracking.TotalKeys)
+            .Field("tracking_total_items", s.Tracking.TotalItems)
+            .Field("tracking_total_prefixes", s.Tracking.TotalPrefixes)
             .Field("unexpected_error_replies", st.UnexpectedErrorReplies)
             .Field("total_error_replies", st.Sum(t => t.ErrorReplies))
             .Field("dump_payload_sanitizations", 0)

@@ -116,6 +116,9 @@ public sealed unsafe class Client : IEventHandler
     /// <summary>The keys this client WATCHes, as (database, key).</summary>
     public List<(int Db, byte[] Key)>? Watched { get; set; }
 
+    /// <summary>CLIENT TRACKING state; null while tracking is off.</summary>
+    public Tracking.ClientTracking? Tracking { get; set; }
+
     /// <summary>A watched key changed: the next EXEC fails.</summary>
     public volatile bool WatchDirty;
 
@@ -163,6 +166,8 @@ public sealed unsafe class Client : IEventHandler
         server.Stats.AddNetInput(n);
         server.Stats.Local.Reads++;
         LastInteractionMs = Clock.NowMs();
+        // Pushes queued from other threads before this request arrived go before its reply.
+        DrainPushes();
         ProcessQuery();
         FlushReply();
     }
@@ -249,6 +254,7 @@ public sealed unsafe class Client : IEventHandler
                 WaitForUnpause();
                 break;
             }
+            server.Tracking.AfterCommand(this);
             if (Reply.Length > 64 * 1024) FlushReply();
         }
         if (qStart == qEnd && !Parser.InProgress)

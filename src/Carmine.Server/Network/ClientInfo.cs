@@ -69,7 +69,7 @@ public static class ClientInfo
             .Append(" events=").Append(c.WaitingToWrite ? "rw" : "r")
             .Append(" cmd=").Append(c.LastCommand)
             .Append(" user=").Append(c.User)
-            .Append(" redir=-1")
+            .Append(" redir=").Append((c.Tracking?.Redirect ?? -1).ToString(inv))
             .Append(" resp=").Append(c.Protocol.ToString(inv));
     }
 
@@ -111,6 +111,12 @@ public static class ClientInfo
         if (c.IsSubscriber) f.Append('P');
         if (c.Multi is not null) f.Append('x');
         if (c.IsBlocked || c.IsPostponed) f.Append('b');
+        if (c.Tracking is { } t)
+        {
+            f.Append('t');
+            if (t.BrokenRedirect) f.Append('R');
+            if (t.Bcast) f.Append('B');
+        }
         if (c.WatchDirty) f.Append('d');
         if (c.CloseAfterReply) f.Append('c');
         if (c.IsUnixSocket) f.Append('U');
