@@ -54,6 +54,7 @@ static class Startup
             : "Configuration loaded");
         Log.Role = 'M';
         var server = new RedisServer(config);
+        if (!server.Rdb.LoadAtStartup()) return 1;
         if (!server.Start()) return 1;
         PrintBanner(server);
         Log.Warning("Server initialized");

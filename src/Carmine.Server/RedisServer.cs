@@ -32,6 +32,8 @@ public sealed partial class RedisServer
     public PubSub.KeyspaceEvents Events { get; }
     public Transactions.WatchedKeys Watches { get; }
     public LatencyMonitor Latency { get; } = new();
+    /// <summary>RDB snapshots: SAVE, BGSAVE, save points, loading at start-up.</summary>
+    public Persistence.RdbPersistence Rdb { get; }
     public string RunId { get; } = RandomHexId();
     /// <summary>The replication ID INFO reports (master_replid); a new one per start, as in Redis.</summary>
     public string MasterReplId { get; } = RandomHexId();
@@ -62,6 +64,7 @@ public sealed partial class RedisServer
         Keyspace.Access.Follow(Config);
         Events = new PubSub.KeyspaceEvents(PubSub);
         Watches = new Transactions.WatchedKeys(Keyspace.Count);
+        Rdb = new Persistence.RdbPersistence(this);
         Keyspace.KeyExpired += (db, key) =>
         {
             Stats.Local.ExpiredKeys++;
@@ -230,6 +233,7 @@ public sealed partial class RedisServer
                 }
                 CheckPauseTimeout();
                 CloseIdleClients();
+                Rdb.Cron();
                 SampleInstantaneousMetrics();
             }
             catch (Exception ex)
