@@ -30,6 +30,9 @@ static class DatabaseCommands
         long removed = 0;
         foreach (var db in c.Server.Keyspace.Databases) removed += Flush(c, db);
         c.Dirty(removed);
+        // As in Redis: a background save of the old data is abandoned, and with save points the empty dataset is saved.
+        c.Server.Rdb.AbortBackgroundSave();
+        if (c.Server.Config.GetString("save").Length > 0) c.Server.Rdb.Save();
         c.Reply.Ok();
     }
 
