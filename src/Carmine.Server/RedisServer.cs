@@ -234,6 +234,7 @@ public sealed partial class RedisServer
                 CheckPauseTimeout();
                 CloseIdleClients();
                 Rdb.Cron();
+                Network.MigrateSockets.CloseIdle();
                 SampleInstantaneousMetrics();
             }
             catch (Exception ex)

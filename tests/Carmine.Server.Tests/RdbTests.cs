@@ -262,4 +262,16 @@ public sealed class RdbTests(ServerFixture fixture) : IClassFixture<ServerFixtur
             Assert.Equal(input, back);
         }
     }
+
+    [Fact]
+    public void MigrateMovesAKeyToAnotherServer()
+    {
+        using var target = new TestServer();
+        using var t = target.Connect();
+        r.Call("SET", "rdb:mig", "moving");
+        Assert.Equal("OK", r.Str("MIGRATE", "127.0.0.1", target.Port.ToString(), "rdb:mig", "0", "5000"));
+        Assert.Equal("(nil)", r.Str("GET", "rdb:mig"));
+        Assert.Equal("moving", t.Str("GET", "rdb:mig"));
+        Assert.Equal("NOKEY", r.Str("MIGRATE", "127.0.0.1", target.Port.ToString(), "rdb:mig", "0", "5000"));
+    }
 }

@@ -257,7 +257,7 @@ static class InfoSections
             .Field("pubsubshard_channels", s.PubSub.ShardChannelCount)
             .Field("latest_fork_usec", 0)
             .Field("total_forks", 0)
-            .Field("migrate_cached_sockets", 0)
+            .Field("migrate_cached_sockets", Network.MigrateSockets.Count)
             .Field("slave_expires_tracked_keys", 0)
             .Field("active_defrag_hits", 0)
             .Field("active_defrag_misses", 0)
