@@ -274,4 +274,18 @@ public sealed class RdbTests(ServerFixture fixture) : IClassFixture<ServerFixtur
         Assert.Equal("moving", t.Str("GET", "rdb:mig"));
         Assert.Equal("NOKEY", r.Str("MIGRATE", "127.0.0.1", target.Port.ToString(), "rdb:mig", "0", "5000"));
     }
+
+    [Fact]
+    public void FailedBgsaveStopsWritesWithMisconf()
+    {
+        using var s = new TestServer("--save", "900 1");
+        using var c = s.Connect();
+        Directory.CreateDirectory(Path.Combine(s.Dir, "dump.rdb"));
+        Assert.Equal("Background saving started", c.Str("BGSAVE"));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!c.Str("INFO", "persistence").Contains("rdb_last_bgsave_status:err") && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        Assert.StartsWith("MISCONF Redis is configured to save RDB snapshots", c.Str("SET", "rdb:x", "1"));
+        Assert.Equal("OK", c.Str("CONFIG", "SET", "stop-writes-on-bgsave-error", "no"));
+        Assert.Equal("OK", c.Str("SET", "rdb:x", "1"));
+    }
 }

@@ -26,15 +26,11 @@ static class PersistenceCommands
         Summary = "Asynchronously save the dataset to disk", Complexity = "O(1)")]
     static void Bgsave(Client c)
     {
-        bool schedule = false;
-        if (c.Args.Count > 1)
+        // SCHEDULE only matters while an AOF rewrite runs, and Carmine has no AOF yet: it is accepted and changes nothing.
+        if (c.Args.Count > 1 && !(c.Args.Count == 2 && c.Args.Is(1, "schedule")))
         {
-            if (c.Args.Count == 2 && c.Args.Is(1, "schedule")) schedule = true;
-            else
-            {
-                c.Error(Errors.Syntax);
-                return;
-            }
+            c.Error(Errors.Syntax);
+            return;
         }
         var rdb = c.Server.Rdb;
         if (rdb.BgsaveInProgress)
@@ -42,8 +38,8 @@ static class PersistenceCommands
             c.Error("ERR Background save already in progress");
             return;
         }
-        // Inside MULTI the keyspace is already locked by this transaction: start the save when it ends.
-        if (c.Multi is not null || schedule && rdb.BgsaveInProgress)
+        // Inside MULTI, as inside Redis's EXEC, the save starts after the transaction.
+        if (c.Multi is not null)
         {
             rdb.Schedule();
             c.Reply.SimpleString("Background saving scheduled"u8);

@@ -12,12 +12,15 @@ public static class Lzf
     const int MaxRef = (1 << 8) + (1 << 3);
     const int MaxLiteral = 1 << 5;
 
+    [ThreadStatic] static int[]? hashTable;
+
     /// <summary>Compresses into <paramref name="output"/>; 0 when the result would not fit (the caller stores the string raw).</summary>
     public static int Compress(ReadOnlySpan<byte> input, Span<byte> output)
     {
         if (input.Length < 4) return 0;
-        Span<int> table = new int[1 << HashBits];
-        table.Fill(-1);
+        // Reused per thread: a save compresses many strings, and this table is 64 KB.
+        var table = hashTable ??= new int[1 << HashBits];
+        Array.Fill(table, -1);
         int ip = 0, op = 0, lit = 0;
         // The control byte of the current literal run is written when the run closes.
         if (output.Length == 0) return 0;

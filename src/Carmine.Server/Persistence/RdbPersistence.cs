@@ -212,6 +212,7 @@ public sealed class RdbPersistence(RedisServer server)
             Log.Warning($"Fatal error loading the DB: {e.Reason} at offset {e.Offset} of {path}. Exiting.");
             return false;
         }
+        Log.Notice($"Done loading RDB, keys loaded: {LastLoadKeysLoaded}, keys expired: {LastLoadKeysExpired}.");
         Log.Notice($"DB loaded from disk: {(Clock.MonotonicUs() - start) / 1e6:F3} seconds");
         return true;
     }
