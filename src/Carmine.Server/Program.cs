@@ -64,6 +64,7 @@ static class Startup
             Log.Warning($"Fatal error in the configuration: rename-command: {e.Message}");
             return 1;
         }
+        if (!server.Rdb.LoadAtStartup()) return 1;
         if (!server.Start()) return 1;
         PrintBanner(server);
         Log.Warning("Server initialized");

@@ -65,6 +65,11 @@ public sealed partial class RedisServer
             Reject(c, cmd, "ERR Command not allowed inside a transaction");
             return true;
         }
+        if ((cmd.Has(CommandFlags.Write) || cmd.FullName == "ping") && Rdb.DeniesWrites)
+        {
+            Reject(c, cmd, Persistence.RdbPersistence.MisconfError);
+            return true;
+        }
         if (c.Protocol == 2 && c.IsSubscriber && !AllowedWhileSubscribed(cmd))
         {
             Reject(c, cmd, $"ERR Can't execute '{cmd.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");

@@ -35,6 +35,8 @@ public sealed partial class RedisServer
     public LatencyMonitor Latency { get; } = new();
     /// <summary>Clients blocked on keys (BLPOP and the like); INFO's blocked_clients is its count.</summary>
     public Keyspace.BlockingKeys Blocking { get; } = new();
+    /// <summary>RDB snapshots: SAVE, BGSAVE, save points, loading at start-up.</summary>
+    public Persistence.RdbPersistence Rdb { get; }
     public string RunId { get; } = RandomHexId();
     /// <summary>The replication ID INFO reports (master_replid); a new one per start, as in Redis.</summary>
     public string MasterReplId { get; } = RandomHexId();
@@ -66,6 +68,7 @@ public sealed partial class RedisServer
         Events = new PubSub.KeyspaceEvents(PubSub);
         Watches = new Transactions.WatchedKeys(Keyspace.Count);
         Tracking = new Tracking.TrackingTable(this);
+        Rdb = new Persistence.RdbPersistence(this);
         Keyspace.KeyExpired += (db, key) =>
         {
             Stats.Local.ExpiredKeys++;
@@ -239,6 +242,8 @@ public sealed partial class RedisServer
                 }
                 CheckPauseTimeout();
                 CloseIdleClients();
+                Rdb.Cron();
+                Network.MigrateSockets.CloseIdle();
                 SampleInstantaneousMetrics();
             }
             catch (Exception ex)

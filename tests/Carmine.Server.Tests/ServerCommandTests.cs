@@ -78,10 +78,25 @@ public sealed class ServerCommandTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public void ShutdownSaveFailsWithoutPersistence()
+    public void ShutdownSaveWritesTheDumpFileAndExits()
     {
-        Assert.Equal("ERR Errors trying to SHUTDOWN. Check logs.", r.Str("SHUTDOWN", "SAVE"));
-        Assert.Equal("PONG", r.Str("PING"));
+        using var server = new TestServer();
+        using var c = server.Connect();
+        c.Call("SET", "srv:saved", "1");
+        c.SendRaw("SHUTDOWN SAVE\r\n");
+        Assert.True(c.IsClosedByServer(10_000));
+        Assert.True(server.WaitForExit(10_000));
+        Assert.True(File.Exists(Path.Combine(server.Dir, "dump.rdb")));
+    }
+
+    [Fact]
+    public void ShutdownSaveFailsWhenTheFileCannotBeWritten()
+    {
+        using var server = new TestServer("--dbfilename", "missing-dir-dump.rdb");
+        using var c = server.Connect();
+        Directory.CreateDirectory(Path.Combine(server.Dir, "missing-dir-dump.rdb"));
+        Assert.Equal("ERR Errors trying to SHUTDOWN. Check logs.", c.Str("SHUTDOWN", "SAVE"));
+        Assert.Equal("PONG", c.Str("PING"));
     }
 
     [Fact]

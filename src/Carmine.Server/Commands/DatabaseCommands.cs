@@ -32,6 +32,9 @@ static class DatabaseCommands
         foreach (var db in c.Server.Keyspace.Databases) removed += Flush(c, db);
         c.Dirty(removed);
         c.Server.Tracking.InvalidateAll();
+        // As in Redis: a background save of the old data is abandoned, and with save points the empty dataset is saved.
+        c.Server.Rdb.AbortBackgroundSave();
+        if (c.Server.Config.GetString("save").Length > 0) c.Server.Rdb.Save();
         c.Reply.Ok();
     }
 

@@ -54,6 +54,9 @@ static class DebugCommands
             if (ConfigCommands.TryRewrite(c.Server.Config, forceAll: true) is { } error) c.Error("ERR CONFIG-REWRITE-FORCE-ALL failed: " + error);
             else c.Reply.Ok();
         }
+        else if (args.Is(1, "reload")) Reload(c);
+        else if (argc == 2 && args.Is(1, "digest")) Digest(c);
+        else if (args.Is(1, "digest-value")) DigestValue(c);
         else c.SubcommandSyntaxError();
     }
 
@@ -61,6 +64,10 @@ static class DebugCommands
         "CONFIG-REWRITE-FORCE-ALL",
         "    Like CONFIG REWRITE but writes all configuration options, including",
         "    keywords not listed in original configuration file or default values.",
+        "DIGEST",
+        "    Output a hex signature representing the current DB content.",
+        "DIGEST-VALUE <key> [<key> ...]",
+        "    Output a hex signature of the values of all the specified keys.",
         "ERROR <string>",
         "    Return a Redis protocol error with <string> as message. Useful for clients",
         "    unit tests to simulate Redis errors.",
@@ -79,6 +86,19 @@ static class DebugCommands
         "    Reply with a test value of the specified type. <type> can be: string,",
         "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
         "    true, false.",
+        "RELOAD [option ...]",
+        "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+        "    * MERGE: conflicting keys will be loaded from RDB.",
+        "    * NOFLUSH: the existing database will not be removed before load, but",
+        "      conflicting keys will generate an exception and kill the server.",
+        "    * NOSAVE: the database will be loaded from an existing RDB file.",
+        "    Examples:",
+        "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+        "      the database.",
+        "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+        "      existing RDB file.",
+        "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+        "      file to the database.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -258,5 +278,76 @@ static class DebugCommands
             GlobMatch.Match(p, s);
         }
         c.Reply.SimpleString("Apparently Redis did not crash: test passed"u8);
+    }
+
+    /// <summary>DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the dataset, empty the keyspace and load the file back, all with every lock held.</summary>
+    static void Reload(Client c)
+    {
+        bool flush = true, save = true;
+        for (int j = 2; j < c.Args.Count; j++)
+        {
+            if (c.Args.Is(j, "merge")) continue;
+            if (c.Args.Is(j, "noflush")) flush = false;
+            else if (c.Args.Is(j, "nosave")) save = false;
+            else
+            {
+                c.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+                return;
+            }
+        }
+        var server = c.Server;
+        server.Rdb.AbortBackgroundSave();
+        server.Keyspace.LockAll();
+        try
+        {
+            if (save && !server.Rdb.Save())
+            {
+                c.Error("ERR");
+                return;
+            }
+            try
+            {
+                server.Rdb.Load(File.ReadAllBytes(server.Rdb.FilePath), flush);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Persistence.RdbFormatException)
+            {
+                Log.Warning($"Error loading the RDB dump: {e.Message}");
+                c.Error("ERR Error trying to load the RDB dump");
+                return;
+            }
+        }
+        finally
+        {
+            server.Keyspace.UnlockAll();
+        }
+        Log.Warning("DB reloaded by DEBUG RELOAD");
+        c.Reply.Ok();
+    }
+
+    static void Digest(Client c)
+    {
+        byte[] digest;
+        c.Server.Keyspace.LockAll();
+        try { digest = Persistence.DatasetDigest.Compute(c.Server.Keyspace); }
+        finally { c.Server.Keyspace.UnlockAll(); }
+        c.Reply.SimpleString(Encoding.ASCII.GetBytes(Persistence.DatasetDigest.Hex(digest)));
+    }
+
+    /// <summary>Digests of the named keys' values; an expired key still counts, as Redis reads the dict directly.</summary>
+    static void DigestValue(Client c)
+    {
+        var db = c.Database;
+        c.Reply.ArrayHeader(c.Args.Count - 2);
+        for (int j = 2; j < c.Args.Count; j++)
+        {
+            var digest = new byte[20];
+            var shard = db.ShardOf(c.Args[j]);
+            lock (shard.Lock)
+            {
+                var e = shard.Table.Find(c.Args[j], KeyHash.Hash(c.Args[j]));
+                if (e is not null) Persistence.DatasetDigest.ObjectDigest(digest, e);
+            }
+            c.Reply.SimpleString(Encoding.ASCII.GetBytes(Persistence.DatasetDigest.Hex(digest)));
+        }
     }
 }

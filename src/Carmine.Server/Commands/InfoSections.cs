@@ -185,9 +185,11 @@ static class InfoSections
         return n.ToString(Inv) + "B";
     }
 
-    /// <summary>Carmine has no RDB or AOF yet: the fields show a server that never saved, with nothing in progress.</summary>
+    /// <summary>RDB state from <see cref="Persistence.RdbPersistence"/>; there is no AOF yet, and no fork, so no copy-on-write figures.</summary>
     public static void Persistence(StringBuilder sb, RedisServer s)
     {
+        var rdb = s.Rdb;
+        bool saving = rdb.BgsaveInProgress;
         sb.Append("# Persistence\r\n")
             .Field("loading", 0)
             .Field("async_loading", 0)
@@ -195,18 +197,18 @@ static class InfoSections
             .Field("current_cow_size", 0)
             .Field("current_cow_size_age", 0)
             .Field2("current_fork_perc", 0)
-            .Field("current_save_keys_processed", 0)
-            .Field("current_save_keys_total", 0)
-            .Field("rdb_changes_since_last_save", s.Stats.Sum(t => t.Dirty))
-            .Field("rdb_bgsave_in_progress", 0)
-            .Field("rdb_last_save_time", s.StartTimeMs / 1000)
-            .Field("rdb_last_bgsave_status", "ok")
-            .Field("rdb_last_bgsave_time_sec", -1)
-            .Field("rdb_current_bgsave_time_sec", -1)
-            .Field("rdb_saves", 0)
+            .Field("current_save_keys_processed", saving ? Interlocked.Read(ref rdb.KeysProcessed) : 0)
+            .Field("current_save_keys_total", saving ? rdb.KeysTotal : 0)
+            .Field("rdb_changes_since_last_save", rdb.ChangesSinceLastSave)
+            .Field("rdb_bgsave_in_progress", saving ? 1 : 0)
+            .Field("rdb_last_save_time", rdb.LastSaveUnix)
+            .Field("rdb_last_bgsave_status", rdb.LastBgsaveOk ? "ok" : "err")
+            .Field("rdb_last_bgsave_time_sec", rdb.LastBgsaveDurationSec)
+            .Field("rdb_current_bgsave_time_sec", rdb.CurrentBgsaveSec)
+            .Field("rdb_saves", rdb.Saves)
             .Field("rdb_last_cow_size", 0)
-            .Field("rdb_last_load_keys_expired", 0)
-            .Field("rdb_last_load_keys_loaded", 0)
+            .Field("rdb_last_load_keys_expired", rdb.LastLoadKeysExpired)
+            .Field("rdb_last_load_keys_loaded", rdb.LastLoadKeysLoaded)
             .Field("aof_enabled", 0)
             .Field("aof_rewrite_in_progress", 0)
             .Field("aof_rewrite_scheduled", 0)
@@ -255,7 +257,7 @@ static class InfoSections
             .Field("pubsubshard_channels", s.PubSub.ShardChannelCount)
             .Field("latest_fork_usec", 0)
             .Field("total_forks", 0)
-            .Field("migrate_cached_sockets", 0)
+            .Field("migrate_cached_sockets", Network.MigrateSockets.Count)
             .Field("slave_expires_tracked_keys", 0)
             .Field("active_defrag_hits", 0)
             .Field("active_defrag_misses", 0)

@@ -58,9 +58,13 @@ static class ServerCommands
         if ((saveParams && !nosave) || save)
         {
             Log.Notice("Saving the final RDB snapshot before exiting.");
-            Log.Warning("Failed saving the DB: this server cannot write RDB files.");
-            if (force) Log.Warning("Error trying to save the DB. Exit anyway.");
-            else
+            c.Server.Rdb.AbortBackgroundSave();
+            bool saved;
+            c.Server.Keyspace.LockAll();
+            try { saved = c.Server.Rdb.Save(); }
+            finally { c.Server.Keyspace.UnlockAll(); }
+            if (!saved && force) Log.Warning("Error trying to save the DB. Exit anyway.");
+            else if (!saved)
             {
                 Log.Warning("Error trying to save the DB, can't exit.");
                 Log.Warning("Errors trying to shut down the server. Check the logs for more information.");

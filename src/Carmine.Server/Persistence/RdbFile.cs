@@ -1,0 +1,227 @@
+using System.Buffers.Binary;
+using System.Text;
+using Carmine.Server.Keyspace;
+using Carmine.Server.Types;
+
+namespace Carmine.Server.Persistence;
+
+/// <summary>One key as a snapshot holds it: the value is the snapshot's own copy.</summary>
+public readonly record struct KeyImage(byte[] Key, object Value, long ExpireAt);
+
+/// <summary>One database's keys in a snapshot or a loaded file.</summary>
+public sealed class DbImage(int index)
+{
+    public int Index { get; } = index;
+    public List<KeyImage> Keys { get; } = [];
+    public int VolatileCount { get; set; }
+}
+
+/// <summary>The result of reading a whole RDB file: every database's keys, and how many expired ones were skipped.</summary>
+public sealed class LoadedDataset
+{
+    public List<DbImage> Databases { get; } = [];
+    public long KeysLoaded { get; set; }
+    public long KeysExpired { get; set; }
+    public int Version { get; set; }
+}
+
+/// <summary>Whole RDB files: writing a snapshot (rdbSaveRio) and reading one back (rdbLoadRio).</summary>
+public static class RdbFile
+{
+    public static void Write(Stream output, IReadOnlyList<DbImage> dbs, bool compress, bool checksum, long usedMemory, Action? perKey = null)
+    {
+        var w = new RdbWriter(output, compress, checksum);
+        w.WriteRaw(Encoding.ASCII.GetBytes($"REDIS{Rdb.Version:D4}"));
+        w.WriteAux("redis-ver", RedisServer.RedisVersion);
+        w.WriteAux("redis-bits", "64");
+        w.WriteAux("ctime", (Clock.NowMs() / 1000).ToString());
+        w.WriteAux("used-mem", usedMemory.ToString());
+        w.WriteAux("aof-base", "0");
+        foreach (var db in dbs)
+        {
+            if (db.Keys.Count == 0) continue;
+            w.WriteByte(Rdb.OpSelectDb);
+            w.WriteLength((ulong)db.Index);
+            w.WriteByte(Rdb.OpResizeDb);
+            w.WriteLength((ulong)db.Keys.Count);
+            w.WriteLength((ulong)db.VolatileCount);
+            foreach (var k in db.Keys)
+            {
+                if (k.ExpireAt != 0)
+                {
+                    w.WriteByte(Rdb.OpExpireTimeMs);
+                    w.WriteMillis(k.ExpireAt);
+                }
+                w.WriteObjectType(k.Value);
+                w.WriteString(k.Key);
+                w.WriteObject(k.Value);
+                perKey?.Invoke();
+            }
+        }
+        w.WriteByte(Rdb.OpEof);
+        Span<byte> crc = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(crc, checksum ? w.Crc : 0);
+        w.WriteRaw(crc);
+        w.Flush();
+    }
+
+    /// <summary>
+    /// Reads a whole file into memory structures; nothing touches the live keyspace, so a corrupt file leaves it
+    /// as it was. Keys whose expiry is before <paramref name="nowMs"/> are skipped, as a master does.
+    /// </summary>
+    public static LoadedDataset Read(byte[] data, RdbLoadLimits limits, bool verifyChecksum, long nowMs, int dbCount)
+    {
+        var r = new RdbReader(data);
+        var result = new LoadedDataset();
+        var magic = r.ReadRaw(Math.Min(9, data.Length));
+        if (magic.Length < 9 || !magic[..5].SequenceEqual("REDIS"u8))
+            throw new RdbFormatException("Wrong signature trying to load DB from file", 0);
+        if (!int.TryParse(Encoding.ASCII.GetString(magic[5..]), out int version) || version < 1 || version > Rdb.Version)
+            throw new RdbFormatException($"Can't handle RDB format version {Encoding.ASCII.GetString(magic[5..])}", 5);
+        result.Version = version;
+        var db = new DbImage(0);
+        result.Databases.Add(db);
+        long expireAt = 0;
+        while (true)
+        {
+            int at = r.Position;
+            byte type = r.ReadByte();
+            switch (type)
+            {
+                case Rdb.OpExpireTime:
+                    expireAt = BinaryPrimitives.ReadInt32LittleEndian(r.ReadRaw(4)) * 1000L;
+                    continue;
+                case Rdb.OpExpireTimeMs:
+                    expireAt = r.ReadMillis();
+                    continue;
+                case Rdb.OpFreq:
+                    r.ReadByte();
+                    continue;
+                case Rdb.OpIdle:
+                    r.ReadLength();
+                    continue;
+                case Rdb.OpEof:
+                    break;
+                case Rdb.OpSelectDb:
+                    {
+                        ulong index = r.ReadLength();
+                        if (index >= (ulong)dbCount)
+                            throw new RdbFormatException($"FATAL: Data file was created with a Redis server configured to handle more than {dbCount} databases. Exiting", at);
+                        db = result.Databases.Find(d => d.Index == (int)index) ?? new DbImage((int)index);
+                        if (!result.Databases.Contains(db)) result.Databases.Add(db);
+                        continue;
+                    }
+                case Rdb.OpResizeDb:
+                    r.ReadLength();
+                    r.ReadLength();
+                    continue;
+                case Rdb.OpAux:
+                    r.ReadString();
+                    r.ReadString();
+                    continue;
+                case Rdb.OpModuleAux:
+                    throw new RdbFormatException("The RDB file contains AUX module data I can't load: no matching module", at);
+                case Rdb.OpFunction:
+                case Rdb.OpFunction2:
+                    throw new RdbFormatException("The RDB file contains function libraries, which this server cannot load yet", at);
+                default:
+                    {
+                        if (!Rdb.IsObjectType(type)) throw new RdbFormatException($"Unknown RDB opcode or type {type}", at);
+                        var key = r.ReadString();
+                        var value = r.ReadObject(type, limits);
+                        long expire = expireAt;
+                        expireAt = 0;
+                        if (value is null) continue;
+                        if (expire != 0 && expire < nowMs)
+                        {
+                            result.KeysExpired++;
+                            continue;
+                        }
+                        db.Keys.Add(new KeyImage(key, value, expire));
+                        result.KeysLoaded++;
+                        continue;
+                    }
+            }
+            break;
+        }
+        if (version >= 5)
+        {
+            int at = r.Position;
+            ulong expected = Crc64.Update(0, data.AsSpan(0, at));
+            ulong stored = BinaryPrimitives.ReadUInt64LittleEndian(r.ReadRaw(8));
+            if (verifyChecksum && stored != 0 && stored != expected)
+                throw new RdbFormatException($"Wrong RDB checksum expected: ({stored:x}) got: ({expected:x}). RDB CRC error", at);
+        }
+        return result;
+    }
+
+    /// <summary>Puts a loaded dataset into empty databases; the caller holds every lock or runs before clients connect.</summary>
+    public static void Install(Keyspace.Keyspace keyspace, LoadedDataset data)
+    {
+        foreach (var image in data.Databases)
+        {
+            var db = keyspace[image.Index];
+            foreach (var k in image.Keys)
+            {
+                var existing = db.Find(k.Key, 0);
+                if (existing is not null) db.Remove(existing);
+                var e = db.Add(k.Key, k.Value);
+                if (k.ExpireAt != 0) db.SetExpire(e, k.ExpireAt);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every database's keys; the caller holds every lock. With <paramref name="copyValues"/> the values are copies
+    /// that can be serialized after the locks are released (BGSAVE), else the live values (SAVE, under the locks).
+    /// </summary>
+    public static List<DbImage> Capture(Keyspace.Keyspace keyspace, bool copyValues)
+    {
+        var result = new List<DbImage>(keyspace.Count);
+        foreach (var db in keyspace.Databases)
+        {
+            var image = new DbImage(db.Index);
+            foreach (var shard in db.Shards)
+            {
+                foreach (var e in shard.Table.Entries())
+                {
+                    image.Keys.Add(new KeyImage(e.Key, copyValues ? CopyValue(e.Value) : e.Value, e.ExpireAt));
+                    if (e.ExpireAt != 0) image.VolatileCount++;
+                }
+            }
+            result.Add(image);
+        }
+        return result;
+    }
+
+    /// <summary>A value the snapshot can serialize later while the original keeps changing.</summary>
+    public static object CopyValue(object value) => value switch
+    {
+        byte[] b => b,
+        RawString r => r.ToArray(),
+        ICopyable c => c.DeepCopy(),
+        _ => value,
+    };
+
+    /// <summary>Writes to a temporary file then renames it over <paramref name="path"/>, so a reader never sees half a file.</summary>
+    public static long SaveToPath(string path, IReadOnlyList<DbImage> dbs, bool compress, bool checksum, long usedMemory, Action? perKey = null)
+    {
+        string dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
+        string temp = Path.Combine(dir, $"temp-{Environment.ProcessId}-{Environment.CurrentManagedThreadId}.rdb");
+        try
+        {
+            using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1))
+            {
+                Write(fs, dbs, compress, checksum, usedMemory, perKey);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+            return new FileInfo(path).Length;
+        }
+        catch
+        {
+            try { File.Delete(temp); } catch (IOException) { }
+            throw;
+        }
+    }
+}

@@ -1,0 +1,235 @@
+namespace Carmine.Server.Persistence;
+
+/// <summary>
+/// The server's RDB state and actions: SAVE, BGSAVE, the `save` points checked by the cron, loading at
+/// start-up, and what INFO persistence reports. See docs/snapshots.md for how BGSAVE works without fork.
+/// </summary>
+public sealed class RdbPersistence(RedisServer server)
+{
+    /// <summary>Redis waits this long before retrying an automatic BGSAVE that failed (CONFIG_BGSAVE_RETRY_DELAY).</summary>
+    const long RetryDelayMs = 5000;
+
+    readonly object gate = new();
+    long dirtyAtLastSave;
+    long lastBgsaveTryMs;
+    long bgsaveStartMs;
+    volatile bool bgsaveInProgress;
+    volatile bool abortRequested;
+    bool bgsaveScheduled;
+
+    public long LastSaveUnix { get; private set; } = Clock.NowMs() / 1000;
+    public bool LastBgsaveOk { get; private set; } = true;
+    public long LastBgsaveDurationSec { get; private set; } = -1;
+    public long Saves { get; private set; }
+    public long KeysProcessed;
+    public long KeysTotal { get; private set; }
+    public long LastLoadKeysLoaded { get; private set; }
+    public long LastLoadKeysExpired { get; private set; }
+    public bool BgsaveInProgress => bgsaveInProgress;
+    public long CurrentBgsaveSec => bgsaveInProgress ? (Clock.NowMs() - bgsaveStartMs) / 1000 : -1;
+
+    long TotalDirty => server.Stats.Sum(t => t.Dirty);
+
+    public long ChangesSinceLastSave => TotalDirty - dirtyAtLastSave;
+
+    public string FilePath => Path.Combine(server.Config.GetString("dir") is { Length: > 0 } d ? d : Directory.GetCurrentDirectory(), server.Config.GetString("dbfilename"));
+
+    /// <summary>Whether writes get MISCONF: the last background save failed and stop-writes-on-bgsave-error is on.</summary>
+    public bool DeniesWrites =>
+        !LastBgsaveOk && server.Config.GetBool("stop-writes-on-bgsave-error") && server.Config.GetString("save").Length > 0;
+
+    public const string MisconfError = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+    bool Compress => server.Config.GetBool("rdbcompression");
+    bool Checksum => server.Config.GetBool("rdbchecksum");
+
+    /// <summary>SAVE: writes the dataset from the live keyspace; the caller holds every lock (an exclusive command).</summary>
+    public bool Save()
+    {
+        long dirty = TotalDirty;
+        try
+        {
+            var dbs = RdbFile.Capture(server.Keyspace, copyValues: false);
+            RdbFile.SaveToPath(FilePath, dbs, Compress, Checksum, GC.GetTotalMemory(false));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            Log.Warning($"Failed saving the DB: {e.Message}");
+            return false;
+        }
+        Log.Notice("DB saved on disk");
+        lock (gate)
+        {
+            dirtyAtLastSave = dirty;
+            LastSaveUnix = Clock.NowMs() / 1000;
+            LastBgsaveOk = true;
+            Saves++;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// BGSAVE: copies the dataset in one all-locks moment, then writes it on a background thread while commands
+    /// run. False if a background save is already running.
+    /// </summary>
+    public bool StartBackgroundSave()
+    {
+        List<DbImage> dbs;
+        long dirty;
+        lock (gate)
+        {
+            if (bgsaveInProgress) return false;
+            bgsaveInProgress = true;
+            abortRequested = false;
+            bgsaveScheduled = false;
+        }
+        server.Keyspace.LockAll();
+        try
+        {
+            dirty = TotalDirty;
+            dbs = RdbFile.Capture(server.Keyspace, copyValues: true);
+        }
+        finally
+        {
+            server.Keyspace.UnlockAll();
+        }
+        bgsaveStartMs = lastBgsaveTryMs = Clock.NowMs();
+        KeysTotal = dbs.Sum(d => (long)d.Keys.Count);
+        Interlocked.Exchange(ref KeysProcessed, 0);
+        long delayUs = server.Config.GetLong("rdb-key-save-delay");
+        bool compress = Compress, checksum = Checksum;
+        string path = FilePath;
+        Log.Notice("Background saving started");
+        var thread = new Thread(() => RunBackgroundSave(dbs, dirty, path, compress, checksum, delayUs))
+        {
+            IsBackground = true,
+            Name = "carmine-bgsave",
+        };
+        thread.Start();
+        return true;
+    }
+
+    void RunBackgroundSave(List<DbImage> dbs, long dirty, string path, bool compress, bool checksum, long delayUs)
+    {
+        bool ok;
+        try
+        {
+            RdbFile.SaveToPath(path, dbs, compress, checksum, GC.GetTotalMemory(false), () =>
+            {
+                Interlocked.Increment(ref KeysProcessed);
+                if (abortRequested) throw new OperationCanceledException();
+                if (delayUs > 0) Thread.Sleep(TimeSpan.FromMicroseconds(delayUs));
+            });
+            ok = true;
+            Log.Notice("Background saving terminated with success");
+        }
+        catch (OperationCanceledException)
+        {
+            ok = false;
+            Log.Warning("Background saving terminated by signal 10");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            ok = false;
+            Log.Warning($"Write error saving DB on disk: {e.Message}");
+            Log.Warning("Background saving error");
+        }
+        lock (gate)
+        {
+            LastBgsaveDurationSec = (Clock.NowMs() - bgsaveStartMs) / 1000;
+            // An aborted save (FLUSHALL) is not an error that stops writes, as with Redis's killed child.
+            if (ok)
+            {
+                dirtyAtLastSave = dirty;
+                LastSaveUnix = Clock.NowMs() / 1000;
+                Saves++;
+                LastBgsaveOk = true;
+            }
+            else if (!abortRequested) LastBgsaveOk = false;
+            bgsaveInProgress = false;
+        }
+    }
+
+    /// <summary>Stops a background save in progress (FLUSHALL, DEBUG RELOAD); its file is not written.</summary>
+    public void AbortBackgroundSave()
+    {
+        if (!bgsaveInProgress) return;
+        abortRequested = true;
+        while (bgsaveInProgress) Thread.Sleep(1);
+    }
+
+    /// <summary>BGSAVE SCHEDULE while one runs: start another when it ends.</summary>
+    public void Schedule()
+    {
+        lock (gate) bgsaveScheduled = true;
+    }
+
+    /// <summary>The cron's check: a scheduled save, or a `save` point whose seconds and changes are both reached.</summary>
+    public void Cron()
+    {
+        if (bgsaveInProgress) return;
+        long now = Clock.NowMs();
+        bool start;
+        lock (gate) start = bgsaveScheduled;
+        if (!start)
+        {
+            long changes = ChangesSinceLastSave;
+            var parts = server.Config.GetString("save").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            for (int i = 0; i + 1 < parts.Length && !start; i += 2)
+            {
+                if (!long.TryParse(parts[i], out long seconds) || !long.TryParse(parts[i + 1], out long needed)) continue;
+                start = changes >= needed && now / 1000 - LastSaveUnix > seconds && (LastBgsaveOk || now - lastBgsaveTryMs > RetryDelayMs);
+                if (start) Log.Notice($"{needed} changes in {seconds} seconds. Saving...");
+            }
+        }
+        if (start) StartBackgroundSave();
+    }
+
+    /// <summary>Reads the dataset file at start-up; false (after logging why) when the server must not start.</summary>
+    public bool LoadAtStartup()
+    {
+        string path = FilePath;
+        if (!File.Exists(path)) return true;
+        long start = Clock.MonotonicUs();
+        byte[] data;
+        try
+        {
+            data = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.Warning($"Fatal error loading the DB: {e.Message}. Exiting.");
+            return false;
+        }
+        if (data.Length == 0) return true;
+        try
+        {
+            Load(data);
+        }
+        catch (RdbFormatException e)
+        {
+            Log.Warning($"Internal error in RDB reading offset {e.Offset} -> {e.Reason}");
+            Log.Warning($"Fatal error loading the DB: {e.Reason} at offset {e.Offset} of {path}. Exiting.");
+            return false;
+        }
+        Log.Notice($"Done loading RDB, keys loaded: {LastLoadKeysLoaded}, keys expired: {LastLoadKeysExpired}.");
+        Log.Notice($"DB loaded from disk: {(Clock.MonotonicUs() - start) / 1e6:F3} seconds");
+        return true;
+    }
+
+    /// <summary>Parses a whole file, then replaces the keyspace with it; the caller holds every lock or runs before clients connect.</summary>
+    public void Load(byte[] data, bool flush = true)
+    {
+        var loaded = RdbFile.Read(data, RdbLoadLimits.From(server.Config), Checksum, Clock.NowMs(), server.Keyspace.Count);
+        if (flush)
+            foreach (var db in server.Keyspace.Databases) db.Clear();
+        RdbFile.Install(server.Keyspace, loaded);
+        LastLoadKeysLoaded = loaded.KeysLoaded;
+        LastLoadKeysExpired = loaded.KeysExpired;
+        lock (gate)
+        {
+            dirtyAtLastSave = TotalDirty;
+            LastSaveUnix = Clock.NowMs() / 1000;
+        }
+    }
+}
