@@ -137,9 +137,13 @@ public sealed partial class RedisServer
             SlowLog.Add(c, elapsedUs);
         Latency.RecordCommand(cmd, elapsedUs);
         if (MonitorCount > 0 && !cmd.Has(CommandFlags.SkipMonitor) && !cmd.Has(CommandFlags.Admin)) FeedMonitors(c, cmd);
-        ApplyReplyMode(c, replyStart);
+        ApplyReplyMode(c, IsSubscription(cmd) ? c.Reply.Length : replyStart);
         if (callDepth == 0) Blocking.HandleReadyKeys(this);
     }
+
+    /// <summary>(Un)subscribe confirmations are push messages, which CLIENT REPLY OFF/SKIP does not silence, as in Redis.</summary>
+    static bool IsSubscription(CommandDef cmd) =>
+        cmd.FullName is "subscribe" or "unsubscribe" or "psubscribe" or "punsubscribe" or "ssubscribe" or "sunsubscribe";
 
     void RunLocked(Client c, CommandDef cmd)
     {
