@@ -25,7 +25,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
 {
     readonly RedisOptions options;
     // Items are PendingCommand or PendingCommand[] (a batch written back to back, never interleaved).
-    readonly Channel<object> outgoing = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    readonly Channel<object> outgoing = Channel.CreateUnbounded<object>();
     readonly Queue<PendingCommand> awaitingReply = new();
     readonly CancellationTokenSource disposed = new();
     readonly Task supervisor;
