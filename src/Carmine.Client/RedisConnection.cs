@@ -226,7 +226,9 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         if (options.Tls)
         {
             var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
-            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = options.Host }, timeout.Token).ConfigureAwait(false);
+            var tls = options.TlsOptions ?? new SslClientAuthenticationOptions();
+            tls.TargetHost ??= options.Host;
+            await ssl.AuthenticateAsClientAsync(tls, timeout.Token).ConfigureAwait(false);
             stream = ssl;
         }
         return stream;

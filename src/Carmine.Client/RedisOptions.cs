@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Security;
 
 namespace Carmine.Client;
 
@@ -10,6 +11,8 @@ public sealed class RedisOptions
     /// <summary>A Unix socket path; when set, Host and Port are not used.</summary>
     public string? UnixSocket { get; set; }
     public bool Tls { get; set; }
+    /// <summary>TLS settings (trusted certificates, client certificate); the target host defaults to <see cref="Host"/>.</summary>
+    public SslClientAuthenticationOptions? TlsOptions { get; set; }
     public string? User { get; set; }
     public string? Password { get; set; }
     public int Database { get; set; }

@@ -22,7 +22,7 @@ public sealed class ServerProcess : IDisposable
         Kind = kind;
         binary = kind == "redis" ? "/usr/bin/redis-server" : CarminePath;
         this.extraArgs = extraArgs;
-        Port = FreePort();
+        Port = ServerProcessPorts.Free();
         Dir = Directory.CreateTempSubdirectory("carmine-client-test-").FullName;
         Start();
     }
@@ -89,14 +89,6 @@ public sealed class ServerProcess : IDisposable
         }
     }
 
-    static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 
     public void Dispose()
     {
@@ -116,4 +108,16 @@ public abstract class ServerFixture(string kind) : IDisposable
     public ServerProcess Server { get; } = new(kind);
 
     public void Dispose() => Server.Dispose();
+}
+
+public static class ServerProcessPorts
+{
+    public static int Free()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
 }
