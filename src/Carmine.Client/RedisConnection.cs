@@ -40,6 +40,8 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
     internal Func<IEnumerable<byte[][]>>? AfterConnect { get; set; }
 
     public RedisOptions Options => options;
+    /// <summary>True while a socket is up and its handshake done; false while connecting or reconnecting.</summary>
+    public bool IsConnected => state == "connected";
     /// <summary>How many times a connection was established (1 after the first connect).</summary>
     public int ConnectCount { get; private set; }
 

@@ -136,7 +136,7 @@ public abstract class ClientTests(ServerProcess server) : IAsyncLifetime
         var o = RedisOptions.Parse(Server.Url);
         o.ResponseTimeout = TimeSpan.FromMilliseconds(200);
         await using var c = await RedisClient.ConnectAsync(o);
-        var e = await Assert.ThrowsAsync<RedisTimeoutException>(() => c.ExecuteAsync("DEBUG", "SLEEP", "0.6"));
+        var e = await Assert.ThrowsAsync<RedisTimeoutException>(() => c.ExecuteAsync("DEBUG", "SLEEP", "2"));
         Assert.StartsWith($"Timeout waiting for the reply to DEBUG from 127.0.0.1:{Server.Port} after ", e.Message);
         Assert.Contains("(response timeout 200 ms); connection connected, 1 commands awaiting replies", e.Message);
     }
@@ -147,8 +147,8 @@ public abstract class ClientTests(ServerProcess server) : IAsyncLifetime
         var o = RedisOptions.Parse(Server.Url);
         o.ResponseTimeout = TimeSpan.FromMilliseconds(200);
         await using var c = await RedisClient.ConnectAsync(o);
-        await Assert.ThrowsAsync<RedisTimeoutException>(() => c.ExecuteAsync("DEBUG", "SLEEP", "0.3"));
-        await Task.Delay(200);
+        await Assert.ThrowsAsync<RedisTimeoutException>(() => c.ExecuteAsync("DEBUG", "SLEEP", "1"));
+        await Task.Delay(1200);
         Assert.Equal("after", (await c.ExecuteAsync("ECHO", "after")).Text);
     }
 

@@ -10,6 +10,15 @@ public class ReconnectTests
         return o;
     }
 
+    /// <summary>Kills the server and waits until the connections saw it go, so no command is written to a dead socket.</summary>
+    static async Task KillAndNotice(ServerProcess server, params RedisConnection[] connections)
+    {
+        server.Kill();
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (connections.Any(c => c.IsConnected) && DateTime.UtcNow < deadline) await Task.Delay(10);
+        Assert.DoesNotContain(connections, c => c.IsConnected);
+    }
+
     [Theory]
     [InlineData("redis")]
     [InlineData("carmine")]
@@ -18,7 +27,7 @@ public class ReconnectTests
         using var server = new ServerProcess(kind);
         await using var c = await RedisClient.ConnectAsync(Options(server));
         await c.SetAsync("client:re", "before");
-        server.Kill();
+        await KillAndNotice(server, c.Connection);
         server.Start();
         Assert.Null(await c.GetAsync("client:re"));
         Assert.Equal(2, c.Connection.ConnectCount);
@@ -46,8 +55,7 @@ public class ReconnectTests
     {
         using var server = new ServerProcess(kind);
         await using var c = await RedisClient.ConnectAsync(Options(server));
-        server.Kill();
-        await Task.Delay(300);
+        await KillAndNotice(server, c.Connection);
         var ping = c.PingAsync();
         server.Start();
         Assert.Equal("PONG", await ping);
@@ -63,7 +71,7 @@ public class ReconnectTests
         await using var subscriber = await c.SubscriberAsync();
         await using var sub = await subscriber.SubscribeAsync("client:resub");
         await using var messages = sub.GetAsyncEnumerator();
-        server.Kill();
+        await KillAndNotice(server, c.Connection, subscriber.Connection);
         server.Start();
         // The resubscribe races with our PUBLISH, so publish until someone is listening.
         var deadline = DateTime.UtcNow.AddSeconds(10);
