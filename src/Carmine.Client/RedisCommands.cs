@@ -17,7 +17,7 @@ public abstract partial class RedisCommands
         var all = new object[args.Length + 1];
         all[0] = command;
         args.CopyTo(all, 1);
-        return SendAsync(Args.Encode(all), Reply.Raw);
+        return SendAsync(Args.Encode(all), Reply.Check);
     }
 
     private protected Task<T> Send<T>(Func<RespValue, T> convert, params object[] args) => SendAsync(Args.Encode(args), convert);

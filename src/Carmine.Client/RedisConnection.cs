@@ -87,7 +87,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
     {
         var cmd = new PendingCommand(args, expectsReply);
         Enqueue(cmd);
-        return WithTimeout(cmd.Task, cmd.Name);
+        return WithTimeout(cmd);
     }
 
     /// <summary>Sends commands back to back; the replies come in the same order.</summary>
@@ -97,7 +97,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         for (int i = 0; i < batch.Length; i++) batch[i] = new PendingCommand(commands[i], true);
         Enqueue(batch);
         var tasks = new Task<RespValue>[batch.Length];
-        for (int i = 0; i < batch.Length; i++) tasks[i] = WithTimeout(batch[i].Task, batch[i].Name);
+        for (int i = 0; i < batch.Length; i++) tasks[i] = WithTimeout(batch[i]);
         return tasks;
     }
 
@@ -107,12 +107,12 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
             throw new ObjectDisposedException(nameof(RedisConnection), $"the connection to {options.EndPoint} was closed");
     }
 
-    async Task<RespValue> WithTimeout(Task<RespValue> reply, string command)
+    async Task<RespValue> WithTimeout(PendingCommand command)
     {
         long start = Stopwatch.GetTimestamp();
         try
         {
-            return await reply.WaitAsync(options.ResponseTimeout).ConfigureAwait(false);
+            return await command.Task.WaitAsync(options.ResponseTimeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -120,7 +120,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
             int pending;
             lock (awaitingReply) pending = awaitingReply.Count;
             throw new RedisTimeoutException(
-                $"Timeout waiting for the reply to {command} from {options.EndPoint} after {Stopwatch.GetElapsedTime(start).TotalMilliseconds:F0} ms " +
+                $"Timeout waiting for the reply to {command.Name} from {options.EndPoint} after {Stopwatch.GetElapsedTime(start).TotalMilliseconds:F0} ms " +
                 $"(response timeout {options.ResponseTimeout.TotalMilliseconds:F0} ms); connection {state}, {pending} commands awaiting replies, " +
                 $"{outgoing.Reader.Count} queued to send" + (lastError is null ? "" : $"; last connection error: {lastError.Message}"));
         }

@@ -8,7 +8,6 @@ static class Reply
 {
     public static RespValue Check(RespValue r) => r.IsError ? throw new RedisServerException(r.Text ?? "") : r;
 
-    public static RespValue Raw(RespValue r) => Check(r);
     public static string? String(RespValue r) => Check(r).IsNull ? null : r.Type == RespType.Integer ? r.Integer.ToString(CultureInfo.InvariantCulture) : r.Text;
     public static byte[]? Bytes(RespValue r) => Check(r).IsNull ? null : r.Bytes;
     public static long Integer(RespValue r) => Check(r).Type switch
