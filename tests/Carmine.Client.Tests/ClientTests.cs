@@ -239,6 +239,18 @@ public abstract class ClientTests(ServerProcess server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Resp3SubscriptionReceivesPushes()
+    {
+        await using var c = await RedisClient.ConnectAsync(Server.Url + "?protocol=3");
+        await using var subscriber = await c.SubscriberAsync();
+        await using var sub = await subscriber.SubscribeAsync("client:chan3");
+        await c.PublishAsync("client:chan3", "pushed");
+        await using var e = sub.GetAsyncEnumerator();
+        Assert.True(await e.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(new PubSubMessage("client:chan3", "pushed", null), e.Current);
+    }
+
+    [Fact]
     public async Task PatternSubscriptionReceivesMatches()
     {
         await using var subscriber = await Client.SubscriberAsync();
