@@ -149,11 +149,11 @@ public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
                 if (pubsub && options.Output != OutputMode.Raw) WriteOut("Reading messages... (press Ctrl-C to quit)\n");
                 while (true)
                 {
-                    var r = ReadAndPrint(rawReply, handlePushes: false);
+                    var r = ReadAndPrint(rawReply, outOfBandPushes: false);
                     if (monitor && r.IsError) return;
                 }
             }
-            var reply = ReadAndPrint(rawReply, handlePushes: PushOutput);
+            var reply = ReadAndPrint(rawReply, outOfBandPushes: true);
             TrackState(command, argv, reply);
             if (options.Interval > TimeSpan.Zero) Thread.Sleep(options.Interval);
         }
@@ -203,12 +203,13 @@ public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
     }
 
     /// <summary>Reads the next reply, printing out-of-band pushes before it, and prints it.</summary>
-    RespValue ReadAndPrint(bool rawReply, bool handlePushes)
+    RespValue ReadAndPrint(bool rawReply, bool outOfBandPushes)
     {
         var reply = connection!.ReadReply();
-        while (handlePushes && reply.Type == RespType.Push)
+        // Out of pub/sub, pushes are out-of-band: shown on a terminal, dropped otherwise (as hiredis does).
+        while (outOfBandPushes && reply.Type == RespType.Push)
         {
-            PrintPush(reply);
+            if (PushOutput) PrintPush(reply);
             reply = connection.ReadReply();
         }
         if (!Interactive && options.ExitOnError && reply.IsError)

@@ -9,9 +9,9 @@ public sealed class LineEditor(List<string> history)
     /// <summary>The next line, or null at end of input (Ctrl-D on an empty line, or EOF).</summary>
     public string? ReadLine(string prompt)
     {
-        Console.Out.Write(prompt);
-        Console.Out.Flush();
+        // Like linenoise, no prompt and no editing when stdin is not a terminal.
         if (Console.IsInputRedirected) return Console.ReadLine();
+        Console.Out.Write(prompt);
         var line = new StringBuilder();
         int cursor = 0;
         int historyIndex = history.Count;

@@ -13,7 +13,7 @@ public static class PipeMode
         var connection = session.Connection!;
         byte[] magic = RandomNumberGenerator.GetBytes(20);
         long errors = 0, replies = 0;
-        // The writer sets this once stdin is exhausted and the ECHO is on its way.
+        // Set once stdin is exhausted, before the ECHO goes out, so its reply is always recognised.
         var eof = new ManualResetEventSlim();
         Exception? writeError = null;
         var writer = new Thread(() =>
@@ -30,13 +30,13 @@ public static class PipeMode
                 // The leading CRLF ends any half line left by garbage on stdin; the server ignores it.
                 echo.WriteRaw("\r\n"u8);
                 echo.Command([ "ECHO"u8.ToArray(), magic ]);
+                eof.Set();
                 Send(connection.Socket, echo.Written);
             }
             catch (Exception e) when (e is IOException or SocketException)
             {
                 writeError = e;
             }
-            eof.Set();
         }) { IsBackground = true };
         writer.Start();
         connection.Socket.ReceiveTimeout = 1000;

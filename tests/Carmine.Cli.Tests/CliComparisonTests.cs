@@ -1,0 +1,133 @@
+using System.Text;
+using Xunit.Abstractions;
+
+namespace Carmine.Cli.Tests;
+
+/// <summary>Runs each scenario with Debian's redis-cli and with carmine-cli against the same real
+/// redis-server, after the same setup, and requires stdout, stderr and exit code to be identical.</summary>
+public sealed class CliComparisonTests(RedisServerFixture server, ITestOutputHelper log) : IClassFixture<RedisServerFixture>
+{
+    /// <summary>One invocation: data written first, then the CLI's arguments ("{port}" is replaced), stdin and environment.</summary>
+    public sealed record Scenario(string[][] Setup, string[] Args, string? Stdin = null, string? Env = null);
+
+    static readonly string[][] NoSetup = [];
+    static readonly string[][] ListOf12 = [["RPUSH", "cli:l", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"]];
+    static readonly string[][] Hash = [["HSET", "cli:h", "f1", "v1", "f2", "v2"]];
+    static readonly string[][] Zset = [["ZADD", "cli:z", "1.5", "a", "2", "b"]];
+    static readonly string[][] Stream = [["XADD", "cli:s", "1-1", "f", "v"], ["XADD", "cli:s", "2-1", "a", "1", "b", "2"]];
+    static readonly string[][] Binary = [["SET", "cli:bin", "a\"b\\c\n\r\t\a\b\u0001\u007f end"]];
+    static readonly string[][] Keys = [["MSET", "user:1", "a", "user:2", "b", "item:1", "c", "user:3 x", "d"]];
+
+    static readonly Dictionary<string, Scenario> Scenarios = new()
+    {
+        ["tty status"] = new(NoSetup, ["--no-raw", "set", "cli:k", "v"]),
+        ["tty string"] = new([["SET", "cli:k", "hello world"]], ["--no-raw", "get", "cli:k"]),
+        ["tty escaped string"] = new(Binary, ["--no-raw", "get", "cli:bin"]),
+        ["tty nil"] = new(NoSetup, ["--no-raw", "get", "cli:missing"]),
+        ["tty integer"] = new(NoSetup, ["--no-raw", "incr", "cli:n"]),
+        ["tty error"] = new(NoSetup, ["--no-raw", "nosuchcommand", "x"]),
+        ["tty wrongtype"] = new(Hash, ["--no-raw", "get", "cli:h"]),
+        ["tty empty array"] = new(NoSetup, ["--no-raw", "lrange", "cli:none", "0", "-1"]),
+        ["tty array index width"] = new(ListOf12, ["--no-raw", "lrange", "cli:l", "0", "-1"]),
+        ["tty nested array"] = new(Stream, ["--no-raw", "xrange", "cli:s", "-", "+"]),
+        ["tty faketty"] = new(ListOf12, ["lrange", "cli:l", "0", "2"], Env: "FAKETTY=1"),
+        ["resp3 map"] = new(Hash, ["-3", "--no-raw", "hgetall", "cli:h"]),
+        ["resp3 empty map"] = new(NoSetup, ["-3", "--no-raw", "hgetall", "cli:none"]),
+        ["resp3 set"] = new([["SADD", "cli:set", "only"]], ["-3", "--no-raw", "smembers", "cli:set"]),
+        ["resp3 empty set"] = new(NoSetup, ["-3", "--no-raw", "smembers", "cli:none"]),
+        ["resp3 double"] = new(Zset, ["-3", "--no-raw", "zscore", "cli:z", "a"]),
+        ["resp3 withscores"] = new(Zset, ["-3", "--no-raw", "zrange", "cli:z", "0", "-1", "withscores"]),
+        ["resp3 nested map"] = new(Stream, ["-3", "--no-raw", "xinfo", "stream", "cli:s", "full"]),
+        ["resp3 null"] = new(NoSetup, ["-3", "--no-raw", "get", "cli:missing"]),
+        ["resp3 protocol map"] = new(NoSetup, ["-3", "--no-raw", "debug", "protocol", "map"]),
+        ["resp3 protocol set"] = new(NoSetup, ["-3", "--no-raw", "debug", "protocol", "set"]),
+        ["resp3 protocol true"] = new(NoSetup, ["-3", "--no-raw", "debug", "protocol", "true"]),
+        ["resp3 protocol false"] = new(NoSetup, ["-3", "--no-raw", "debug", "protocol", "false"]),
+        ["resp3 protocol verbatim"] = new(NoSetup, ["-3", "--no-raw", "debug", "protocol", "verbatim"]),
+        ["resp3 protocol double"] = new(NoSetup, ["-3", "--no-raw", "debug", "protocol", "double"]),
+        ["resp3 protocol push on tty"] = new(NoSetup, ["-3", "debug", "protocol", "push"], Env: "FAKETTY=1"),
+        ["resp3 protocol push in pipe"] = new(NoSetup, ["-3", "debug", "protocol", "push"]),
+        ["raw default in pipe"] = new(ListOf12, ["lrange", "cli:l", "0", "-1"]),
+        ["raw nil"] = new(NoSetup, ["--raw", "get", "cli:missing"]),
+        ["raw error"] = new(NoSetup, ["--raw", "nosuchcommand"]),
+        ["raw binary"] = new(Binary, ["--raw", "get", "cli:bin"]),
+        ["raw nested"] = new(Stream, ["--raw", "xrange", "cli:s", "-", "+"]),
+        ["raw resp3 map"] = new(Hash, ["-3", "--raw", "hgetall", "cli:h"]),
+        ["raw resp3 protocol true"] = new(NoSetup, ["-3", "--raw", "debug", "protocol", "true"]),
+        ["csv array"] = new(ListOf12, ["--csv", "lrange", "cli:l", "0", "3"]),
+        ["csv nil"] = new(NoSetup, ["--csv", "get", "cli:missing"]),
+        ["csv error"] = new(NoSetup, ["--csv", "nosuchcommand"]),
+        ["csv escaped"] = new(Binary, ["--csv", "get", "cli:bin"]),
+        ["csv resp3 map"] = new(Hash, ["-3", "--csv", "hgetall", "cli:h"]),
+        ["csv resp3 double"] = new(Zset, ["-3", "--csv", "zrange", "cli:z", "0", "-1", "withscores"]),
+        ["csv resp3 bool"] = new(NoSetup, ["-3", "--csv", "debug", "protocol", "false"]),
+        ["info is always raw"] = new(NoSetup, ["--no-raw", "info", "keyspace"]),
+        ["repeat"] = new(NoSetup, ["--no-raw", "-r", "3", "incr", "cli:n"]),
+        ["repeat with interval"] = new(NoSetup, ["-r", "3", "-i", "0.1", "incr", "cli:n"]),
+        ["stdin as last argument"] = new(NoSetup, ["-x", "echo"], Stdin: "line one\nline \"two\"\n"),
+        ["stdin then tty"] = new(NoSetup, ["--no-raw", "-x", "echo"], Stdin: "a\tb\n"),
+        ["select with -n"] = new([["SELECT", "2"], ["SET", "cli:db2", "x"]], ["-n", "2", "--no-raw", "keys", "*"]),
+        ["uri with db"] = new([["SELECT", "3"], ["SET", "cli:db3", "y"]], ["-u", "redis://127.0.0.1:{port}/3", "get", "cli:db3"], Env: "NOPORT=1"),
+        ["auth warning and failure"] = new(NoSetup, ["-a", "secret", "ping"]),
+        ["no auth warning"] = new(NoSetup, ["--no-auth-warning", "-a", "secret", "ping"]),
+        ["exit code on error"] = new(NoSetup, ["-e", "nosuchcommand"]),
+        ["exit code on success"] = new(NoSetup, ["-e", "ping"]),
+        ["error without -e exits 0"] = new(NoSetup, ["nosuchcommand"]),
+        ["unknown option"] = new(NoSetup, ["--bogus", "ping"]),
+        ["scan"] = new(Keys, ["--scan"]),
+        ["scan pattern"] = new(Keys, ["--scan", "--pattern", "user:*"]),
+        ["scan quoted on tty"] = new(Keys, ["--no-raw", "--scan", "--pattern", "user:*"]),
+        ["pipe"] = new(NoSetup, ["--pipe"], Stdin: PipeInput()),
+        ["eval"] = new(NoSetup, ["--eval", "{script}", "cli:a", "cli:b", ",", "x", "y"]),
+        ["eval missing file"] = new(NoSetup, ["--eval", "/nonexistent/script.lua"]),
+        ["interactive from stdin"] = new(NoSetup, [], Stdin: "set cli:k v\nselect 2\nmulti\nincr cli:n\nexec\nget \"cli:k\"\n3 ping\n"),
+        ["interactive quoting"] = new(NoSetup, ["--no-raw"], Stdin: "echo \"a\\x41\\n\" 'it\\'s'\necho \"unbalanced\n"),
+        ["help command"] = new(NoSetup, ["help", "get"]),
+        ["help group"] = new(NoSetup, ["help", "@hyperloglog"]),
+        ["help subcommands"] = new(NoSetup, ["help", "object"]),
+    };
+
+    static string PipeInput()
+    {
+        var s = new StringBuilder();
+        for (int i = 0; i < 200; i++)
+        {
+            string key = $"cli:p{i}";
+            s.Append($"*3\r\n$3\r\nSET\r\n${key.Length}\r\n{key}\r\n$1\r\nv\r\n");
+        }
+        s.Append("*1\r\n$7\r\nNOSUCHC\r\n");
+        s.Append("*2\r\n$4\r\nINCR\r\n$6\r\ncli:p0\r\n");
+        return s.ToString();
+    }
+
+    public static TheoryData<string> Names => new(Scenarios.Keys);
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void OutputIsIdenticalToRedisCli(string name)
+    {
+        var scenario = Scenarios[name];
+        string script = Path.Combine(server.Dir, "script.lua");
+        File.WriteAllText(script, "return {KEYS[1], KEYS[2], ARGV[1], ARGV[2], redis.call('incr', KEYS[1])}\n");
+        var expected = RunWith("redis-cli", scenario, script);
+        var actual = RunWith(CliRun.CarmineCliPath, scenario, script);
+        log.WriteLine("redis-cli:\n" + expected.Describe());
+        log.WriteLine("carmine-cli:\n" + actual.Describe());
+        Assert.True(expected.SameAs(actual), $"redis-cli:\n{expected.Describe()}\ncarmine-cli:\n{actual.Describe()}");
+    }
+
+    CliResult RunWith(string program, Scenario scenario, string script)
+    {
+        using (var c = server.Connect())
+        {
+            c.Call("FLUSHALL");
+            foreach (var command in scenario.Setup) c.Call(command);
+        }
+        var env = new Dictionary<string, string>();
+        if (scenario.Env is not null) env[scenario.Env.Split('=')[0]] = scenario.Env.Split('=')[1];
+        var args = scenario.Args.Select(a => a.Replace("{port}", server.Port.ToString()).Replace("{script}", script));
+        if (!env.ContainsKey("NOPORT")) args = new[] { "-p", server.Port.ToString() }.Concat(args);
+        byte[]? stdin = scenario.Stdin is null ? null : Encoding.UTF8.GetBytes(scenario.Stdin);
+        return CliRun.Run(program, args.ToList(), stdin, env);
+    }
+}
