@@ -55,7 +55,12 @@ public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
             if (!quiet)
             {
                 string where = options.UnixSocket ?? $"{options.Host}:{options.Port}";
-                Console.Error.Write($"Could not connect to Redis at {where}: {e.Message}\n");
+                // .NET appends the endpoint to its message; hiredis prints strerror's text alone.
+                // and it reports a missing unix socket file as an address error.
+                string reason = options.UnixSocket is not null && !File.Exists(options.UnixSocket)
+                    ? "No such file or directory"
+                    : System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(e.NativeErrorCode);
+                Console.Error.Write($"Could not connect to Redis at {where}: {reason}\n");
             }
             return false;
         }

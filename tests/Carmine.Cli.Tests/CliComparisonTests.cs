@@ -82,6 +82,10 @@ public sealed class CliComparisonTests(RedisServerFixture server, ITestOutputHel
         ["eval missing file"] = new(NoSetup, ["--eval", "/nonexistent/script.lua"]),
         ["interactive from stdin"] = new(NoSetup, [], Stdin: "set cli:k v\nselect 2\nmulti\nincr cli:n\nexec\nget \"cli:k\"\n3 ping\n"),
         ["interactive quoting"] = new(NoSetup, ["--no-raw"], Stdin: "echo \"a\\x41\\n\" 'it\\'s'\necho \"unbalanced\n"),
+        ["connection refused"] = new(NoSetup, ["-p", "{freeport}", "ping"], Env: "NOPORT=1"),
+        ["unix socket"] = new(NoSetup, ["-s", "{socket}", "--no-raw", "dbsize"], Env: "NOPORT=1"),
+        ["user and wrong password"] = new(NoSetup, ["--no-auth-warning", "--user", "default", "-a", "wrong", "ping"]),
+        ["interactive help"] = new(NoSetup, [], Stdin: "help pfadd\n"),
         ["help command"] = new(NoSetup, ["help", "get"]),
         ["help group"] = new(NoSetup, ["help", "@hyperloglog"]),
         ["help subcommands"] = new(NoSetup, ["help", "object"]),
@@ -116,6 +120,9 @@ public sealed class CliComparisonTests(RedisServerFixture server, ITestOutputHel
         Assert.True(expected.SameAs(actual), $"redis-cli:\n{expected.Describe()}\ncarmine-cli:\n{actual.Describe()}");
     }
 
+    // A port nobody listens on, the same for both CLIs so their messages can be compared.
+    static readonly int closedPort = RedisServerFixture.FreePort();
+
     CliResult RunWith(string program, Scenario scenario, string script)
     {
         using (var c = server.Connect())
@@ -125,7 +132,8 @@ public sealed class CliComparisonTests(RedisServerFixture server, ITestOutputHel
         }
         var env = new Dictionary<string, string>();
         if (scenario.Env is not null) env[scenario.Env.Split('=')[0]] = scenario.Env.Split('=')[1];
-        var args = scenario.Args.Select(a => a.Replace("{port}", server.Port.ToString()).Replace("{script}", script));
+        var args = scenario.Args.Select(a => a.Replace("{port}", server.Port.ToString()).Replace("{script}", script)
+            .Replace("{socket}", server.UnixSocket).Replace("{freeport}", closedPort.ToString()));
         if (!env.ContainsKey("NOPORT")) args = new[] { "-p", server.Port.ToString() }.Concat(args);
         byte[]? stdin = scenario.Stdin is null ? null : Encoding.UTF8.GetBytes(scenario.Stdin);
         return CliRun.Run(program, args.ToList(), stdin, env);

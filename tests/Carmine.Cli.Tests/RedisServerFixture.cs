@@ -13,6 +13,7 @@ public sealed class RedisServerFixture : IDisposable
 
     public int Port { get; }
     public string Dir { get; }
+    public string UnixSocket => Path.Combine(Dir, "redis.sock");
 
     public RedisServerFixture()
     {
@@ -25,7 +26,7 @@ public sealed class RedisServerFixture : IDisposable
             WorkingDirectory = Dir,
         };
         foreach (var a in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--dir", Dir,
-                     "--enable-debug-command", "yes", "--daemonize", "no" })
+                     "--enable-debug-command", "yes", "--daemonize", "no", "--unixsocket", UnixSocket })
             psi.ArgumentList.Add(a);
         process = Process.Start(psi)!;
         process.BeginOutputReadLine();
