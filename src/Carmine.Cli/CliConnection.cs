@@ -84,6 +84,13 @@ public sealed class CliConnection : IDisposable
         }
     }
 
+    /// <summary>The type byte of the next reply, waiting for it if needed.</summary>
+    public byte PeekType()
+    {
+        while (start == end) Fill();
+        return input[start];
+    }
+
     /// <summary>Parses a reply already received, without waiting for the network.</summary>
     public bool TryParse(out RespValue reply)
     {

@@ -30,7 +30,6 @@ public sealed class CliOptions
     public bool Latency { get; set; }
     public bool LatencyHistory { get; set; }
     public bool Stat { get; set; }
-    public bool Verbose { get; set; }
     public bool ShowHelp { get; set; }
     public bool ShowVersion { get; set; }
     /// <summary>The command and its arguments after the options.</summary>
@@ -77,7 +76,8 @@ public sealed class CliOptions
                 case "--pipe-timeout" when hasValue: o.PipeTimeoutSeconds = (int)Atoi(args[++i]); break;
                 case "--eval" when hasValue: o.Eval = args[++i]; break;
                 case "-e": o.ExitOnError = true; break;
-                case "--verbose": o.Verbose = true; break;
+                // Only redis-cli's cluster manager is verbose; the flag is accepted for scripts that pass it.
+                case "--verbose": break;
                 case "-3": o.Resp3 = true; break;
                 case "-2": o.Resp3 = false; break;
                 default:

@@ -210,11 +210,13 @@ public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
     /// <summary>Reads the next reply, printing out-of-band pushes before it, and prints it.</summary>
     RespValue ReadAndPrint(bool rawReply, bool outOfBandPushes)
     {
+        RejectAttribute();
         var reply = connection!.ReadReply();
         // Out of pub/sub, pushes are out-of-band: shown on a terminal, dropped otherwise (as hiredis does).
         while (outOfBandPushes && reply.Type == RespType.Push)
         {
             if (PushOutput) PrintPush(reply);
+            RejectAttribute();
             reply = connection.ReadReply();
         }
         if (!Interactive && options.ExitOnError && reply.IsError)
@@ -225,6 +227,15 @@ public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
         }
         WriteOut(ReplyFormatter.Format(reply, options.Output, rawReply));
         return reply;
+    }
+
+    // redis-cli 7.0's hiredis does not know RESP3 attributes: it reports a protocol error and exits.
+    void RejectAttribute()
+    {
+        if (connection!.PeekType() != (byte)'|') return;
+        Console.Error.Write("Error: Protocol error, got \"|\" as reply type byte\n");
+        stdout.Flush();
+        Environment.Exit(1);
     }
 
     void PrintPush(RespValue push)

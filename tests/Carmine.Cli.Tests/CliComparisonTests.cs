@@ -45,6 +45,8 @@ public sealed class CliComparisonTests(RedisServerFixture server, ITestOutputHel
         ["resp3 protocol false"] = new(NoSetup, ["-3", "--no-raw", "debug", "protocol", "false"]),
         ["resp3 protocol verbatim"] = new(NoSetup, ["-3", "--no-raw", "debug", "protocol", "verbatim"]),
         ["resp3 protocol double"] = new(NoSetup, ["-3", "--no-raw", "debug", "protocol", "double"]),
+        ["resp3 protocol bignum"] = new(NoSetup, ["-3", "--no-raw", "debug", "protocol", "bignum"]),
+        ["resp3 protocol attribute"] = new(NoSetup, ["-3", "--no-raw", "debug", "protocol", "attrib"]),
         ["resp3 protocol push on tty"] = new(NoSetup, ["-3", "debug", "protocol", "push"], Env: "FAKETTY=1"),
         ["resp3 protocol push in pipe"] = new(NoSetup, ["-3", "debug", "protocol", "push"]),
         ["raw default in pipe"] = new(ListOf12, ["lrange", "cli:l", "0", "-1"]),
