@@ -8,7 +8,7 @@ namespace Carmine.Cli.Tests;
 public sealed class CliComparisonTests(RedisServerFixture server, ITestOutputHelper log) : IClassFixture<RedisServerFixture>
 {
     /// <summary>One invocation: data written first, then the CLI's arguments ("{port}" is replaced), stdin and environment.</summary>
-    public sealed record Scenario(string[][] Setup, string[] Args, string? Stdin = null, string? Env = null);
+    public sealed record Scenario(string[][] Setup, string[] Args, string? Stdin = null, string? Env = null, bool Subscribed = false);
 
     static readonly string[][] NoSetup = [];
     static readonly string[][] ListOf12 = [["RPUSH", "cli:l", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"]];
@@ -88,6 +88,9 @@ public sealed class CliComparisonTests(RedisServerFixture server, ITestOutputHel
         ["unix socket"] = new(NoSetup, ["-s", "{socket}", "--no-raw", "dbsize"], Env: "NOPORT=1"),
         ["user and wrong password"] = new(NoSetup, ["--no-auth-warning", "--user", "default", "-a", "wrong", "ping"]),
         ["interactive help"] = new(NoSetup, [], Stdin: "help pfadd\n"),
+        ["subscribe on tty"] = new(NoSetup, ["--no-raw", "subscribe", "cli:ch"], Subscribed: true),
+        ["subscribe raw"] = new(NoSetup, ["subscribe", "cli:ch"], Subscribed: true),
+        ["subscribe resp3"] = new(NoSetup, ["-3", "--no-raw", "subscribe", "cli:ch"], Subscribed: true),
         ["help command"] = new(NoSetup, ["help", "get"]),
         ["help group"] = new(NoSetup, ["help", "@hyperloglog"]),
         ["help subcommands"] = new(NoSetup, ["help", "object"]),
@@ -138,6 +141,20 @@ public sealed class CliComparisonTests(RedisServerFixture server, ITestOutputHel
             .Replace("{socket}", server.UnixSocket).Replace("{freeport}", closedPort.ToString()));
         if (!env.ContainsKey("NOPORT")) args = new[] { "-p", server.Port.ToString() }.Concat(args);
         byte[]? stdin = scenario.Stdin is null ? null : Encoding.UTF8.GetBytes(scenario.Stdin);
-        return CliRun.Run(program, args.ToList(), stdin, env);
+        return CliRun.Run(program, args.ToList(), stdin, env, scenario.Subscribed ? PublishToSubscriber : null);
+    }
+
+    // Waits for the CLI to be subscribed to cli:ch, then publishes two messages to it.
+    void PublishToSubscriber()
+    {
+        using var c = server.Connect();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (c.Call("PUBSUB", "NUMSUB", "cli:ch").Items![1].Integer == 0)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the CLI did not subscribe");
+            Thread.Sleep(20);
+        }
+        c.Call("PUBLISH", "cli:ch", "hello");
+        c.Call("PUBLISH", "cli:ch", "two words");
     }
 }

@@ -17,7 +17,10 @@ public sealed record CliResult(byte[] Stdout, byte[] Stderr, int ExitCode)
 /// <summary>Runs redis-cli or carmine-cli with arguments, stdin and environment, stdout always a pipe.</summary>
 public static class CliRun
 {
-    public static CliResult Run(string program, IEnumerable<string> args, byte[]? stdin, IReadOnlyDictionary<string, string> env)
+    /// <summary>Runs to completion, or, with <paramref name="whileRunning"/>, runs that against the live process
+    /// (e.g. publishing to a subscribed CLI) and then kills it.</summary>
+    public static CliResult Run(string program, IEnumerable<string> args, byte[]? stdin, IReadOnlyDictionary<string, string> env,
+        Action? whileRunning = null)
     {
         var psi = new ProcessStartInfo(program)
         {
@@ -37,6 +40,13 @@ public static class CliRun
         var copyErr = p.StandardError.BaseStream.CopyToAsync(stderr);
         if (stdin is not null) p.StandardInput.BaseStream.Write(stdin);
         p.StandardInput.Close();
+        if (whileRunning is not null)
+        {
+            whileRunning();
+            // Time for the last output to reach the pipe before the process is stopped.
+            Thread.Sleep(300);
+            p.Kill(entireProcessTree: true);
+        }
         if (!p.WaitForExit(30_000))
         {
             p.Kill(entireProcessTree: true);
