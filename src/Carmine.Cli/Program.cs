@@ -24,8 +24,8 @@ public static class Program
         }
         if (options.ShowHelp)
         {
-            Console.Error.Write(Usage);
-            return 1;
+            Console.Out.Write(Usage);
+            return 0;
         }
         if (options.ShowVersion)
         {
