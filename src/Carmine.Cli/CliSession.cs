@@ -126,13 +126,11 @@ public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
         {
             connection?.Dispose();
             connection = null;
+            // SHUTDOWN closing the link is its success.
             if (shutdownSent) return true;
-            if (!Interactive)
-            {
-                Console.Error.Write("Error: Server closed the connection\n");
-                Environment.Exit(1);
-            }
             Console.Error.Write("Error: Server closed the connection\n");
+            // Only the interactive mode survives a lost link: its next command reconnects.
+            if (!Interactive) Environment.Exit(1);
             return false;
         }
     }
