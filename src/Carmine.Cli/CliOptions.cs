@@ -13,7 +13,22 @@ public sealed class CliOptions
     public string? Password { get; set; }
     /// <summary>The database asked for with -n or the URI; the prompt shows the one actually selected.</summary>
     public int Database { get; set; }
+    /// <summary>-3: HELLO 3 on connect, failing if the server refuses.</summary>
     public bool Resp3 { get; set; }
+    /// <summary>--json asks for RESP3 but carries on in RESP2 if HELLO 3 fails.</summary>
+    public bool Resp3Preferred { get; set; }
+    /// <summary>-2: never switch to RESP3.</summary>
+    public bool Resp2 { get; set; }
+    /// <summary>--show-pushes; null means "when stdout is a terminal".</summary>
+    public bool? ShowPushes { get; set; }
+    /// <summary>-d: between elements of an aggregate in raw output.</summary>
+    public string BulkDelimiter { get; set; } = "\n";
+    /// <summary>-D: after each reply in raw output.</summary>
+    public string ReplyDelimiter { get; set; } = "\n";
+    /// <summary>-X TAG: the argument equal to TAG is replaced by stdin.</summary>
+    public string? StdinTag { get; set; }
+    /// <summary>--quoted-input: command-line arguments are unquoted like interactive input.</summary>
+    public bool QuotedInput { get; set; }
     public long Repeat { get; set; } = 1;
     /// <summary>Pause between repeated commands (-i, in seconds on the command line).</summary>
     public TimeSpan Interval { get; set; }
@@ -32,6 +47,8 @@ public sealed class CliOptions
     public bool Stat { get; set; }
     public bool ShowHelp { get; set; }
     public bool ShowVersion { get; set; }
+    /// <summary>Problems redis-cli reports on stderr without stopping.</summary>
+    public List<string> Warnings { get; } = [];
     /// <summary>The command and its arguments after the options.</summary>
     public List<string> Command { get; } = [];
 
@@ -79,15 +96,39 @@ public sealed class CliOptions
                 // Only redis-cli's cluster manager is verbose; the flag is accepted for scripts that pass it.
                 case "--verbose": break;
                 case "-3": o.Resp3 = true; break;
-                case "-2": o.Resp3 = false; break;
+                case "-2": o.Resp2 = true; break;
+                case "--json":
+                case "--quoted-json":
+                    o.Resp3Preferred = true;
+                    o.Output = a == "--json" ? OutputMode.Json : OutputMode.QuotedJson;
+                    break;
+                case "--show-pushes" when hasValue:
+                {
+                    string v = args[++i];
+                    if (v.StartsWith('n') || v.StartsWith('N')) o.ShowPushes = false;
+                    else if (v.StartsWith('y') || v.StartsWith('Y')) o.ShowPushes = true;
+                    else o.Warnings.Add($"Unknown --show-pushes value '{v}' (valid: '[y]es', '[n]o')");
+                    break;
+                }
+                case "-d" when hasValue: o.BulkDelimiter = args[++i]; break;
+                case "-D" when hasValue: o.ReplyDelimiter = args[++i]; break;
+                case "-X" when hasValue: o.StdinTag = args[++i]; break;
+                case "--quoted-input": o.QuotedInput = true; break;
                 default:
                     if (a.StartsWith('-'))
                         throw new CliUsageException($"Unrecognized option or bad number of args for: '{a}'");
                     o.Command.AddRange(args[i..]);
-                    return o;
+                    return o.Checked();
             }
         }
-        return o;
+        return o.Checked();
+    }
+
+    CliOptions Checked()
+    {
+        if (Resp2 && Resp3) throw new CliUsageException("Options -2 and -3 are mutually exclusive.");
+        if (StdinLastArg && StdinTag is not null) throw new CliUsageException("Options -x and -X are mutually exclusive.");
+        return this;
     }
 
     /// <summary>redis://[[user:]password@][host[:port]][/db], as redis-cli accepts with -u.</summary>

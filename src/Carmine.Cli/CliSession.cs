@@ -99,11 +99,11 @@ public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
 
     bool SwitchProtocol()
     {
-        if (!options.Resp3) return true;
+        if (!(options.Resp3 || options.Resp3Preferred) || options.Resp2) return true;
         var reply = connection!.Call("HELLO", "3");
         if (!reply.IsError) return true;
         Console.Error.Write($"HELLO 3 failed: {reply.Text}\n");
-        return false;
+        return !options.Resp3;
     }
 
     /// <summary>Sends a command <paramref name="repeat"/> times (forever if negative), reconnecting first
@@ -223,7 +223,7 @@ public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
             stdout.Flush();
             Environment.Exit(1);
         }
-        WriteOut(ReplyFormatter.Format(reply, options.Output, rawReply));
+        WriteOut(ReplyFormatter.Format(reply, options.Output, rawReply, options.BulkDelimiter, options.ReplyDelimiter));
         return reply;
     }
 
@@ -244,7 +244,7 @@ public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
         if (options.Output == OutputMode.Standard && invalidate)
             WriteOut("-> invalidate: " + string.Join(", ", items[1].Items!.Select(k => $"'{k.Text}'")) + "\n");
         else
-            WriteOut(ReplyFormatter.Format(push, options.Output, false));
+            WriteOut(ReplyFormatter.Format(push, options.Output, false, options.BulkDelimiter, options.ReplyDelimiter));
     }
 
     public void WriteOut(string text) => WriteOut(Encoding.UTF8.GetBytes(text));

@@ -22,6 +22,7 @@ public static class Program
             Console.Error.Write(e.Message + "\n");
             return 1;
         }
+        foreach (var w in options.Warnings) Console.Error.Write(w + "\n");
         if (options.ShowHelp)
         {
             Console.Out.Write(Usage);
@@ -35,7 +36,7 @@ public static class Program
         if (!options.NoAuthWarning && options.Password is not null)
             Console.Error.Write("Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n");
         using var stdout = Console.OpenStandardOutput();
-        using var session = new CliSession(options, stdout) { PushOutput = stdoutTty };
+        using var session = new CliSession(options, stdout) { PushOutput = options.ShowPushes ?? stdoutTty };
         try
         {
             return Run(session);
@@ -69,8 +70,29 @@ public static class Program
             return Eval(session);
         }
         session.Connect(quiet: true);
-        var argv = o.Command.Select(Encoding.UTF8.GetBytes).ToList();
+        var argv = new List<byte[]>();
+        foreach (var a in o.Command)
+        {
+            // --quoted-input: each argument is one string in the interactive quoting ("\x00" and the like).
+            var unquoted = o.QuotedInput ? ArgSplitter.Split(a) : [Encoding.UTF8.GetBytes(a)];
+            if (unquoted is not { Count: 1 })
+            {
+                session.WriteOut("Invalid quoted string\n");
+                return 1;
+            }
+            argv.Add(unquoted[0]);
+        }
         if (o.StdinLastArg) argv.Add(ReadAllStdin());
+        else if (o.StdinTag is not null)
+        {
+            int at = o.Command.IndexOf(o.StdinTag);
+            if (at < 0)
+            {
+                Console.Error.Write("Using -X option but stdin tag not match.\n");
+                return 1;
+            }
+            argv[at] = ReadAllStdin();
+        }
         return session.IssueCommand(argv, o.Repeat) ? 0 : 1;
     }
 
@@ -124,12 +146,20 @@ public static class Program
         "  -r <repeat>        Execute specified command N times (-1: forever).\n" +
         "  -i <interval>      When -r is used, waits <interval> seconds per command.\n" +
         "  -n <db>            Database number.\n" +
+        "  -2                 Start session in RESP2 protocol mode.\n" +
         "  -3                 Start session in RESP3 protocol mode.\n" +
         "  -x                 Read last argument from STDIN.\n" +
+        "  -X <tag>           Read the argument equal to <tag> from STDIN.\n" +
+        "  -d <delimiter>     Delimiter between response bulks for raw formatting (default: \\n).\n" +
+        "  -D <delimiter>     Delimiter between responses for raw formatting (default: \\n).\n" +
         "  -e                 Return exit error code when command execution fails.\n" +
         "  --raw              Use raw formatting for replies (default when STDOUT is not a tty).\n" +
         "  --no-raw           Force formatted output even when STDOUT is not a tty.\n" +
+        "  --quoted-input     Force input to be handled as quoted strings.\n" +
         "  --csv              Output in CSV format.\n" +
+        "  --json             Output in JSON format (RESP3 unless -2 is given).\n" +
+        "  --quoted-json      Same as --json, but with ASCII-safe quoted strings.\n" +
+        "  --show-pushes <yn> Whether to print RESP3 PUSH messages (default: when STDOUT is a tty).\n" +
         "  --no-auth-warning  Don't show warning message when using password on command line.\n" +
         "  --latency          Enter a special mode continuously sampling latency.\n" +
         "  --latency-history  Like --latency but tracking latency changes over time.\n" +

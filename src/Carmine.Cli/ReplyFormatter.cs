@@ -9,6 +9,9 @@ public enum OutputMode
     Standard,
     Raw,
     Csv,
+    Json,
+    /// <summary>JSON with only ASCII: strings are quoted as in the terminal, then made valid JSON.</summary>
+    QuotedJson,
 }
 
 /// <summary>A reply type redis-cli 7.0 cannot print (it exits with "Unknown reply type: N").</summary>
@@ -23,20 +26,27 @@ public static class ReplyFormatter
     const int HiredisBigNumber = 13;
 
     /// <summary>One reply as printed after a command; <paramref name="forceRaw"/> is redis-cli's raw
-    /// rendering of INFO, CLIENT LIST and the like, printed without a trailing delimiter.</summary>
-    public static byte[] Format(RespValue reply, OutputMode mode, bool forceRaw)
+    /// rendering of INFO, CLIENT LIST and the like, printed without a trailing delimiter. In raw mode
+    /// <paramref name="bulkDelimiter"/> (-d) separates elements and <paramref name="replyDelimiter"/> (-D) ends the reply.</summary>
+    public static byte[] Format(RespValue reply, OutputMode mode, bool forceRaw, string bulkDelimiter = "\n", string replyDelimiter = "\n")
     {
         var o = new MemoryStream();
-        if (forceRaw) Raw(o, reply);
+        byte[] bulkDelim = Encoding.UTF8.GetBytes(bulkDelimiter);
+        if (forceRaw) Raw(o, reply, bulkDelim);
         else if (mode == OutputMode.Standard) Tty(o, reply, "");
         else if (mode == OutputMode.Raw)
         {
-            Raw(o, reply);
+            Raw(o, reply, bulkDelim);
+            Text(o, replyDelimiter);
+        }
+        else if (mode == OutputMode.Csv)
+        {
+            Csv(o, reply);
             o.WriteByte((byte)'\n');
         }
         else
         {
-            Csv(o, reply);
+            Json(o, reply, mode == OutputMode.QuotedJson);
             o.WriteByte((byte)'\n');
         }
         return o.ToArray();
@@ -172,7 +182,7 @@ public static class ReplyFormatter
         }
     }
 
-    static void Raw(Stream o, RespValue r)
+    static void Raw(Stream o, RespValue r, byte[] delimiter)
     {
         switch (r.Type)
         {
@@ -200,17 +210,17 @@ public static class ReplyFormatter
             case RespType.Push:
                 for (int i = 0; i < r.Items!.Length; i++)
                 {
-                    if (i > 0) o.WriteByte((byte)'\n');
-                    Raw(o, r.Items[i]);
+                    if (i > 0) o.Write(delimiter);
+                    Raw(o, r.Items[i], delimiter);
                 }
                 break;
             case RespType.Map:
                 for (int i = 0; i < r.Items!.Length; i += 2)
                 {
-                    if (i > 0) o.WriteByte((byte)'\n');
-                    Raw(o, r.Items[i]);
+                    if (i > 0) o.Write(delimiter);
+                    Raw(o, r.Items[i], delimiter);
                     o.WriteByte((byte)' ');
-                    Raw(o, r.Items[i + 1]);
+                    Raw(o, r.Items[i + 1], delimiter);
                 }
                 break;
             default:
@@ -257,5 +267,107 @@ public static class ReplyFormatter
             default:
                 throw new UnknownReplyTypeException(HiredisBigNumber);
         }
+    }
+
+    static void Json(Stream o, RespValue r, bool quoted)
+    {
+        switch (r.Type)
+        {
+            case RespType.Error:
+            case RespType.BulkError:
+                Text(o, "error:");
+                JsonString(o, CString(r.Bytes!), quoted);
+                break;
+            case RespType.SimpleString:
+            case RespType.BulkString:
+            case RespType.Verbatim:
+                JsonString(o, r.Bytes!, quoted);
+                break;
+            case RespType.Integer:
+                Text(o, r.Integer.ToString());
+                break;
+            case RespType.Double:
+                o.Write(r.Bytes);
+                break;
+            case RespType.Null:
+                Text(o, "null");
+                break;
+            case RespType.Boolean:
+                Text(o, r.Integer != 0 ? "true" : "false");
+                break;
+            case RespType.Array:
+            case RespType.Set:
+            case RespType.Push:
+                o.WriteByte((byte)'[');
+                for (int i = 0; i < r.Items!.Length; i++)
+                {
+                    if (i > 0) o.WriteByte((byte)',');
+                    Json(o, r.Items[i], quoted);
+                }
+                o.WriteByte((byte)']');
+                break;
+            case RespType.Map:
+                o.WriteByte((byte)'{');
+                for (int i = 0; i < r.Items!.Length; i += 2)
+                {
+                    if (i > 0) o.WriteByte((byte)',');
+                    var key = r.Items[i];
+                    if (key.Type is RespType.Error or RespType.BulkError or RespType.SimpleString or RespType.BulkString or RespType.Verbatim)
+                        Json(o, key, quoted);
+                    else
+                    {
+                        // JSON keys are strings: other RESP3 key types are rendered, then quoted.
+                        var k = new MemoryStream();
+                        Json(k, key, quoted);
+                        var bytes = k.ToArray();
+                        if (bytes.Length > 0 && bytes[0] == '"') o.Write(bytes);
+                        else
+                        {
+                            o.WriteByte((byte)'"');
+                            o.Write(bytes);
+                            o.WriteByte((byte)'"');
+                        }
+                    }
+                    o.WriteByte((byte)':');
+                    Json(o, r.Items[i + 1], quoted);
+                }
+                o.WriteByte((byte)'}');
+                break;
+            default:
+                throw new UnknownReplyTypeException(HiredisBigNumber);
+        }
+    }
+
+    static void JsonString(Stream o, ReadOnlySpan<byte> s, bool quoted)
+    {
+        if (quoted)
+        {
+            // The terminal's quoting, with each backslash doubled so the result is a JSON string.
+            foreach (byte c in Repr(s))
+            {
+                if (c == '\\') Text(o, "\\\\");
+                else o.WriteByte(c);
+            }
+            return;
+        }
+        o.WriteByte((byte)'"');
+        foreach (byte c in s)
+        {
+            switch (c)
+            {
+                case (byte)'\\': Text(o, "\\\\"); break;
+                case (byte)'"': Text(o, "\\\""); break;
+                case (byte)'\n': Text(o, "\\n"); break;
+                case (byte)'\f': Text(o, "\\f"); break;
+                case (byte)'\r': Text(o, "\\r"); break;
+                case (byte)'\t': Text(o, "\\t"); break;
+                case 8: Text(o, "\\b"); break;
+                default:
+                    if (c <= 0x1f) Text(o, $"\\u{c:x4}");
+                    else o.WriteByte(c);
+                    break;
+            }
+        }
+        o.WriteByte((byte)'"');
     }
 }
