@@ -49,6 +49,16 @@ public static class Repl
                 Remember(history, historyFile, line, tty);
             if (first.Equals("quit", StringComparison.OrdinalIgnoreCase) || first.Equals("exit", StringComparison.OrdinalIgnoreCase))
                 return 0;
+            if (first.StartsWith(':'))
+            {
+                SetPreference(session, argv.Select(Encoding.UTF8.GetString).ToArray());
+                continue;
+            }
+            if (first.Equals("restart", StringComparison.OrdinalIgnoreCase))
+            {
+                session.WriteOut("Use 'restart' only in Lua debugging mode.\n");
+                continue;
+            }
             if (argv.Count == 3 && first.Equals("connect", StringComparison.OrdinalIgnoreCase))
             {
                 session.Options.Host = Encoding.UTF8.GetString(argv[1]);
@@ -67,6 +77,15 @@ public static class Repl
                 session.WriteOut(string.Format(CultureInfo.InvariantCulture, "({0:F2}s)\n", watch.ElapsedMilliseconds / 1000.0));
         }
         return 0;
+    }
+
+    // ":set hints" and ":set nohints" are accepted; carmine-cli shows no hints either way.
+    static void SetPreference(CliSession session, string[] args)
+    {
+        if (!args[0].Equals(":set", StringComparison.OrdinalIgnoreCase) || args.Length < 2)
+            session.WriteOut($"unknown redis-cli internal command '{args[0]}'\n");
+        else if (!args[1].Equals("hints", StringComparison.OrdinalIgnoreCase) && !args[1].Equals("nohints", StringComparison.OrdinalIgnoreCase))
+            session.WriteOut($"unknown redis-cli preference '{args[1]}'\n");
     }
 
     static void Remember(List<string> history, string? file, string line, bool tty)

@@ -105,6 +105,7 @@ public sealed class CliComparisonTests(RedisServerFixture server, ITestOutputHel
         ["connection refused"] = new(NoSetup, ["-p", "{freeport}", "ping"], Env: "NOPORT=1"),
         ["unix socket"] = new(NoSetup, ["-s", "{socket}", "--no-raw", "dbsize"], Env: "NOPORT=1"),
         ["user and wrong password"] = new(NoSetup, ["--no-auth-warning", "--user", "default", "-a", "wrong", "ping"]),
+        ["interactive cli commands"] = new(NoSetup, [], Stdin: ":set hints\n:set colors\n:foo\nrestart\n0 ping\n2 ping\n"),
         ["interactive help"] = new(NoSetup, [], Stdin: "help pfadd\n"),
         ["subscribe on tty"] = new(NoSetup, ["--no-raw", "subscribe", "cli:ch"], Subscribed: true),
         ["subscribe raw"] = new(NoSetup, ["subscribe", "cli:ch"], Subscribed: true),
