@@ -13,6 +13,8 @@ public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
     int dbBeforeMulti;
     bool inMulti;
     bool shutdownSent;
+    volatile bool streaming;
+    volatile bool streamingAborted;
 
     public CliOptions Options => options;
     public Stream Out => stdout;
@@ -39,13 +41,11 @@ public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
     public bool Connect(bool force = false, bool quiet = false)
     {
         if (connection is not null && !force) return true;
-        if (connection is not null)
-        {
-            connection.Dispose();
-            connection = null;
-            selectedDb = 0;
-            inMulti = false;
-        }
+        connection?.Dispose();
+        connection = null;
+        // A new connection starts in database 0 outside MULTI; SELECT below restores the chosen one.
+        selectedDb = 0;
+        inMulti = false;
         try
         {
             connection = CliConnection.Open(options.Host, options.Port, options.UnixSocket);
@@ -126,6 +126,13 @@ public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
         {
             connection?.Dispose();
             connection = null;
+            if (streamingAborted)
+            {
+                // Ctrl-C ended MONITOR or SUBSCRIBE: a fresh connection, and back to the prompt.
+                streamingAborted = false;
+                Connect(force: true);
+                return true;
+            }
             // SHUTDOWN closing the link is its success.
             if (shutdownSent) return true;
             Console.Error.Write("Error: Server closed the connection\n");
@@ -149,11 +156,16 @@ public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
             connection.Flush();
             if (monitor || pubsub)
             {
+                streaming = true;
                 if (pubsub && options.Output != OutputMode.Raw) WriteOut("Reading messages... (press Ctrl-C to quit)\n");
                 while (true)
                 {
                     var r = ReadAndPrint(rawReply, outOfBandPushes: false);
-                    if (monitor && r.IsError) return;
+                    if (monitor && r.IsError)
+                    {
+                        streaming = false;
+                        return;
+                    }
                 }
             }
             var reply = ReadAndPrint(rawReply, outOfBandPushes: true);
@@ -245,6 +257,17 @@ public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
             WriteOut("-> invalidate: " + string.Join(", ", items[1].Items!.Select(k => $"'{k.Text}'")) + "\n");
         else
             WriteOut(ReplyFormatter.Format(push, options.Output, false, options.BulkDelimiter, options.ReplyDelimiter));
+    }
+
+    /// <summary>Ctrl-C in the interactive mode: during MONITOR or SUBSCRIBE it closes the link so the
+    /// prompt comes back (true); otherwise carmine-cli should exit (false).</summary>
+    public bool AbortStreaming()
+    {
+        if (!streaming || connection is null) return false;
+        streamingAborted = true;
+        streaming = false;
+        connection.Socket.Shutdown(SocketShutdown.Both);
+        return true;
     }
 
     public void WriteOut(string text) => WriteOut(Encoding.UTF8.GetBytes(text));

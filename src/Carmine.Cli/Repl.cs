@@ -14,6 +14,11 @@ public static class Repl
     public static int Run(CliSession session)
     {
         session.Interactive = true;
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            if (!session.AbortStreaming()) Environment.Exit(1);
+        };
         bool tty = !Console.IsInputRedirected;
         string? historyFile = tty ? HistoryPath() : null;
         var history = new List<string>();

@@ -50,11 +50,15 @@ public sealed class PromptTests(RedisServerFixture server) : IClassFixture<Redis
     [Fact]
     public void DatabaseIsSelectedAgainAfterReconnect()
     {
-        using var session = Session();
+        var output = new MemoryStream();
+        using var session = new CliSession(new CliOptions { Port = server.Port, Output = OutputMode.Raw }, output) { Interactive = true };
+        Assert.True(session.Connect());
         session.IssueCommand(Argv("SELECT", "3"), 1);
         session.IssueCommand(Argv("CLIENT", "KILL", "SKIPME", "no"), 1);
         session.IssueCommand(Argv("PING"), 1);
-        session.IssueCommand(Argv("PING"), 1);
+        output.SetLength(0);
+        session.IssueCommand(Argv("CLIENT", "INFO"), 1);
+        Assert.Contains(" db=3 ", Encoding.UTF8.GetString(output.ToArray()));
         Assert.Equal($"127.0.0.1:{server.Port}[3]> ", session.Prompt);
     }
 
