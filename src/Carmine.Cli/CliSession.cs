@@ -158,15 +158,13 @@ public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
             {
                 streaming = true;
                 if (pubsub && options.Output != OutputMode.Raw) WriteOut("Reading messages... (press Ctrl-C to quit)\n");
-                while (true)
-                {
-                    var r = ReadAndPrint(rawReply, outOfBandPushes: false);
-                    if (monitor && r.IsError)
-                    {
-                        streaming = false;
-                        return;
-                    }
-                }
+                // Messages stream until Ctrl-C; only an error reply (e.g. MONITOR inside MULTI) ends the stream.
+                RespValue message;
+                do message = ReadAndPrint(rawReply, outOfBandPushes: false);
+                while (!message.IsError);
+                streaming = false;
+                if (monitor) return;
+                continue;
             }
             var reply = ReadAndPrint(rawReply, outOfBandPushes: true);
             TrackState(command, argv, reply);
