@@ -47,18 +47,22 @@ static partial class SortedSetCommands
 
     [Command("bzpopmin", -3, Flags = "write noscript fast blocking", Acl = "sortedset", Group = "sorted-set", Since = "5.0.0",
         Keys = ["RW access delete; index 1; range -2 1 0"], History = ["6.0.0: `timeout` is interpreted as a double instead of an integer."],
+        Arguments = ["key:key multiple", "timeout:double"],
         Summary = "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
         Complexity = "O(log(N)) with N being the number of elements in the sorted set.")]
     static void BZPopMin(Client c) => BlockingPop(c, 1, c.Args.Count - 2, c.Args.Count - 1, max: false, count: -1, nested: false);
 
     [Command("bzpopmax", -3, Flags = "write noscript fast blocking", Acl = "sortedset", Group = "sorted-set", Since = "5.0.0",
         Keys = ["RW access delete; index 1; range -2 1 0"], History = ["6.0.0: `timeout` is interpreted as a double instead of an integer."],
+        Arguments = ["key:key multiple", "timeout:double"],
         Summary = "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
         Complexity = "O(log(N)) with N being the number of elements in the sorted set.")]
     static void BZPopMax(Client c) => BlockingPop(c, 1, c.Args.Count - 2, c.Args.Count - 1, max: true, count: -1, nested: false);
 
     [Command("bzmpop", -5, Flags = "write blocking", Acl = "sortedset", Group = "sorted-set", Since = "7.0.0",
         Keys = ["RW access delete; index 2; keynum 0 1 1"],
+        Arguments = ["timeout:double", "numkeys:integer", "key:key multiple", "where:oneof (min:pure-token token=MIN | max:pure-token token=MAX)",
+            "count:integer token=COUNT optional"],
         Summary = "Remove and return members with scores in a sorted set or block until one is available",
         Complexity = "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.")]
     static void BZMPop(Client c)
