@@ -281,4 +281,32 @@ public sealed class SortedSetTests(ServerFixture fixture) : IClassFixture<Server
         string[] events = [.. Enumerable.Range(0, 4).Select(_ => subscriber.Read().Items![2].Text!)];
         Assert.Equal(["__keyevent@0__:zadd", "__keyevent@0__:zincr", "__keyevent@0__:zpopmin", "__keyevent@0__:del"], events);
     }
+
+    [Fact]
+    public void SetOperationsTakePlainSetsWithScoreOne()
+    {
+        r.Call("SADD", "zset:plain-s", "a", "b", "1");
+        r.Call("ZADD", "zset:plain-z", "5", "a", "7", "q");
+        Assert.Equal("[1, 1, b, 1, a, 6, q, 7]", r.Str("ZUNION", "2", "zset:plain-s", "zset:plain-z", "WITHSCORES"));
+        Assert.Equal("[a, 8]", r.Str("ZINTER", "2", "zset:plain-s", "zset:plain-z", "WEIGHTS", "3", "1", "WITHSCORES"));
+        Assert.Equal("[1, 1, b, 1]", r.Str("ZDIFF", "2", "zset:plain-s", "zset:plain-z", "WITHSCORES"));
+        Assert.Equal(1, r.Int("ZINTERCARD", "2", "zset:plain-s", "zset:plain-z"));
+    }
+
+    [Fact]
+    public void StoreFormsWriteASortedSetFromPlainSets()
+    {
+        r.Call("SADD", "zset:plain-s1", "x", "y");
+        r.Call("SADD", "zset:plain-s2", "y", "z");
+        Assert.Equal(1, r.Int("ZINTERSTORE", "zset:plain-dest", "2", "zset:plain-s1", "zset:plain-s2"));
+        Assert.Equal("zset", r.Str("TYPE", "zset:plain-dest"));
+        Assert.Equal("[y, 2]", r.Str("ZRANGE", "zset:plain-dest", "0", "-1", "WITHSCORES"));
+    }
+
+    [Fact]
+    public void SetOperationsRefuseOtherTypes()
+    {
+        r.Call("SET", "zset:plain-str", "v");
+        Assert.Equal("WRONGTYPE Operation against a key holding the wrong kind of value", r.Str("ZUNION", "1", "zset:plain-str"));
+    }
 }

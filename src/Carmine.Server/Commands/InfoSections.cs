@@ -82,25 +82,32 @@ static class InfoSections
             .Field("clients_in_timeout_table", 0);
     }
 
+    /// <summary>The figures INFO memory and MEMORY STATS share, in bytes.</summary>
+    internal readonly record struct MemoryFigures(long Used, long Peak, long Rss, long Startup, long ClientsNormal, long Overhead,
+        long Dataset, long Allocated, long Active);
+
     /// <summary>
     /// used_memory is the managed heap the GC reports; the startup figure is that heap once the server was
     /// listening; overhead is the startup figure plus client buffers; the dataset is the rest.
     /// </summary>
-    public static void Memory(StringBuilder sb, RedisServer s)
+    internal static MemoryFigures ComputeMemory(RedisServer s)
     {
         var gc = GC.GetGCMemoryInfo();
         long used = GC.GetTotalMemory(false);
         long peak = InterlockedMax(ref peakMemory, used);
-        long rss = RedisServer.RssBytes();
         long startup = Math.Min(s.UsedMemoryStartup, used);
         long clientsMemory = 0;
         foreach (var c in s.Clients) clientsMemory += ClientInfo.OutputBufferMemory(c) + c.QueryBufferCapacity;
         long overhead = Math.Min(used, startup + clientsMemory);
-        long dataset = used - overhead;
-        long netUsage = Math.Max(1, used - startup);
         // The GC reports committed memory as of its last collection (nothing before the first one).
-        long allocated = used;
-        long active = Math.Max(allocated, gc.TotalCommittedBytes);
+        long active = Math.Max(used, gc.TotalCommittedBytes);
+        return new MemoryFigures(used, peak, RedisServer.RssBytes(), startup, clientsMemory, overhead, used - overhead, used, active);
+    }
+
+    public static void Memory(StringBuilder sb, RedisServer s)
+    {
+        var (used, peak, rss, startup, clientsMemory, overhead, dataset, allocated, active) = ComputeMemory(s);
+        long netUsage = Math.Max(1, used - startup);
         long maxmemory = ConfigLong(s, "maxmemory", 0);
         long system = ProcessMetrics.TotalSystemMemory;
         sb.Append("# Memory\r\n")

@@ -57,7 +57,6 @@ static partial class SortedSetCommands
     /// <summary>
     /// <c>numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES] | [LIMIT n]</c> from argument
     /// <paramref name="numKeysIdx"/>. Inputs must be sorted sets; a missing key is an empty set. (Redis also takes plain
-    /// sets as inputs, with score 1; Carmine does not yet.)
     /// </summary>
     static void SetOpGeneric(Client c, int numKeysIdx, bool store, SetOp op, bool cardinalityOnly)
     {
@@ -74,11 +73,21 @@ static partial class SortedSetCommands
             return;
         }
         int n = (int)setCount;
-        var sets = new SortedSet?[n];
+        var sets = new OpInput?[n];
         var weights = new double[n];
         for (int i = 0; i < n; i++)
         {
-            if (!c.TryRead<SortedSet>(args[numKeysIdx + 1 + i], out sets[i])) return;
+            var e = c.LookupRead(args[numKeysIdx + 1 + i]);
+            if (e is not null)
+            {
+                if (e.Value is SortedSet z) sets[i] = new OpInput(z, null);
+                else if (e.Value is SetValue set) sets[i] = new OpInput(null, set);
+                else
+                {
+                    c.Error(Errors.WrongType);
+                    return;
+                }
+            }
             weights[i] = 1;
         }
         var aggregate = Aggregate.Sum;
@@ -188,61 +197,83 @@ static partial class SortedSetCommands
     }
 
     /// <summary>Adds the intersection to <paramref name="result"/>, or only counts it (stopping at <paramref name="limit"/> if not 0) when result is null.</summary>
-    static long Intersect(SortedSet?[] sets, double[] weights, Aggregate aggregate, List<(byte[], double)>? result, long limit)
+    static long Intersect(OpInput?[] sets, double[] weights, Aggregate aggregate, List<(byte[], double)>? result, long limit)
     {
         var first = sets[0];
         long found = 0;
         if (first is null || first.Count == 0) return 0;
-        for (var cur = first.Iterate(); cur.Valid; cur.Next())
+        first.ForEach((member, memberScore) =>
         {
-            var member = cur.Member;
-            double score = Weighted(cur.Score, weights[0]);
-            int k = 1;
-            for (; k < sets.Length; k++)
+            double score = Weighted(memberScore, weights[0]);
+            for (int k = 1; k < sets.Length; k++)
             {
-                double value;
-                if (ReferenceEquals(sets[k], first)) value = cur.Score * weights[k];
-                else if (sets[k]!.TryGetScore(member, out value)) value *= weights[k];
-                else break;
-                Combine(ref score, value, aggregate);
+                if (sets[k] is not { } other || !other.TryGetScore(member, out double value)) return true;
+                Combine(ref score, value * weights[k], aggregate);
             }
-            if (k < sets.Length) continue;
             found++;
             if (result is not null) result.Add((member.ToArray(), score));
-            else if (limit > 0 && found >= limit) break;
-        }
+            return result is not null || limit == 0 || found < limit;
+        });
         return found;
     }
 
-    static void Union(SortedSet?[] sets, double[] weights, Aggregate aggregate, List<(byte[], double)> result)
+    static void Union(OpInput?[] sets, double[] weights, Aggregate aggregate, List<(byte[], double)> result)
     {
         var scores = new Dictionary<byte[], double>((int)Math.Min(sets[^1]?.Count ?? 0, 1 << 20), ByteArrayComparer.Instance);
         var lookup = scores.GetAlternateLookup<ReadOnlySpan<byte>>();
         for (int i = 0; i < sets.Length; i++)
         {
-            if (sets[i] is not { } set) continue;
-            for (var cur = set.Iterate(); cur.Valid; cur.Next())
+            double weight = weights[i];
+            sets[i]?.ForEach((member, memberScore) =>
             {
-                double score = Weighted(cur.Score, weights[i]);
-                ref double slot = ref CollectionsMarshal.GetValueRefOrAddDefault(lookup, cur.Member, out bool exists);
+                double score = Weighted(memberScore, weight);
+                ref double slot = ref CollectionsMarshal.GetValueRefOrAddDefault(lookup, member, out bool exists);
                 if (exists) Combine(ref slot, score, aggregate);
                 else slot = score;
-            }
+                return true;
+            });
         }
         foreach (var (member, score) in scores) result.Add((member, score));
     }
 
     /// <summary>The members of the first set found in none of the others, with their scores in the first.</summary>
-    static void Difference(SortedSet?[] sets, List<(byte[], double)> result)
+    static void Difference(OpInput?[] sets, List<(byte[], double)> result)
     {
-        var first = sets[0];
-        if (first is null) return;
-        for (var cur = first.Iterate(); cur.Valid; cur.Next())
+        sets[0]?.ForEach((member, score) =>
         {
-            bool keep = true;
-            for (int k = 1; k < sets.Length && keep; k++)
-                if (sets[k] is { } other && (ReferenceEquals(other, first) || other.TryGetScore(cur.Member, out _))) keep = false;
-            if (keep) result.Add((cur.Member.ToArray(), cur.Score));
+            for (int k = 1; k < sets.Length; k++)
+                if (sets[k] is { } other && other.TryGetScore(member, out _)) return true;
+            result.Add((member.ToArray(), score));
+            return true;
+        });
+    }
+
+    /// <summary>Visits one member of an input; returns false to stop.</summary>
+    delegate bool MemberVisitor(ReadOnlySpan<byte> member, double score);
+
+    /// <summary>An input of the set operations: a sorted set, or a plain set whose members all score 1, as in Redis.</summary>
+    sealed class OpInput(SortedSet? zset, SetValue? set)
+    {
+        public long Count => zset?.Count ?? set!.Count;
+
+        public bool TryGetScore(ReadOnlySpan<byte> member, out double score)
+        {
+            if (zset is not null) return zset.TryGetScore(member, out score);
+            score = 1;
+            return set!.Contains(member);
+        }
+
+        public void ForEach(MemberVisitor visit)
+        {
+            if (zset is not null)
+            {
+                for (var cur = zset.Iterate(); cur.Valid; cur.Next())
+                    if (!visit(cur.Member, cur.Score)) return;
+                return;
+            }
+            Span<byte> scratch = stackalloc byte[20];
+            for (int i = 0; i < set!.Count; i++)
+                if (!visit(set.MemberAt(i, scratch), 1)) return;
         }
     }
 }

@@ -2,11 +2,12 @@ using System.Globalization;
 using Carmine.Protocol;
 using Carmine.Server.Keyspace;
 using Carmine.Server.Network;
+using Carmine.Server.PubSub;
 using Carmine.Server.Types;
 
 namespace Carmine.Server.Commands;
 
-/// <summary>ZPOPMIN, ZPOPMAX, ZMPOP, ZRANDMEMBER and ZSCAN.</summary>
+/// <summary>ZPOPMIN, ZPOPMAX, ZMPOP, their blocking forms BZPOPMIN, BZPOPMAX and BZMPOP, ZRANDMEMBER and ZSCAN.</summary>
 static partial class SortedSetCommands
 {
     [Command("zpopmin", -2, Flags = "write fast", Acl = "sortedset", Group = "sorted-set", Since = "5.0.0",
@@ -40,37 +41,105 @@ static partial class SortedSetCommands
         Complexity = "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.")]
     static void ZMPop(Client c)
     {
+        if (!ParseMPop(c, 1, out int numKeys, out bool max, out long count)) return;
+        PopGeneric(c, 2, numKeys, max, emitKey: true, count, nested: true, nilWhenEmpty: true);
+    }
+
+    [Command("bzpopmin", -3, Flags = "write noscript fast blocking", Acl = "sortedset", Group = "sorted-set", Since = "5.0.0",
+        Keys = ["RW access delete; index 1; range -2 1 0"], History = ["6.0.0: `timeout` is interpreted as a double instead of an integer."],
+        Arguments = ["key:key multiple", "timeout:double"],
+        Summary = "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
+        Complexity = "O(log(N)) with N being the number of elements in the sorted set.")]
+    static void BZPopMin(Client c) => BlockingPop(c, 1, c.Args.Count - 2, c.Args.Count - 1, max: false, count: -1, nested: false);
+
+    [Command("bzpopmax", -3, Flags = "write noscript fast blocking", Acl = "sortedset", Group = "sorted-set", Since = "5.0.0",
+        Keys = ["RW access delete; index 1; range -2 1 0"], History = ["6.0.0: `timeout` is interpreted as a double instead of an integer."],
+        Arguments = ["key:key multiple", "timeout:double"],
+        Summary = "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
+        Complexity = "O(log(N)) with N being the number of elements in the sorted set.")]
+    static void BZPopMax(Client c) => BlockingPop(c, 1, c.Args.Count - 2, c.Args.Count - 1, max: true, count: -1, nested: false);
+
+    [Command("bzmpop", -5, Flags = "write blocking", Acl = "sortedset", Group = "sorted-set", Since = "7.0.0",
+        Keys = ["RW access delete; index 2; keynum 0 1 1"],
+        Arguments = ["timeout:double", "numkeys:integer", "key:key multiple", "where:oneof (min:pure-token token=MIN | max:pure-token token=MAX)",
+            "count:integer token=COUNT optional"],
+        Summary = "Remove and return members with scores in a sorted set or block until one is available",
+        Complexity = "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.")]
+    static void BZMPop(Client c)
+    {
+        if (!ParseMPop(c, 2, out int numKeys, out bool max, out long count)) return;
+        BlockingPop(c, 3, numKeys, 1, max, count, nested: true);
+    }
+
+    /// <summary>Parses ZMPOP's and BZMPOP's "numkeys key... MIN|MAX [COUNT count]" with Redis's errors; count defaults to 1.</summary>
+    static bool ParseMPop(Client c, int numKeysIndex, out int numKeys, out bool max, out long count)
+    {
         var args = c.Args;
-        if (!c.TryLongInRange(1, 1, long.MaxValue, out long numKeys, "ERR numkeys should be greater than 0")) return;
-        if (numKeys >= args.Count - 2)
+        numKeys = 0;
+        max = false;
+        count = -1;
+        if (!c.TryLongInRange(numKeysIndex, 1, long.MaxValue, out long n, "ERR numkeys should be greater than 0")) return false;
+        if (n >= args.Count - numKeysIndex - 1)
         {
             c.Error(Errors.Syntax);
-            return;
+            return false;
         }
-        int whereIdx = 2 + (int)numKeys;
-        bool max;
+        int whereIdx = numKeysIndex + 1 + (int)n;
         if (args.Is(whereIdx, "min")) max = false;
         else if (args.Is(whereIdx, "max")) max = true;
         else
         {
             c.Error(Errors.Syntax);
-            return;
+            return false;
         }
-        long count = -1;
         for (int j = whereIdx + 1; j < args.Count; j++)
         {
             if (count == -1 && args.Is(j, "count") && j + 1 < args.Count)
             {
                 j++;
-                if (!c.TryLongInRange(j, 1, long.MaxValue, out count, "ERR count should be greater than 0")) return;
+                if (!c.TryLongInRange(j, 1, long.MaxValue, out count, "ERR count should be greater than 0")) return false;
             }
             else
             {
                 c.Error(Errors.Syntax);
-                return;
+                return false;
             }
         }
-        PopGeneric(c, 2, (int)numKeys, max, emitKey: true, count == -1 ? 1 : count, nested: true, nilWhenEmpty: true);
+        if (count == -1) count = 1;
+        numKeys = (int)n;
+        return true;
+    }
+
+    /// <summary>
+    /// BZPOPMIN/BZPOPMAX (count -1, flat [key, member, score]) and BZMPOP (nested [key, [[member, score]...]]): pops
+    /// from the first non-empty key, or blocks until one of the keys receives a sorted set. Inside MULTI/EXEC a
+    /// missing set is a timeout at once.
+    /// </summary>
+    static void BlockingPop(Client c, int firstKey, int numKeys, int timeoutIndex, bool max, long count, bool nested)
+    {
+        if (!c.TryTimeout(timeoutIndex, out long timeout)) return;
+        var args = c.Args;
+        for (int k = firstKey; k < firstKey + numKeys; k++)
+        {
+            if (!c.TryWrite(args[k], out var entry, out SortedSet? z)) return;
+            if (z is null) continue;
+            c.Dirty(PopFrom(c.Server, c.Reply, c.Database, entry!, z, max, emitKey: true, count, nested));
+            return;
+        }
+        if (c.InExec)
+        {
+            c.Reply.NullArray();
+            return;
+        }
+        var keys = new byte[numKeys][];
+        for (int i = 0; i < numKeys; i++) keys[i] = args.ToArray(firstKey + i);
+        c.Server.Blocking.Block(new BlockedClient(c, keys, timeout, (_, ctx) =>
+        {
+            // A key recreated with another type keeps the client waiting, as in Redis.
+            if (ctx.Database.Find(ctx.Key, ctx.NowMs) is not { Value: SortedSet z } e) return false;
+            ctx.Dirty(PopFrom(ctx.Server, ctx.Reply, ctx.Database, e, z, max, emitKey: true, count, nested));
+            return true;
+        }));
     }
 
     /// <summary>
@@ -82,13 +151,10 @@ static partial class SortedSetCommands
         var args = c.Args;
         Entry? entry = null;
         SortedSet? z = null;
-        int keyIdx = 0;
         for (int k = firstKey; k < firstKey + keyCount; k++)
         {
             if (!c.TryWrite(args[k], out entry, out z)) return;
-            if (z is null) continue;
-            keyIdx = k;
-            break;
+            if (z is not null) break;
         }
         if (z is null)
         {
@@ -101,25 +167,45 @@ static partial class SortedSetCommands
             c.Reply.EmptyArray();
             return;
         }
+        c.Dirty(PopFrom(c.Server, c.Reply, c.Database, entry!, z, max, emitKey, count, nested));
+    }
+
+    /// <summary>
+    /// Pops up to <paramref name="count"/> (-1: one) members of a non-empty sorted set and replies with them: flat
+    /// (member, score, ...), prefixed by the key with <paramref name="emitKey"/> (BZPOPMIN); or, <paramref name="nested"/>,
+    /// an array of pairs, inside [key, pairs] with <paramref name="emitKey"/> (ZMPOP). Deletes an emptied key; returns how many were popped.
+    /// </summary>
+    static long PopFrom(RedisServer server, RespBuffer reply, Database db, Entry entry, SortedSet z, bool max, bool emitKey, long count, bool nested)
+    {
         if (count == -1) count = 1;
         long n = Math.Min(count, z.Count);
-        if (emitKey)
+        if (emitKey && nested)
         {
-            c.Reply.ArrayHeader(2);
-            c.Reply.Bulk(args[keyIdx]);
+            reply.ArrayHeader(2);
+            reply.Bulk(entry.Key);
+            reply.ArrayHeader(n);
         }
-        c.Reply.ArrayHeader(nested ? n : n * 2);
+        else if (emitKey)
+        {
+            reply.ArrayHeader(n * 2 + 1);
+            reply.Bulk(entry.Key);
+        }
+        else reply.ArrayHeader(nested ? n : n * 2);
         var cur = max ? z.At(z.Count - 1, reverse: true) : z.At(0, reverse: false);
         for (long i = 0; i < n; i++, cur.Next())
         {
-            if (nested) c.Reply.ArrayHeader(2);
-            c.Reply.Bulk(cur.Member);
-            c.Reply.Double(cur.Score);
+            if (nested) reply.ArrayHeader(2);
+            reply.Bulk(cur.Member);
+            reply.Double(cur.Score);
         }
         z.DeleteRange(max ? z.Count - n : 0, n);
-        c.Dirty(n);
-        Notify(c, max ? "zpopmax" : "zpopmin", args[keyIdx]);
-        if (z.Count == 0) DeleteEmptied(c, entry!, args[keyIdx]);
+        server.Events.Notify(NotifyFlags.ZSet, max ? "zpopmax" : "zpopmin", db.Index, entry.Key);
+        if (z.Count == 0)
+        {
+            db.Remove(entry);
+            server.Events.Notify(NotifyFlags.Generic, "del", db.Index, entry.Key);
+        }
+        return n;
     }
 
     [Command("zrandmember", -2, Flags = "readonly", Acl = "sortedset", Group = "sorted-set", Since = "6.2.0",
