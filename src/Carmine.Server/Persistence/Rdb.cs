@@ -75,10 +75,12 @@ public static class RdbTypeRegistry
 }
 
 /// <summary>The encoding thresholds a loaded value is fitted to, read once from the configuration.</summary>
-public readonly record struct RdbLoadLimits(long HashMaxEntries, long HashMaxValue, long SetMaxIntsetEntries, Types.ZSetLimits Zset)
+public readonly record struct RdbLoadLimits(long HashMaxEntries, long HashMaxValue, long SetMaxIntsetEntries, Types.ZSetLimits Zset,
+    int ListFill = -2, int ListCompressDepth = 0)
 {
     public static RdbLoadLimits From(Config.ServerConfig config) => new(
         config.GetLong("hash-max-listpack-entries"), config.GetLong("hash-max-listpack-value"),
         config.GetLong("set-max-intset-entries"),
-        new Types.ZSetLimits(config.GetLong("zset-max-listpack-entries"), config.GetLong("zset-max-listpack-value")));
+        new Types.ZSetLimits(config.GetLong("zset-max-listpack-entries"), config.GetLong("zset-max-listpack-value")),
+        config.GetInt("list-max-listpack-size"), config.GetInt("list-compress-depth"));
 }

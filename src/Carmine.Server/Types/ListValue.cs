@@ -10,7 +10,7 @@ namespace Carmine.Server.Types;
 /// With a compress depth d > 0, all nodes but the d first and d last are kept LZF-compressed, as Redis does
 /// (list-compress-depth): a node is decompressed while an operation works on it and compressed again after.
 /// </summary>
-public sealed class ListValue : IRedisObject
+public sealed class ListValue : IRedisObject, ICopyable
 {
     static readonly int[] SizeLimits = [4096, 8192, 16384, 32768, 65536];
     const int SafetyLimit = 8192;
@@ -113,6 +113,40 @@ public sealed class ListValue : IRedisObject
             }
             return node is not null;
         }
+    }
+
+    public int NodeCount
+    {
+        get
+        {
+            int count = 0;
+            for (var n = head; n is not null; n = n.Next) count++;
+            return count;
+        }
+    }
+
+    /// <summary>The nodes from head to tail, as RDB writes them: whether each is plain, and its elements.</summary>
+    public IEnumerable<(bool Plain, List<byte[]> Elements)> Nodes()
+    {
+        for (var n = head; n is not null; n = n.Next)
+        {
+            var (buf, pos, end) = View(n);
+            var elements = new List<byte[]>(n.Count);
+            while (pos < end) elements.Add(PackedEntry.Read(buf, pos, out pos).ToArray());
+            yield return (n.Plain, elements);
+        }
+    }
+
+    /// <summary>COPY and BGSAVE: the same elements under the same fill and compress depth.</summary>
+    public IRedisObject DeepCopy()
+    {
+        var copy = new ListValue(fill, compressDepth);
+        for (var n = head; n is not null; n = n.Next)
+        {
+            var (buf, pos, end) = View(n);
+            while (pos < end) copy.Push(PackedEntry.Read(buf, pos, out pos), atHead: false);
+        }
+        return copy;
     }
 
     /// <summary>The entry at <paramref name="index"/> (0 ≤ index &lt; Count), reached from the nearer end.</summary>

@@ -42,6 +42,17 @@ public sealed class StreamNode
         foreach (var f in masterFields) Bytes += StringSize(f);
     }
 
+    /// <summary>An empty node whose master entry holds <paramref name="fields"/>, for entries read back from RDB.</summary>
+    public static StreamNode WithMasterFields(StreamId masterId, byte[][] fields)
+    {
+        var pairs = new byte[fields.Length * 2][];
+        for (int i = 0; i < fields.Length; i++) (pairs[i * 2], pairs[i * 2 + 1]) = (fields[i], []);
+        return new StreamNode(masterId, pairs);
+    }
+
+    /// <summary>The fields of the master entry, which entries with the same fields leave out.</summary>
+    public IReadOnlyList<byte[]> MasterFields => masterFields;
+
     StreamNode(StreamNode other)
     {
         MasterId = other.MasterId;
@@ -102,7 +113,8 @@ public sealed class StreamNode
         return lo;
     }
 
-    bool SameFieldsAsMaster(byte[][] pairs)
+    /// <summary>Whether an entry with these fields and values is stored without its field names.</summary>
+    public bool SameFieldsAsMaster(byte[][] pairs)
     {
         if (pairs.Length / 2 != masterFields.Length) return false;
         for (int i = 0; i < masterFields.Length; i++)

@@ -28,6 +28,24 @@ public sealed class StreamValue : IRedisObject, ICopyable
 
     public int NodeCount => nodes.Count;
 
+    /// <summary>The nodes in ID order, as RDB writes them.</summary>
+    public IReadOnlyList<StreamNode> Nodes => nodes;
+
+    /// <summary>A stream rebuilt from RDB: its nodes in ID order and the counters saved with them.</summary>
+    public static StreamValue Load(List<StreamNode> nodes, long length, StreamId lastId, StreamId firstId, StreamId maxDeletedId, long entriesAdded)
+    {
+        var s = new StreamValue
+        {
+            Length = length,
+            LastId = lastId,
+            FirstId = firstId,
+            MaxDeletedId = maxDeletedId,
+            EntriesAdded = entriesAdded,
+        };
+        s.nodes.AddRange(nodes);
+        return s;
+    }
+
     /// <summary>The ID XADD would generate with "*" at time <paramref name="nowMs"/>.</summary>
     public StreamId NextId(long nowMs)
     {
