@@ -32,6 +32,9 @@ public sealed partial class RedisServer
     public PubSub.KeyspaceEvents Events { get; }
     public Transactions.WatchedKeys Watches { get; }
     public LatencyMonitor Latency { get; } = new();
+    Scripting.ScriptEngine? scripts;
+    /// <summary>The Lua interpreter and script cache, created on first use.</summary>
+    public Scripting.ScriptEngine Scripts => LazyInitializer.EnsureInitialized(ref scripts, () => new Scripting.ScriptEngine(this));
     public string RunId { get; } = RandomHexId();
     /// <summary>The replication ID INFO reports (master_replid); a new one per start, as in Redis.</summary>
     public string MasterReplId { get; } = RandomHexId();
