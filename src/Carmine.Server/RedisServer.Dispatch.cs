@@ -67,9 +67,9 @@ public sealed partial class RedisServer
             Reject(c, cmd, $"ERR Can't execute '{cmd.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
             return true;
         }
-        if (scripts is { IsBusy: true } && !cmd.Has(CommandFlags.AllowBusy) && !(cmd.Name == "shutdown" && args.Count > 1 && args.Is(1, "nosave")))
+        if (scripts?.BusyError is { } busy && !cmd.Has(CommandFlags.AllowBusy) && !(cmd.Name == "shutdown" && args.Count > 1 && args.Is(1, "nosave")))
         {
-            Reject(c, cmd, "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+            Reject(c, cmd, busy);
             return true;
         }
         if (IsPausedFor(c, cmd)) return false;

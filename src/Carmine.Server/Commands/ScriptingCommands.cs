@@ -102,7 +102,7 @@ static class ScriptingCommands
 
     [Command("script|kill", 2, Flags = "noscript allow_busy", Acl = "scripting", Group = "scripting", Since = "2.6.0",
         Summary = "Kill the script currently in execution.", Complexity = "O(1)")]
-    static void Kill(Client c) => c.Server.Scripts.Kill(c);
+    static void Kill(Client c) => c.Server.Scripts.Kill(c, eval: true);
 
     [Command("script|help", 2, Flags = "loading stale", Acl = "scripting", Group = "scripting", Since = "5.0.0",
         Summary = "Show helpful text about the different subcommands", Complexity = "O(1)")]

@@ -12,7 +12,7 @@ static unsafe partial class LuaApi
     public const int RegistryIndex = -10000;
     public const int GlobalsIndex = -10002;
     public const int TNil = 0, TBoolean = 1, TLightUserData = 2, TNumber = 3, TString = 4, TTable = 5, TFunction = 6;
-    public const int GcCount = 3, GcStep = 5;
+    public const int GcCollect = 2, GcCount = 3, GcStep = 5;
 
     [LibraryImport(Library)] public static partial nint luaL_newstate();
     [LibraryImport(Library)] public static partial void lua_close(nint l);
@@ -40,6 +40,8 @@ static unsafe partial class LuaApi
     [LibraryImport(Library)] public static partial int lua_next(nint l, int index);
     [LibraryImport(Library)] public static partial int lua_gc(nint l, int what, int data);
     [LibraryImport(Library)] public static partial int luaL_ref(nint l, int table);
+    [LibraryImport(Library)] public static partial void luaL_unref(nint l, int table, int reference);
+    [LibraryImport(Library)] public static partial void lua_insert(nint l, int index);
 
     [LibraryImport("libc")] public static partial nint dlopen(byte* file, int mode);
     public const int RtldNow = 2, RtldGlobal = 0x100;

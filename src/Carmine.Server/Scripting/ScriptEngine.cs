@@ -26,28 +26,34 @@ public sealed record Script(string Sha, byte[] Body, ScriptFlags Flags);
 /// redis.* callbacks that run commands through a socketless script client, the Lua/RESP conversions, and the
 /// state of the running script that BUSY replies and SCRIPT KILL read from other threads.
 /// </summary>
-public sealed unsafe class ScriptEngine
+public sealed unsafe partial class ScriptEngine
 {
     readonly RedisServer server;
     readonly object gate = new();
     readonly Dictionary<string, Script> scripts = new(StringComparer.Ordinal);
     nint lua;
-    int handlerRef, globalsRef;
+    int handlerRef, globalsRef, loadLibraryRef;
     Client? scriptClient;
     long runs;
 
     [ThreadStatic] static ScriptEngine? current;
     RunContext? running;
 
-    sealed class RunContext(Client caller, bool readOnly, long startMs)
+    sealed class RunContext(Client caller, string name, bool eval, bool readOnly, long startMs)
     {
         public readonly Client Caller = caller;
+        public readonly string Name = name;
+        public readonly bool Eval = eval;
+        public readonly byte[][] Command = caller.Args.ToArrays();
         public readonly bool ReadOnly = readOnly;
         public readonly long StartMs = startMs;
         public volatile bool Wrote;
         public volatile bool Killed;
         public int Resp = 2;
     }
+
+    /// <summary>The function FCALL is running, for FUNCTION STATS.</summary>
+    public sealed record RunningInfo(string Name, byte[][] Command, long DurationMs);
 
     public ScriptEngine(RedisServer server)
     {
@@ -60,9 +66,16 @@ public sealed unsafe class ScriptEngine
     /// <summary>Bytes the interpreter holds (INFO used_memory_lua).</summary>
     public long MemoryBytes { get { lock (gate) return lua_gc(lua, GcCount, 0) * 1024L; } }
 
-    /// <summary>True while a script has run longer than busy-reply-threshold: other clients get BUSY.</summary>
-    public bool IsBusy => running is { } r && server.Config.GetLong("busy-reply-threshold") is > 0 and var limit
-        && Clock.NowMs() - r.StartMs >= limit;
+    /// <summary>
+    /// The BUSY error other clients get while a script has run longer than busy-reply-threshold, or null.
+    /// Read on other threads without the gate, hence the single read of <see cref="running"/>.
+    /// </summary>
+    public string? BusyError => running is { } r && server.Config.GetLong("busy-reply-threshold") is > 0 and var limit
+        && Clock.NowMs() - r.StartMs >= limit
+            ? $"BUSY Redis is busy running a script. You can only call {(r.Eval ? "SCRIPT" : "FUNCTION")} KILL or SHUTDOWN NOSAVE."
+            : null;
+
+    public RunningInfo? RunningFunction => running is { Eval: false } r ? new RunningInfo(r.Name, r.Command, Clock.NowMs() - r.StartMs) : null;
 
     nint CreateState()
     {
@@ -87,7 +100,8 @@ public sealed unsafe class ScriptEngine
         PushString(l, RedisServer.RedisVersion);
         var v = Version.Parse(RedisServer.RedisVersion);
         lua_pushnumber(l, (v.Major << 16) | (v.Minor << 8) | v.Build);
-        if (lua_pcall(l, 3, 2, 0) != 0) throw new InvalidOperationException(ErrorText(l));
+        if (lua_pcall(l, 3, 3, 0) != 0) throw new InvalidOperationException(ErrorText(l));
+        loadLibraryRef = luaL_ref(l, RegistryIndex);
         globalsRef = luaL_ref(l, RegistryIndex);
         handlerRef = luaL_ref(l, RegistryIndex);
         return l;
@@ -161,22 +175,28 @@ public sealed unsafe class ScriptEngine
         lock (gate) return scripts.GetValueOrDefault(key);
     }
 
-    /// <summary>SCRIPT FLUSH: a new interpreter without any cached script.</summary>
+    /// <summary>SCRIPT FLUSH: forgets every cached script (functions stay).</summary>
     public void Flush()
     {
         lock (gate)
         {
-            lua_close(lua);
+            foreach (string sha in scripts.Keys)
+            {
+                lua_pushnil(lua);
+                SetRawField(lua, RegistryIndex, "f_" + sha);
+            }
             scripts.Clear();
-            lua = CreateState();
+            lua_gc(lua, GcCollect, 0);
         }
     }
 
-    /// <summary>SCRIPT KILL: stops the running script if it wrote nothing.</summary>
-    public void Kill(Client c)
+    /// <summary>SCRIPT KILL (<paramref name="eval"/>) or FUNCTION KILL: stops the running script if it wrote nothing.</summary>
+    public void Kill(Client c, bool eval)
     {
         var r = running;
         if (r is null) c.Error("NOTBUSY No scripts in execution right now.");
+        else if (r.Eval != eval)
+            c.Error($"BUSY Redis is busy running a script. You can only call {(r.Eval ? "SCRIPT" : "FUNCTION")} KILL or SHUTDOWN NOSAVE.");
         else if (r.Wrote)
             c.Error("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
         else
@@ -239,57 +259,75 @@ public sealed unsafe class ScriptEngine
     /// <summary>Runs a cached script with KEYS and ARGV and writes its result (or error) as the reply of <paramref name="c"/>.</summary>
     public void Run(Client c, Script script, int firstKey, int numKeys, bool readOnlyCommand)
     {
+        if (readOnlyCommand && (script.Flags & (ScriptFlags.EvalCompat | ScriptFlags.NoWrites)) == 0)
+        {
+            c.Error("ERR Can not execute a script with write flag using *_ro command.");
+            return;
+        }
         lock (gate)
         {
-            var ctx = new RunContext(c, readOnlyCommand || (script.Flags & ScriptFlags.NoWrites) != 0, Clock.NowMs());
-            var previous = current;
-            current = this;
-            running = ctx;
-            try
-            {
-                RunLocked(c, script, firstKey, numKeys);
-            }
-            finally
-            {
-                running = null;
-                current = previous;
-                lua_settop(lua, 0);
-            }
+            if (RawField(lua, RegistryIndex, "f_" + script.Sha) != TFunction)
+                throw new InvalidOperationException("script missing from the interpreter");
+            Call(c, script.Sha, functionMode: false, firstKey, numKeys, readOnlyCommand || (script.Flags & ScriptFlags.NoWrites) != 0);
         }
     }
 
-    void RunLocked(Client c, Script script, int firstKey, int numKeys)
+    /// <summary>
+    /// Calls the function on top of the stack (with the gate held): KEYS and ARGV as globals for EVAL, as
+    /// arguments for FCALL; replies its result or its error, naming it <paramref name="name"/>.
+    /// </summary>
+    void Call(Client c, string name, bool functionMode, int firstKey, int numKeys, bool readOnly)
+    {
+        var ctx = new RunContext(c, name, !functionMode, readOnly, Clock.NowMs());
+        var previous = current;
+        current = this;
+        running = ctx;
+        nint l = lua;
+        try
+        {
+            lua_rawgeti(l, RegistryIndex, handlerRef);
+            lua_insert(l, -2);
+            if (functionMode)
+            {
+                PushArray(l, c.Args, firstKey, numKeys);
+                PushArray(l, c.Args, firstKey + numKeys, c.Args.Count - firstKey - numKeys);
+            }
+            else
+            {
+                lua_rawgeti(l, RegistryIndex, globalsRef);
+                PushArray(l, c.Args, firstKey, numKeys);
+                SetRawField(l, -2, "KEYS");
+                PushArray(l, c.Args, firstKey + numKeys, c.Args.Count - firstKey - numKeys);
+                SetRawField(l, -2, "ARGV");
+                Pop(l, 1);
+            }
+            int status = functionMode ? lua_pcall(l, 2, 1, -4) : lua_pcall(l, 0, 1, -2);
+            if (++runs % 50 == 0) lua_gc(l, GcStep, 50);
+            if (status == 0) WriteReply(l, c, c.Reply, ctx.Resp);
+            else ReplyError(c, name);
+        }
+        finally
+        {
+            running = null;
+            current = previous;
+            lua_settop(l, 0);
+        }
+    }
+
+    void ReplyError(Client c, string name)
     {
         nint l = lua;
-        lua_rawgeti(l, RegistryIndex, handlerRef);
-        if (RawField(l, RegistryIndex, "f_" + script.Sha) != TFunction)
-            throw new InvalidOperationException("script missing from the interpreter");
-        lua_rawgeti(l, RegistryIndex, globalsRef);
-        PushArray(l, c.Args, firstKey, numKeys);
-        SetRawField(l, -2, "KEYS");
-        PushArray(l, c.Args, firstKey + numKeys, c.Args.Count - firstKey - numKeys);
-        SetRawField(l, -2, "ARGV");
-        Pop(l, 1);
-        int status = lua_pcall(l, 0, 1, -2);
-        if (++runs % 50 == 0) lua_gc(l, GcStep, 50);
-        if (status == 0)
-        {
-            WriteReply(l, c, c.Reply, running!.Resp);
-            return;
-        }
         if (lua_type(l, -1) != TTable)
         {
             string msg = lua_type(l, -1) is TString or TNumber ? ErrorText(l) : "execution failure";
-            c.Error($"ERR Error running script {FunctionName(script)}, {(msg.Length > 100 ? msg[..100] : msg)}");
+            c.Error($"ERR Error running script {name}, {(msg.Length > 100 ? msg[..100] : msg)}");
             return;
         }
         string err = TableString(l, "err") ?? "ERR unknown error";
         string? source = TableString(l, "source"), line = TableString(l, "line");
-        if (source is not null && line is not null) err += $" script: {script.Sha}, on {source}:{line}.";
+        if (source is not null && line is not null) err += $" script: {name}, on {source}:{line}.";
         c.Error(err.Replace('\r', ' ').Replace('\n', ' '));
     }
-
-    static string FunctionName(Script script) => "f_" + script.Sha;
 
     static string? TableString(nint l, string field)
     {

@@ -12,7 +12,7 @@ static class ScriptSandbox
     public const string Source = """
 local native, version, version_num = ...
 local G = _G
-local error_, type_, tostring_, select_, rawget_ = error, type, tostring, select, rawget
+local error_, type_, tostring_, select_, rawget_, pcall, pairs, ipairs = error, type, tostring, select, rawget, pcall, pairs, ipairs
 local setmetatable_, rawset_, getinfo, sethook = setmetatable, rawset, debug.getinfo, debug.sethook
 local concat = table.concat
 local readonly = setmetatable_({}, {__mode = 'k'})
@@ -41,11 +41,21 @@ end
 local function raise(msg) error_(error_table(msg), 0) end
 
 local redis = {}
-function redis.call(...)
+-- redis.call must be a C function: a Lua one would replace the script's frame in `return redis.call(...)`
+-- (a tail call) and errors would lose their line. A coroutine.wrap function is C; its coroutine runs the
+-- commands and dies only to raise an error, after putting a fresh one in its place.
+local yield, wrap = coroutine.yield, coroutine.wrap
+local renew_call
+local function call_loop(...)
   local reply, failed = native.command(...)
-  if failed then error_(reply, 0) end
-  return reply
+  if failed then
+    renew_call()
+    error_(reply, 0)
+  end
+  return call_loop(yield(reply))
 end
+renew_call = function() redis.call = wrap(call_loop) end
+renew_call()
 function redis.pcall(...)
   return (native.command(...))
 end
@@ -93,8 +103,75 @@ redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 
 redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
 redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = version, version_num
 
+-- FUNCTION LOAD: the functions a library registers while its code runs.
+local registering
+local flag_bits = {['no-writes'] = 1, ['allow-oom'] = 2, ['allow-stale'] = 4, ['no-cluster'] = 8, ['allow-cross-slot-keys'] = 16}
+local function register(name, callback, flags, description)
+  if type_(name) ~= 'string' or not name:find('^[%w_]+$') then
+    raise('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long')
+  end
+  if registering[name] then raise('Function already exists in the library') end
+  registering[name] = {callback, flags, description}
+end
+function redis.register_function(...)
+  if not registering then raise('redis.register_function can only be called on FUNCTION LOAD command') end
+  local n = select_('#', ...)
+  if n == 2 then
+    local name, callback = ...
+    if type_(name) ~= 'string' then raise('first argument to redis.register_function must be a string') end
+    if type_(callback) ~= 'function' then raise('second argument to redis.register_function must be a function') end
+    return register(name, callback, 0, nil)
+  end
+  if n ~= 1 then raise('wrong number of arguments to redis.register_function') end
+  local args = ...
+  if type_(args) ~= 'table' then
+    raise('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).')
+  end
+  local name, callback, flags, description = nil, nil, 0, nil
+  for k, v in pairs(args) do
+    if type_(k) ~= 'string' then raise('named argument key given to redis.register_function is not a string') end
+    local key = k:lower()
+    if key == 'function_name' then
+      if type_(v) ~= 'string' then raise('function_name argument given to redis.register_function must be a string') end
+      name = v
+    elseif key == 'description' then
+      if type_(v) ~= 'string' then raise('description argument given to redis.register_function must be a string') end
+      description = v
+    elseif key == 'callback' then
+      if type_(v) ~= 'function' then raise('callback argument given to redis.register_function must be a function') end
+      callback = v
+    elseif key == 'flags' then
+      if type_(v) ~= 'table' then raise('flags argument to redis.register_function must be a table representing function flags') end
+      for _, f in ipairs(v) do
+        local bit = flag_bits[f]
+        if not bit then raise('unknown flag given') end
+        if flags % (bit * 2) < bit then flags = flags + bit end
+      end
+    else
+      raise('unknown argument given to redis.register_function')
+    end
+  end
+  if not name then raise('redis.register_function must get a function name argument') end
+  if not callback then raise('redis.register_function must get a callback argument') end
+  return register(name, callback, flags, description)
+end
+local function load_library(chunk)
+  registering = {}
+  local ok, err = pcall(chunk)
+  local registered = registering
+  registering = nil
+  if not ok then
+    if type_(err) == 'table' then err = err.err end
+    error_('Error registering functions: ' .. tostring_(err), 0)
+  end
+  return registered
+end
+
 local function busy_hook()
-  if native.killed() then error_({err = 'ERR Script killed by user with SCRIPT KILL...'}, 0) end
+  if native.killed() then
+    renew_call()
+    error_({err = 'ERR Script killed by user with SCRIPT KILL...'}, 0)
+  end
 end
 sethook(busy_hook, '', 100000)
 
@@ -145,6 +222,6 @@ setmetatable_(G, {
   __metatable = sealed_metatable(),
 })
 readonly[G] = true
-return handler, hidden
+return handler, hidden, load_library
 """;
 }
