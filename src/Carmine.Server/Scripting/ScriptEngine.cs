@@ -32,7 +32,7 @@ public sealed unsafe partial class ScriptEngine
     readonly object gate = new();
     readonly Dictionary<string, Script> scripts = new(StringComparer.Ordinal);
     nint lua;
-    int handlerRef, globalsRef, loadLibraryRef;
+    int handlerRef, globalsRef, loadLibraryRef, resetHookRef;
     Client? scriptClient;
     long runs;
 
@@ -100,7 +100,8 @@ public sealed unsafe partial class ScriptEngine
         PushString(l, RedisServer.RedisVersion);
         var v = Version.Parse(RedisServer.RedisVersion);
         lua_pushnumber(l, (v.Major << 16) | (v.Minor << 8) | v.Build);
-        if (lua_pcall(l, 3, 3, 0) != 0) throw new InvalidOperationException(ErrorText(l));
+        if (lua_pcall(l, 3, 4, 0) != 0) throw new InvalidOperationException(ErrorText(l));
+        resetHookRef = luaL_ref(l, RegistryIndex);
         loadLibraryRef = luaL_ref(l, RegistryIndex);
         globalsRef = luaL_ref(l, RegistryIndex);
         handlerRef = luaL_ref(l, RegistryIndex);
@@ -311,6 +312,12 @@ public sealed unsafe partial class ScriptEngine
             running = null;
             current = previous;
             lua_settop(l, 0);
+            if (ctx.Killed)
+            {
+                lua_rawgeti(l, RegistryIndex, resetHookRef);
+                lua_pcall(l, 0, 0, 0);
+                lua_settop(l, 0);
+            }
         }
     }
 

@@ -167,13 +167,17 @@ local function load_library(chunk)
   return registered
 end
 
-local function busy_hook()
+local busy_hook
+busy_hook = function()
   if native.killed() then
     renew_call()
+    -- From now on every line fails, so that a pcall around the work cannot keep the script alive.
+    sethook(busy_hook, 'l')
     error_({err = 'ERR Script killed by user with SCRIPT KILL...'}, 0)
   end
 end
 sethook(busy_hook, '', 100000)
+local function reset_hook() sethook(busy_hook, '', 100000) end
 
 local function handler(err)
   local level = 2
@@ -212,6 +216,7 @@ hidden.loadstring = function(s, name)
 end
 hidden._G = G
 for k in pairs(hidden) do G[k] = nil end
+for _, k in ipairs({'loadfile', 'dofile', 'print', 'debug'}) do G[k] = nil end
 setmetatable_(G, {
   __index = function(_, k)
     local v = rawget_(hidden, k)
@@ -222,6 +227,6 @@ setmetatable_(G, {
   __metatable = sealed_metatable(),
 })
 readonly[G] = true
-return handler, hidden, load_library
+return handler, hidden, load_library, reset_hook
 """;
 }
