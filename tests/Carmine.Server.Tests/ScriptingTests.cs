@@ -117,5 +117,47 @@ public sealed class ScriptingTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Equal("NOTBUSY No scripts in execution right now.", r.Call("SCRIPT", "KILL").Text);
     }
 
+    [Fact]
+    public void FunctionLoadThenFcall()
+    {
+        Assert.Equal("scriptlib1", r.Str("FUNCTION", "LOAD", "REPLACE", "#!lua name=scriptlib1\nredis.register_function('scriptf1', function(keys, args) return args[1] end)"));
+        Assert.Equal("hello", r.Str("FCALL", "scriptf1", "0", "hello"));
+    }
+
+    [Fact]
+    public void FcallRoRefusesAFunctionWithoutNoWrites()
+    {
+        r.Call("FUNCTION", "LOAD", "REPLACE", "#!lua name=scriptlib2\nredis.register_function('scriptf2', function() return 1 end)");
+        Assert.Equal("ERR Can not execute a script with write flag using *_ro command.", r.Call("FCALL_RO", "scriptf2", "0").Text);
+    }
+
+    [Fact]
+    public void FunctionLoadOfAnExistingLibraryIsRefused()
+    {
+        r.Call("FUNCTION", "LOAD", "REPLACE", "#!lua name=scriptlib3\nredis.register_function('scriptf3', function() return 1 end)");
+        Assert.Equal("ERR Library 'scriptlib3' already exists",
+            r.Call("FUNCTION", "LOAD", "#!lua name=scriptlib3\nredis.register_function('scriptf3', function() return 1 end)").Text);
+    }
+
+    [Fact]
+    public void FcallOfAnUnknownFunctionIsAnError()
+    {
+        Assert.Equal("ERR Function not found", r.Call("FCALL", "scriptnosuchfunction", "0").Text);
+    }
+
+    [Fact]
+    public void FunctionDeleteOfAnUnknownLibraryIsAnError()
+    {
+        Assert.Equal("ERR Library not found", r.Call("FUNCTION", "DELETE", "scriptnosuchlib").Text);
+    }
+
+    [Fact]
+    public void FunctionErrorNamesTheFunctionAndLine()
+    {
+        r.Call("FUNCTION", "LOAD", "REPLACE", "#!lua name=scriptlib4\nredis.register_function('scriptf4', function()\nreturn a\nend)");
+        Assert.Equal("ERR user_function:3: Script attempted to access nonexistent global variable 'a' script: scriptf4, on @user_function:3.",
+            r.Call("FCALL", "scriptf4", "0").Text);
+    }
+
     static string Sha(string body) => Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(body)));
 }

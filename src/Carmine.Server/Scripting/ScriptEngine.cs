@@ -671,11 +671,26 @@ public sealed unsafe partial class ScriptEngine
         return 0;
     }
 
-    /// <summary>Called by the count hook every 100000 instructions: true once SCRIPT KILL asked the script to stop.</summary>
+    /// <summary>
+    /// Called by the count hook every 100000 instructions: past busy-reply-threshold it serves the other clients of the
+    /// caller's loop; true once SCRIPT KILL asked the script to stop.
+    /// </summary>
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     static int Killed(nint l)
     {
-        lua_pushboolean(l, current?.running?.Killed == true ? 1 : 0);
+        try
+        {
+            var engine = current;
+            var r = engine?.running;
+            if (r is not null && !r.Killed && engine!.BusyError is not null && r.Caller.Loop.OnLoopThread)
+                r.Caller.Loop.ProcessEventsWhileBlocked(r.Caller);
+            lua_pushboolean(l, r?.Killed == true ? 1 : 0);
+        }
+        catch (Exception ex)
+        {
+            Log.Warning("Serving clients during a busy script failed: " + ex);
+            lua_pushboolean(l, 0);
+        }
         return 1;
     }
 
