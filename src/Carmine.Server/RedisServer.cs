@@ -35,6 +35,8 @@ public sealed partial class RedisServer
     Scripting.ScriptEngine? scripts;
     /// <summary>The Lua interpreter and script cache, created on first use.</summary>
     public Scripting.ScriptEngine Scripts => LazyInitializer.EnsureInitialized(ref scripts, () => new Scripting.ScriptEngine(this));
+    /// <summary>The script engine if a script or function was ever used, for INFO (which must not start one).</summary>
+    public Scripting.ScriptEngine? ScriptsIfStarted => Volatile.Read(ref scripts);
     public string RunId { get; } = RandomHexId();
     /// <summary>The replication ID INFO reports (master_replid); a new one per start, as in Redis.</summary>
     public string MasterReplId { get; } = RandomHexId();

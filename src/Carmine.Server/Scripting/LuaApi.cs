@@ -42,6 +42,7 @@ static unsafe partial class LuaApi
     [LibraryImport(Library)] public static partial int luaL_ref(nint l, int table);
     [LibraryImport(Library)] public static partial void luaL_unref(nint l, int table, int reference);
     [LibraryImport(Library)] public static partial void lua_insert(nint l, int index);
+    [LibraryImport(Library)] public static partial void lua_replace(nint l, int index);
 
     [LibraryImport("libc")] public static partial nint dlopen(byte* file, int mode);
     public const int RtldNow = 2, RtldGlobal = 0x100;

@@ -100,6 +100,7 @@ public sealed unsafe partial class ScriptEngine
         Register(l, "log", &LogMessage);
         Register(l, "setresp", &SetResp);
         Register(l, "killed", &Killed);
+        LuaMessagePack.Register(l);
         PushString(l, RedisServer.RedisVersion);
         var v = Version.Parse(RedisServer.RedisVersion);
         lua_pushnumber(l, (v.Major << 16) | (v.Minor << 8) | v.Build);

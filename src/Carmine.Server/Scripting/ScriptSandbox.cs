@@ -194,11 +194,31 @@ local function handler(err)
   return err
 end
 
+local mp_pack, mp_unpack = native.msgpack_pack, native.msgpack_unpack
+local cmsgpack = {}
+function cmsgpack.pack(...)
+  if select_('#', ...) == 0 then error_('MessagePack pack needs input.', 2) end
+  return mp_pack(...)
+end
+local function unpacked(first, ...)
+  if first == false then error_((...), 3) end
+  return first, ...
+end
+local function unpack_full(s, limit, offset, with_offset)
+  if type_(s) ~= 'string' then error_('bad argument #1 to unpack (string expected)', 3) end
+  if with_offset then return unpacked(mp_unpack(s, limit, offset)) end
+  return select_(2, unpacked(mp_unpack(s, limit, offset)))
+end
+function cmsgpack.unpack(s) return unpack_full(s, 0, 0, false) end
+function cmsgpack.unpack_one(s, offset) return unpack_full(s, 1, offset or 0, true) end
+function cmsgpack.unpack_limit(s, limit, offset) return unpack_full(s, limit or 0, offset or 0, true) end
+G.cmsgpack = cmsgpack
+
 local loadstring_ = loadstring
 local hidden = {}
 for k, v in pairs(G) do hidden[k] = v end
 hidden.redis = protect(redis)
-for _, name in ipairs({'cjson', 'bit', 'string', 'math', 'table', 'coroutine'}) do
+for _, name in ipairs({'cjson', 'bit', 'cmsgpack', 'string', 'math', 'table', 'coroutine'}) do
   if hidden[name] then hidden[name] = protect(hidden[name]) end
 end
 hidden.loadfile, hidden.dofile, hidden.print, hidden.debug = nil, nil, nil, nil
