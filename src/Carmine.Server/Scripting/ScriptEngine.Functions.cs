@@ -13,10 +13,11 @@ public sealed record FunctionLibrary(string Name, byte[] Code, IReadOnlyList<Lua
 public sealed unsafe partial class ScriptEngine
 {
     readonly SortedDictionary<string, FunctionLibrary> libraries = new(StringComparer.Ordinal);
-    readonly Dictionary<string, LuaFunction> functions = new(StringComparer.Ordinal);
+    readonly Dictionary<string, LuaFunction> functions = new(StringComparer.OrdinalIgnoreCase);
 
-    public int LibraryCount { get { lock (gate) return libraries.Count; } }
-    public int FunctionCount { get { lock (gate) return functions.Count; } }
+    // Counts are read without the gate: FUNCTION STATS runs while a busy script holds it.
+    public int LibraryCount => libraries.Count;
+    public int FunctionCount => functions.Count;
 
     public IReadOnlyList<FunctionLibrary> Libraries { get { lock (gate) return [.. libraries.Values]; } }
 
