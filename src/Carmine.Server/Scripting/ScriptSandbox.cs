@@ -29,6 +29,22 @@ local function protect(t)
   return proxy
 end
 
+local function nonexistent(_, k)
+  error_("Script attempted to access nonexistent global variable '" .. tostring_(k) .. "'", 2)
+end
+-- A read-only view whose missing fields are errors, like Redis's tables with an error metatable.
+local function protect_strict(t)
+  local proxy = setmetatable_({}, {
+    __index = function(p, k)
+      local v = rawget_(t, k)
+      if v == nil then return nonexistent(p, k) end
+      return v
+    end,
+    __newindex = deny, __metatable = sealed_metatable()})
+  readonly[proxy] = true
+  return proxy
+end
+
 local function error_table(msg)
   local code, text = 'ERR', msg
   if msg:sub(1, 1) == '-' then
@@ -155,9 +171,18 @@ function redis.register_function(...)
   if not callback then raise('redis.register_function must get a callback argument') end
   return register(name, callback, flags, description)
 end
+-- While a library loads, its globals are only this: redis.register_function, redis.log and the constants.
+local load_redis = {register_function = redis.register_function, log = redis.log,
+  LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+  REDIS_VERSION = version, REDIS_VERSION_NUM = version_num}
+local load_globals = {redis = protect_strict(load_redis)}
+local lookup
 local function load_library(chunk)
   registering = {}
+  local globals = lookup
+  lookup = load_globals
   local ok, err = pcall(chunk)
+  lookup = globals
   local registered = registering
   registering = nil
   if not ok then
@@ -216,6 +241,7 @@ G.cmsgpack = cmsgpack
 
 local loadstring_ = loadstring
 local hidden = {}
+lookup = hidden
 for k, v in pairs(G) do hidden[k] = v end
 hidden.redis = protect(redis)
 for _, name in ipairs({'cjson', 'bit', 'cmsgpack', 'string', 'math', 'table', 'coroutine'}) do
@@ -239,7 +265,7 @@ for k in pairs(hidden) do G[k] = nil end
 for _, k in ipairs({'loadfile', 'dofile', 'print', 'debug'}) do G[k] = nil end
 setmetatable_(G, {
   __index = function(_, k)
-    local v = rawget_(hidden, k)
+    local v = rawget_(lookup, k)
     if v == nil then error_("Script attempted to access nonexistent global variable '" .. tostring_(k) .. "'", 2) end
     return v
   end,
