@@ -14,6 +14,10 @@ public sealed unsafe partial class ScriptEngine
 {
     readonly SortedDictionary<string, FunctionLibrary> libraries = new(StringComparer.Ordinal);
     readonly Dictionary<string, LuaFunction> functions = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>Library code may run this long at FUNCTION LOAD (Redis's fixed limit).</summary>
+    const long LoadTimeoutMs = 500;
+    long loadStartMs;
+    bool loadTimedOut;
 
     // Counts are read without the gate: FUNCTION STATS runs while a busy script holds it.
     public int LibraryCount => libraries.Count;
@@ -53,7 +57,21 @@ public sealed unsafe partial class ScriptEngine
                     return null;
                 }
             }
-            if (lua_pcall(l, 1, 1, 0) != 0)
+            var previous = current;
+            current = this;
+            loadStartMs = Clock.NowMs();
+            int status = lua_pcall(l, 1, 1, 0);
+            loadStartMs = 0;
+            current = previous;
+            if (loadTimedOut)
+            {
+                loadTimedOut = false;
+                lua_settop(l, 0);
+                ResetHook();
+                c.Error("ERR Error registering functions: FUNCTION LOAD timeout");
+                return null;
+            }
+            if (status != 0)
             {
                 c.Error("ERR " + ErrorText(l));
                 lua_settop(l, 0);

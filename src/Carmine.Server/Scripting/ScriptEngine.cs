@@ -316,13 +316,16 @@ public sealed unsafe partial class ScriptEngine
             running = null;
             current = previous;
             lua_settop(l, 0);
-            if (ctx.Killed)
-            {
-                lua_rawgeti(l, RegistryIndex, resetHookRef);
-                lua_pcall(l, 0, 0, 0);
-                lua_settop(l, 0);
-            }
+            if (ctx.Killed) ResetHook();
         }
+    }
+
+    /// <summary>Back to the every-100000-instructions hook after a kill switched it to every line.</summary>
+    void ResetHook()
+    {
+        lua_rawgeti(lua, RegistryIndex, resetHookRef);
+        lua_pcall(lua, 0, 0, 0);
+        lua_settop(lua, 0);
     }
 
     void ReplyError(Client c, string name)
@@ -677,7 +680,7 @@ public sealed unsafe partial class ScriptEngine
 
     /// <summary>
     /// Called by the count hook every 100000 instructions: past busy-reply-threshold it serves the other clients of the
-    /// caller's loop; true once SCRIPT KILL asked the script to stop.
+    /// caller's loop. Returns the error that stops the script (SCRIPT KILL, FUNCTION LOAD timeout), or nil.
     /// </summary>
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     static int Killed(nint l)
@@ -688,12 +691,20 @@ public sealed unsafe partial class ScriptEngine
             var r = engine?.running;
             if (r is not null && !r.Killed && engine!.BusyError is not null && r.Caller.Loop.OnLoopThread)
                 r.Caller.Loop.ProcessEventsWhileBlocked(r.Caller);
-            lua_pushboolean(l, r?.Killed == true ? 1 : 0);
+            if (r?.Killed == true) PushString(l, "ERR Script killed by user with SCRIPT KILL...");
+            else if (engine is { loadStartMs: > 0 } && Clock.NowMs() - engine.loadStartMs > LoadTimeoutMs)
+            {
+                // Reported once: the loader's own code after the library's pcall must run to restore its globals.
+                engine.loadTimedOut = true;
+                engine.loadStartMs = 0;
+                PushString(l, "ERR FUNCTION LOAD timeout");
+            }
+            else lua_pushnil(l);
         }
         catch (Exception ex)
         {
             Log.Warning("Serving clients during a busy script failed: " + ex);
-            lua_pushboolean(l, 0);
+            lua_pushnil(l);
         }
         return 1;
     }

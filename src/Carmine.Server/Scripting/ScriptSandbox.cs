@@ -129,7 +129,7 @@ local function register(name, callback, flags, description)
   if registering[name] then raise('Function already exists in the library') end
   registering[name] = {callback, flags, description}
 end
-function redis.register_function(...)
+local function register_function(...)
   if not registering then raise('redis.register_function can only be called on FUNCTION LOAD command') end
   local n = select_('#', ...)
   if n == 2 then
@@ -172,7 +172,7 @@ function redis.register_function(...)
   return register(name, callback, flags, description)
 end
 -- While a library loads, its globals are only this: redis.register_function, redis.log and the constants.
-local load_redis = {register_function = redis.register_function, log = redis.log,
+local load_redis = {register_function = register_function, log = redis.log,
   LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
   REDIS_VERSION = version, REDIS_VERSION_NUM = version_num}
 local load_globals = {redis = protect_strict(load_redis)}
@@ -194,11 +194,12 @@ end
 
 local busy_hook
 busy_hook = function()
-  if native.killed() then
+  local stop = native.killed()
+  if stop then
     renew_call()
     -- From now on every line fails, so that a pcall around the work cannot keep the script alive.
     sethook(busy_hook, 'l')
-    error_({err = 'ERR Script killed by user with SCRIPT KILL...'}, 0)
+    error_({err = stop}, 0)
   end
 end
 sethook(busy_hook, '', 100000)
