@@ -90,7 +90,12 @@ static class FunctionCommands
         Arguments = ["flush-type:oneof optional (async:pure-token token=ASYNC | sync:pure-token token=SYNC)"])]
     static void Flush(Client c)
     {
-        if (c.Args.Count > 3 || (c.Args.Count == 3 && !c.Args.Is(2, "sync") && !c.Args.Is(2, "async")))
+        if (c.Args.Count > 3)
+        {
+            c.Error("ERR unknown subcommand or wrong number of arguments for 'flush'. Try FUNCTION HELP.");
+            return;
+        }
+        if (c.Args.Count == 3 && !c.Args.Is(2, "sync") && !c.Args.Is(2, "async"))
         {
             c.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
             return;
@@ -109,8 +114,8 @@ static class FunctionCommands
         string? pattern = null;
         for (int i = 2; i < c.Args.Count; i++)
         {
-            if (c.Args.Is(i, "withcode")) withCode = true;
-            else if (c.Args.Is(i, "libraryname"))
+            if (c.Args.Is(i, "withcode") && !withCode) withCode = true;
+            else if (c.Args.Is(i, "libraryname") && pattern is null)
             {
                 if (i + 1 >= c.Args.Count)
                 {

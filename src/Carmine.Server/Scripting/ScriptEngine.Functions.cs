@@ -200,7 +200,9 @@ public sealed unsafe partial class ScriptEngine
                 error = "Invalid metadata value, name argument was given multiple times";
                 return false;
             }
+            // The shebang is split like a command line (sdssplitargs), so name="foo" means foo.
             name = part[5..];
+            if (name.Length >= 2 && name[0] == '"' && name[^1] == '"') name = name[1..^1];
         }
         if (name is null)
         {
