@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Debian's redis-tools, redis-server, python3-redis) when missing,
+# Installs what the tests need (Debian's redis-tools, redis-server, python3-redis, and liblua5.1-0,
+# lua-cjson, lua-bitop for scripting) when missing,
 # builds everything with warnings as errors, runs every test and ends with "N passed, M failed".
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -7,6 +8,10 @@ need=()
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 /usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || need+=(python3-redis)
+# Scripting embeds Lua 5.1 as Redis does, with the cjson and bit C modules.
+for pkg in liblua5.1-0 lua-cjson lua-bitop; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

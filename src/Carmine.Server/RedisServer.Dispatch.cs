@@ -75,6 +75,11 @@ public sealed partial class RedisServer
             Reject(c, cmd, $"ERR Can't execute '{cmd.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
             return true;
         }
+        if (scripts?.BusyError is { } busy && !cmd.Has(CommandFlags.AllowBusy) && !(cmd.Name == "shutdown" && args.Count > 1 && args.Is(1, "nosave")))
+        {
+            Reject(c, cmd, busy);
+            return true;
+        }
         if (IsPausedFor(c, cmd)) return false;
         if (c.Multi is not null && !RunsInsideMulti(cmd))
         {

@@ -37,6 +37,11 @@ public sealed partial class RedisServer
     public Keyspace.BlockingKeys Blocking { get; } = new();
     /// <summary>RDB snapshots: SAVE, BGSAVE, save points, loading at start-up.</summary>
     public Persistence.RdbPersistence Rdb { get; }
+    Scripting.ScriptEngine? scripts;
+    /// <summary>The Lua interpreter and script cache, created on first use.</summary>
+    public Scripting.ScriptEngine Scripts => LazyInitializer.EnsureInitialized(ref scripts, () => new Scripting.ScriptEngine(this));
+    /// <summary>The script engine if a script or function was ever used, for INFO (which must not start one).</summary>
+    public Scripting.ScriptEngine? ScriptsIfStarted => Volatile.Read(ref scripts);
     public string RunId { get; } = RandomHexId();
     /// <summary>The replication ID INFO reports (master_replid); a new one per start, as in Redis.</summary>
     public string MasterReplId { get; } = RandomHexId();

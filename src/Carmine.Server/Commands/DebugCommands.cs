@@ -29,6 +29,11 @@ static class DebugCommands
             c.Server.ActiveExpireEnabled = Atoi(args[2]) != 0;
             c.Reply.Ok();
         }
+        else if (argc == 3 && args.Is(1, "set-disable-deny-scripts"))
+        {
+            c.Server.Scripts.DisableDenyScripts = Atoi(args[2]) != 0;
+            c.Reply.Ok();
+        }
         else if (argc == 3 && args.Is(1, "pause-cron"))
         {
             c.Server.CronPaused = Atoi(args[2]) != 0;

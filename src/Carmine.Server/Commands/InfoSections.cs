@@ -110,6 +110,8 @@ static class InfoSections
         long netUsage = Math.Max(1, used - startup);
         long maxmemory = ConfigLong(s, "maxmemory", 0);
         long system = ProcessMetrics.TotalSystemMemory;
+        var scripts = s.ScriptsIfStarted;
+        long lua = scripts?.MemoryBytes ?? 0;
         sb.Append("# Memory\r\n")
             .Field("used_memory", used)
             .Field("used_memory_human", BytesToHuman(used))
@@ -127,16 +129,16 @@ static class InfoSections
             .Field("allocator_resident", rss)
             .Field("total_system_memory", system)
             .Field("total_system_memory_human", BytesToHuman(system))
-            .Field("used_memory_lua", 0)
-            .Field("used_memory_vm_eval", 0)
-            .Field("used_memory_lua_human", "0B")
+            .Field("used_memory_lua", lua)
+            .Field("used_memory_vm_eval", lua)
+            .Field("used_memory_lua_human", BytesToHuman(lua))
             .Field("used_memory_scripts_eval", 0)
-            .Field("number_of_cached_scripts", 0)
-            .Field("number_of_functions", 0)
-            .Field("number_of_libraries", 0)
+            .Field("number_of_cached_scripts", scripts?.Count ?? 0)
+            .Field("number_of_functions", scripts?.FunctionCount ?? 0)
+            .Field("number_of_libraries", scripts?.LibraryCount ?? 0)
             .Field("used_memory_vm_functions", 0)
-            .Field("used_memory_vm_total", 0)
-            .Field("used_memory_vm_total_human", "0B")
+            .Field("used_memory_vm_total", lua)
+            .Field("used_memory_vm_total_human", BytesToHuman(lua))
             .Field("used_memory_functions", 0)
             .Field("used_memory_scripts", 0)
             .Field("used_memory_scripts_human", "0B")

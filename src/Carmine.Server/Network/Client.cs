@@ -107,6 +107,18 @@ public sealed unsafe class Client : IEventHandler
         Args = Parser.Args;
     }
 
+    /// <summary>A client without a socket, through which scripts run their commands (Redis's Lua client).</summary>
+    public Client(RedisServer server, EventLoop loop)
+    {
+        this.server = server;
+        Loop = loop;
+        Fd = -1;
+        Address = "";
+        LocalAddress = "";
+        Authenticated = true;
+        Args = Parser.Args;
+    }
+
     /// <summary>Non-null between MULTI and EXEC/DISCARD.</summary>
     public Transactions.MultiState? Multi { get; set; }
 

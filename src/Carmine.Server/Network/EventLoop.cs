@@ -92,29 +92,46 @@ public sealed unsafe class EventLoop : IDisposable
             if (!posted.IsEmpty) timeout = 0;
             int n = Native.epoll_wait(epfd, events, MaxEvents, timeout);
             if (n < 0 && Native.Errno != Native.EINTR) break;
-            for (int i = 0; i < n; i++)
-            {
-                int fd = (int)events[i].Data;
-                if (fd == wakeFd)
-                {
-                    ulong value;
-                    Native.read(wakeFd, (byte*)&value, 8);
-                    continue;
-                }
-                var handler = fd < handlers.Length ? handlers[fd] : null;
-                if (handler is null) continue;
-                try
-                {
-                    handler.OnEvents(events[i].Events);
-                }
-                catch (Exception ex)
-                {
-                    Log.Warning($"Unexpected error on fd {fd}: {ex}");
-                }
-            }
+            Dispatch(events, n, null);
             RunPosted();
             RunTimers();
         }
+    }
+
+    void Dispatch(Native.EpollEvent* events, int n, IEventHandler? skip)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            int fd = (int)events[i].Data;
+            if (fd == wakeFd)
+            {
+                ulong value;
+                Native.read(wakeFd, (byte*)&value, 8);
+                continue;
+            }
+            var handler = fd < handlers.Length ? handlers[fd] : null;
+            if (handler is null || handler == skip) continue;
+            try
+            {
+                handler.OnEvents(events[i].Events);
+            }
+            catch (Exception ex)
+            {
+                Log.Warning($"Unexpected error on fd {fd}: {ex}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Serves this loop's connections once without waiting, all but <paramref name="busy"/>, while a long script holds
+    /// the loop thread (Redis's processEventsWhileBlocked): they get BUSY replies and SCRIPT KILL reaches the script.
+    /// Events are level-triggered, so the skipped connection's input waits for the next poll.
+    /// </summary>
+    public void ProcessEventsWhileBlocked(IEventHandler busy)
+    {
+        var events = stackalloc Native.EpollEvent[MaxEvents];
+        int n = Native.epoll_wait(epfd, events, MaxEvents, 0);
+        if (n > 0) Dispatch(events, n, busy);
     }
 
     void RunPosted()
