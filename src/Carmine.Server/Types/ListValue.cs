@@ -410,7 +410,7 @@ public sealed class ListValue : IRedisObject, ICopyable
     static byte[] Inflate(Node n)
     {
         var raw = new byte[n.RawSize];
-        if (Lzf.Decompress(n.Buf.AsSpan(n.Start, n.Size), raw) != raw.Length)
+        if (!Persistence.Lzf.Decompress(n.Buf.AsSpan(n.Start, n.Size), raw))
             throw new InvalidOperationException("corrupt compressed list node");
         return raw;
     }
@@ -432,7 +432,7 @@ public sealed class ListValue : IRedisObject, ICopyable
         int size = n.Size;
         if (n.Compressed || size < MinCompressBytes) return;
         var packed = new byte[size - MinCompressGain - 1];
-        int length = Lzf.Compress(n.Buf.AsSpan(n.Start, size), packed);
+        int length = Persistence.Lzf.Compress(n.Buf.AsSpan(n.Start, size), packed);
         if (length == 0) return;
         n.RawSize = size;
         n.Buf = packed.AsSpan(0, length).ToArray();
