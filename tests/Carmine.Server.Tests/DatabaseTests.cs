@@ -250,4 +250,11 @@ public sealed class DatabaseTests : IClassFixture<ServerFixture>
         Assert.Equal("0", reply[0].Text);
         Assert.Empty(reply[1].Items!);
     }
+
+    [Fact]
+    public void SelectOfANonNumberIsAnIntegerError()
+    {
+        Assert.Equal("ERR value is not an integer or out of range", r.Str("SELECT", "abc"));
+        Assert.Equal("ERR DB index is out of range", r.Str("SELECT", "16"));
+    }
 }

@@ -38,7 +38,7 @@ static class ConnectionCommands
     [Command("select", 2, Flags = "loading stale fast", Acl = "connection", Group = "connection", Summary = "Change the selected database for the current connection", Complexity = "O(1)")]
     static void Select(Client c)
     {
-        if (!c.TryLong(1, out long db, "ERR invalid DB index")) return;
+        if (!c.TryLong(1, out long db)) return;
         if (db < 0 || db >= c.Server.Keyspace.Count)
         {
             c.Error(Errors.DbIndexOutOfRange);
