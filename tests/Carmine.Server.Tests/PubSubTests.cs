@@ -79,4 +79,15 @@ public sealed class PubSubTests(ServerFixture fixture) : IClassFixture<ServerFix
             c.Call("CONFIG", "SET", "notify-keyspace-events", "");
         }
     }
+
+    [Fact]
+    public void ResetLeavesSubscribedMode()
+    {
+        using var c = fixture.Server.Connect();
+        using var pub = fixture.Server.Connect();
+        c.Call("SUBSCRIBE", "ps:reset");
+        Assert.Equal("RESET", c.Str("RESET"));
+        Assert.Equal("OK", c.Str("SET", "ps:after-reset", "v"));
+        Assert.Equal(0, pub.Int("PUBLISH", "ps:reset", "m"));
+    }
 }

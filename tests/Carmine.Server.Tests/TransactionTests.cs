@@ -93,4 +93,14 @@ public sealed class TransactionTests(ServerFixture fixture) : IClassFixture<Serv
         }
         foreach (var w in writers) w.Join();
     }
+
+    [Fact]
+    public void ResetDiscardsTheTransaction()
+    {
+        r.Call("MULTI");
+        r.Call("SET", "tx:reset", "a");
+        Assert.Equal("RESET", r.Str("RESET"));
+        Assert.Equal("ERR EXEC without MULTI", r.Str("EXEC"));
+        Assert.True(r.Call("GET", "tx:reset").IsNull);
+    }
 }

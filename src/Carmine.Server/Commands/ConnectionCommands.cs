@@ -173,6 +173,12 @@ static class ConnectionCommands
         c.NoEvict = false;
         c.NoTouch = false;
         c.Server.Tracking.Disable(c);
+        // Leaves MULTI (discarding the queue), forgets WATCHed keys and drops every subscription, silently.
+        c.Multi = null;
+        c.Server.Watches.UnwatchAll(c);
+        c.WatchDirty = false;
+        c.Server.PubSub.RemoveClient(c);
+        c.Channels = c.Patterns = c.ShardChannels = null;
         if (c.IsMonitor)
         {
             c.IsMonitor = false;
