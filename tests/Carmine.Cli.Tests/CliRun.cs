@@ -38,8 +38,15 @@ public static class CliRun
         var stderr = new MemoryStream();
         var copyOut = p.StandardOutput.BaseStream.CopyToAsync(stdout);
         var copyErr = p.StandardError.BaseStream.CopyToAsync(stderr);
-        if (stdin is not null) p.StandardInput.BaseStream.Write(stdin);
-        p.StandardInput.Close();
+        try
+        {
+            if (stdin is not null) p.StandardInput.BaseStream.Write(stdin);
+            p.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The CLI may exit (e.g. on a usage error) before reading its input; that is part of the scenario.
+        }
         if (whileRunning is not null)
         {
             whileRunning();

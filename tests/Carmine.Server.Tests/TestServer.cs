@@ -51,7 +51,11 @@ public sealed class TestServer : IDisposable
             {
             }
             if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                // Waiting without a timeout also waits for the captured output to be read to its end.
+                if (process.HasExited) process.WaitForExit();
                 throw new InvalidOperationException("carmine-server did not start:\n" + Output);
+            }
             Thread.Sleep(50);
         }
     }
