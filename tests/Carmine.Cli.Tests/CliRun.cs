@@ -65,15 +65,5 @@ public static class CliRun
     }
 
     /// <summary>The carmine-cli built next to the tests (Debug or Release, whichever the tests were built as).</summary>
-    public static string CarmineCliPath
-    {
-        get
-        {
-            string config = AppContext.BaseDirectory.Contains("/Release/") ? "Release" : "Debug";
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Carmine.slnx"))) dir = dir.Parent;
-            if (dir is null) throw new InvalidOperationException("cannot find the repository root");
-            return Path.Combine(dir.FullName, "src", "Carmine.Cli", "bin", config, "net10.0", "carmine-cli");
-        }
-    }
+    public static string CarmineCliPath => Carmine.TestSupport.ServerProcess.BuiltBinary("Carmine.Cli", "carmine-cli");
 }

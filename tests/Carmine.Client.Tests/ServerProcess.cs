@@ -22,7 +22,7 @@ public sealed class ServerProcess : IDisposable
         Kind = kind;
         binary = kind == "redis" ? "/usr/bin/redis-server" : CarminePath;
         this.extraArgs = extraArgs;
-        Port = ServerProcessPorts.Free();
+        Port = Carmine.TestSupport.ServerProcess.FreePort();
         Dir = Directory.CreateTempSubdirectory("carmine-client-test-").FullName;
         Start();
     }
@@ -77,17 +77,7 @@ public sealed class ServerProcess : IDisposable
         process = null;
     }
 
-    static string CarminePath
-    {
-        get
-        {
-            string config = AppContext.BaseDirectory.Contains("/Release/") ? "Release" : "Debug";
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Carmine.slnx"))) dir = dir.Parent;
-            if (dir is null) throw new InvalidOperationException("cannot find the repository root");
-            return Path.Combine(dir.FullName, "src", "Carmine.Server", "bin", config, "net10.0", "carmine-server");
-        }
-    }
+    static string CarminePath => Carmine.TestSupport.ServerProcess.BuiltBinary("Carmine.Server", "carmine-server");
 
 
     public void Dispose()
@@ -108,16 +98,4 @@ public abstract class ServerFixture(string kind) : IDisposable
     public ServerProcess Server { get; } = new(kind);
 
     public void Dispose() => Server.Dispose();
-}
-
-public static class ServerProcessPorts
-{
-    public static int Free()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 }

@@ -12,7 +12,7 @@ public class TlsTests
              "-keyout", Path.Combine(dir, "key.pem"), "-out", Path.Combine(dir, "cert.pem")]);
         await openssl.WaitForExitAsync();
         using var cert = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(Path.Combine(dir, "cert.pem"));
-        int tlsPort = ServerProcessPorts.Free();
+        int tlsPort = Carmine.TestSupport.ServerProcess.FreePort();
         using var server = new ServerProcess("redis", "--tls-port", tlsPort.ToString(), "--tls-cert-file", Path.Combine(dir, "cert.pem"),
             "--tls-key-file", Path.Combine(dir, "key.pem"), "--tls-auth-clients", "no");
         var o = RedisOptions.Parse($"rediss://localhost:{tlsPort}");
