@@ -199,7 +199,7 @@ public sealed partial class RedisServer
         if (cmd.Exclusive)
         {
             Keyspace.LockAll();
-            try { handler(c); }
+            try { Invoke(c, cmd, handler); }
             finally { Keyspace.UnlockAll(); }
             return;
         }
@@ -210,14 +210,14 @@ public sealed partial class RedisServer
             if (single < args.Count)
             {
                 var shard = Keyspace[c.Db].ShardOf(args[single]);
-                lock (shard.Lock) handler(c);
+                lock (shard.Lock) Invoke(c, cmd, handler);
             }
-            else handler(c);
+            else Invoke(c, cmd, handler);
             return;
         }
         if (cmd.KeySpecs.Length == 0)
         {
-            handler(c);
+            Invoke(c, cmd, handler);
             return;
         }
         var keys = keyIndexes ??= new List<int>();
@@ -240,11 +240,56 @@ public sealed partial class RedisServer
                 held0[held++] = s;
                 last = s;
             }
-            handler(c);
+            Invoke(c, cmd, handler);
         }
         finally
         {
             for (int i = held - 1; i >= 0; i--) Monitor.Exit(db.Shards[held0[i]].Lock);
+        }
+    }
+
+    /// <summary>
+    /// Runs the handler with the command's locks held and, when something reads the replication stream, collects
+    /// the command's effects; the outermost command emits them before its locks are released, so the stream's
+    /// order agrees with the order in which each key changed.
+    /// </summary>
+    void Invoke(Client c, CommandDef cmd, Action<Client> handler)
+    {
+        var fx = Replication.PendingEffects.Current;
+        if (fx.Depth == 0 && !Propagation.Active)
+        {
+            handler(c);
+            return;
+        }
+        int mark = fx.Items.Count;
+        long dirty = Stats.Local.Dirty;
+        bool outerPrevented = fx.Prevented;
+        fx.Prevented = false;
+        fx.Depth++;
+        try
+        {
+            handler(c);
+        }
+        finally
+        {
+            fx.Depth--;
+            if (!fx.Prevented && fx.Items.Count == mark && Stats.Local.Dirty != dirty)
+                fx.Add(new Replication.Effect(c.Db, Replication.ReplicationStream.Argv(c.Args), Replication.PropagateTo.All));
+            fx.Prevented = outerPrevented;
+            if (fx.Depth == 0) EmitEffects(fx);
+        }
+    }
+
+    void EmitEffects(Replication.PendingEffects fx)
+    {
+        if (fx.Items.Count == 0) return;
+        try
+        {
+            Propagation.Emit(fx.Items);
+        }
+        finally
+        {
+            fx.Items.Clear();
         }
     }
 

@@ -9,13 +9,17 @@ public readonly record struct OutputLimit(long Hard, long Soft, long Seconds);
 public sealed partial class RedisServer
 {
     string? parsedOutputLimits;
-    OutputLimit normalLimit, pubsubLimit;
+    OutputLimit normalLimit, pubsubLimit, replicaLimit;
 
-    /// <summary>The output buffer limit of the client's class: pubsub for subscribers, normal otherwise.</summary>
+    /// <summary>
+    /// The output buffer limit of the client's class: replica for an online replica (not while its snapshot is
+    /// sent, which Redis does not count either), pubsub for subscribers, normal otherwise.
+    /// </summary>
     public OutputLimit OutputLimitFor(Client c)
     {
         string text = Config.GetString("client-output-buffer-limit");
         if (!ReferenceEquals(text, parsedOutputLimits)) ParseOutputLimits(text);
+        if (c.IsReplica) return c.ReplicaLink!.State == "online" ? replicaLimit : default;
         return c.IsSubscriber ? pubsubLimit : normalLimit;
     }
 
@@ -32,6 +36,7 @@ public sealed partial class RedisServer
             {
                 case "normal": normalLimit = limit; break;
                 case "pubsub": pubsubLimit = limit; break;
+                case "replica" or "slave": replicaLimit = limit; break;
             }
         }
         parsedOutputLimits = text;

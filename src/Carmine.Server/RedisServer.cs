@@ -37,6 +37,8 @@ public sealed partial class RedisServer
     public Keyspace.BlockingKeys Blocking { get; } = new();
     /// <summary>RDB snapshots: SAVE, BGSAVE, save points, loading at start-up.</summary>
     public Persistence.RdbPersistence Rdb { get; }
+    /// <summary>The ordered stream of the dataset's changes that the AOF and the replicas read.</summary>
+    public Replication.ReplicationStream Propagation { get; } = new();
     Scripting.ScriptEngine? scripts;
     /// <summary>The Lua interpreter and script cache, created on first use.</summary>
     public Scripting.ScriptEngine Scripts => LazyInitializer.EnsureInitialized(ref scripts, () => new Scripting.ScriptEngine(this));
@@ -80,6 +82,7 @@ public sealed partial class RedisServer
             Watches.Touch(db.Index, key, existsNow: false);
             Tracking.InvalidateKey(key, null);
             Events.Notify(Carmine.Server.PubSub.NotifyFlags.Expired, "expired", db.Index, key);
+            PropagateDeletion(db.Index, key, Config.GetBool("lazyfree-lazy-expire"));
         };
         Keyspace.AggregateKeyAdded = (db, key) => Blocking.SignalKeyAsReady(db, key);
         Keyspace.ContentsReplaced = db => Blocking.SignalDatabase(db.Index);
@@ -166,6 +169,7 @@ public sealed partial class RedisServer
         Watches.UnwatchAll(c);
         Tracking.Disable(c);
         if (c.IsMonitor) Interlocked.Decrement(ref MonitorCount);
+        DetachReplica(c);
     }
 
     public int ConnectedClients => clients.Count;
@@ -248,6 +252,7 @@ public sealed partial class RedisServer
                 CheckPauseTimeout();
                 CloseIdleClients();
                 Rdb.Cron();
+                ReplicationCron();
                 Network.MigrateSockets.CloseIdle();
                 SampleInstantaneousMetrics();
             }

@@ -248,9 +248,9 @@ static class InfoSections
             .Field2("instantaneous_input_repl_kbps", 0)
             .Field2("instantaneous_output_repl_kbps", 0)
             .Field("rejected_connections", st.RejectedConnections)
-            .Field("sync_full", 0)
-            .Field("sync_partial_ok", 0)
-            .Field("sync_partial_err", 0)
+            .Field("sync_full", Interlocked.Read(ref s.SyncFull))
+            .Field("sync_partial_ok", Interlocked.Read(ref s.SyncPartialOk))
+            .Field("sync_partial_err", Interlocked.Read(ref s.SyncPartialErr))
             .Field("expired_keys", st.Sum(t => t.ExpiredKeys))
             .Field2("expired_stale_perc", st.ExpiredStalePerc)
             .Field("expired_time_cap_reached_count", 0)
@@ -290,18 +290,28 @@ static class InfoSections
 
     public static void Replication(StringBuilder sb, RedisServer s)
     {
+        var replicas = s.Replicas.Where(r => r.State != "handshake").ToArray();
         sb.Append("# Replication\r\n")
             .Field("role", "master")
-            .Field("connected_slaves", 0)
-            .Field("master_failover_state", "no-failover")
+            .Field("connected_slaves", replicas.Length);
+        long now = Clock.NowMs();
+        for (int i = 0; i < replicas.Length; i++)
+        {
+            var r = replicas[i];
+            sb.Append("slave").Append(i).Append(":ip=").Append(r.Ip).Append(",port=").Append(r.ListeningPort)
+                .Append(",state=").Append(r.State).Append(",offset=").Append(r.AckOffset)
+                .Append(",lag=").Append((now - r.AckTimeMs) / 1000).Append("\r\n");
+        }
+        var backlog = s.Backlog;
+        sb.Field("master_failover_state", "no-failover")
             .Field("master_replid", s.MasterReplId)
             .Field("master_replid2", new string('0', 40))
-            .Field("master_repl_offset", 0)
+            .Field("master_repl_offset", s.Propagation.MasterOffset)
             .Field("second_repl_offset", -1)
-            .Field("repl_backlog_active", 0)
+            .Field("repl_backlog_active", backlog is null ? 0 : 1)
             .Field("repl_backlog_size", ConfigLong(s, "repl-backlog-size", 1024 * 1024))
-            .Field("repl_backlog_first_byte_offset", 0)
-            .Field("repl_backlog_histlen", 0);
+            .Field("repl_backlog_first_byte_offset", backlog?.FirstByteOffset ?? 0)
+            .Field("repl_backlog_histlen", backlog?.HistLen ?? 0);
     }
 
     /// <summary>The "main thread" figures are those of the thread running INFO: Carmine executes on every event loop.</summary>

@@ -48,6 +48,10 @@ public sealed unsafe class Client : IEventHandler
     public string LastCommand { get; set; } = "NULL";
     public bool CloseAfterReply { get; set; }
     public bool IsMonitor { get; set; }
+    /// <summary>Replica state: created by REPLCONF, attached to the stream by SYNC or PSYNC.</summary>
+    public Replication.ReplicaLink? ReplicaLink { get; set; }
+    /// <summary>The client sent SYNC or PSYNC: it is a replica reading the stream.</summary>
+    public bool IsReplica => ReplicaLink is { State: not "handshake" };
     /// <summary>CLIENT REPLY state: replies are dropped while off, or for the next command while skipping.</summary>
     public ReplyMode ReplyMode { get; set; } = ReplyMode.On;
     public bool NoEvict { get; set; }
@@ -362,8 +366,9 @@ public sealed unsafe class Client : IEventHandler
     {
         if (Loop.OnLoopThread)
         {
-            // Same thread as this client's I/O: write in order with its replies.
+            // Same thread as this client's I/O: write in order with its replies, after what other threads queued.
             if (closed) return;
+            DrainPushes();
             write(Reply);
             if (!CheckOutputLimit(Reply.Length)) return;
             if (!executing && !flushPosted)

@@ -25,8 +25,8 @@ public static class ClientInfo
         _ => null,
     };
 
-    /// <summary>A client with subscriptions is a pubsub client; MONITOR clients count as normal, as in Redis.</summary>
-    public static ClientType TypeOf(Client c) => c.IsSubscriber ? ClientType.PubSub : ClientType.Normal;
+    /// <summary>A replica (SYNC/PSYNC sent) or a client with subscriptions; MONITOR clients count as normal, as in Redis.</summary>
+    public static ClientType TypeOf(Client c) => c.IsReplica ? ClientType.Replica : c.IsSubscriber ? ClientType.PubSub : ClientType.Normal;
 
     /// <summary>Reply bytes held beyond the static buffer (Redis's omem).</summary>
     public static long OutputBufferMemory(Client c) => Math.Max(0, c.OutputMemory - StaticReplyBuffer);
@@ -107,6 +107,7 @@ public static class ClientInfo
     static string Flags(Client c)
     {
         var f = new StringBuilder(4);
+        if (c.IsReplica) f.Append('S');
         if (c.IsMonitor) f.Append('O');
         if (c.IsSubscriber) f.Append('P');
         if (c.Multi is not null) f.Append('x');

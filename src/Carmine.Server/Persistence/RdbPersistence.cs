@@ -40,8 +40,8 @@ public sealed class RdbPersistence(RedisServer server)
 
     public const string MisconfError = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 
-    bool Compress => server.Config.GetBool("rdbcompression");
-    bool Checksum => server.Config.GetBool("rdbchecksum");
+    public bool Compress => server.Config.GetBool("rdbcompression");
+    public bool Checksum => server.Config.GetBool("rdbchecksum");
 
     /// <summary>SAVE: writes the dataset from the live keyspace; the caller holds every lock (an exclusive command).</summary>
     public bool Save()

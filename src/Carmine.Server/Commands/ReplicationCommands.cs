@@ -1,0 +1,97 @@
+using Carmine.Server.Network;
+
+namespace Carmine.Server.Commands;
+
+/// <summary>The master side of replication: SYNC, PSYNC, REPLCONF and ROLE.</summary>
+static class ReplicationCommands
+{
+    [Command("sync", 1, Flags = "admin noscript no_async_loading no_multi", Acl = "dangerous", Group = "server", Since = "1.0.0",
+        Summary = "Internal command used for replication", Exclusive = true)]
+    static void Sync(Client c)
+    {
+        if (c.IsReplica) return;
+        c.Server.StartFullSync(c, psync: false);
+    }
+
+    [Command("psync", -3, Flags = "admin noscript no_async_loading no_multi", Acl = "dangerous", Group = "server", Since = "2.8.0",
+        Summary = "Internal command used for replication", Arguments = ["replicationid:string", "offset:integer"], Exclusive = true)]
+    static void Psync(Client c)
+    {
+        if (c.IsReplica) return;
+        if (long.TryParse(c.Args.ToStr(2), out long offset) && c.Server.TryPartialSync(c, c.Args.ToStr(1), offset)) return;
+        c.Server.StartFullSync(c, psync: true);
+    }
+
+    [Command("replconf", -1, Flags = "admin noscript loading stale allow_busy", Acl = "dangerous", Group = "server", Since = "3.0.0",
+        Summary = "An internal command for configuring the replication stream", Complexity = "O(1)")]
+    static void Replconf(Client c)
+    {
+        var args = c.Args;
+        if (args.Count % 2 == 0)
+        {
+            c.Error(Errors.Syntax);
+            return;
+        }
+        bool attached = c.IsReplica;
+        var link = c.ReplicaLink ??= new Replication.ReplicaLink(c);
+        for (int i = 1; i < args.Count; i += 2)
+        {
+            string option = args.Lower(i);
+            switch (option)
+            {
+                case "listening-port":
+                    if (!long.TryParse(args.ToStr(i + 1), out long port))
+                    {
+                        c.Error("ERR value is not an integer or out of range");
+                        return;
+                    }
+                    link.ListeningPort = (int)port;
+                    break;
+                case "ip-address":
+                    link.AnnouncedIp = args.ToStr(i + 1);
+                    break;
+                case "capa":
+                    if (args.Is(i + 1, "psync2")) link.CapaPsync2 = true;
+                    break;
+                case "ack":
+                case "fack":
+                    // A replica acknowledging its offset gets no reply.
+                    if (!attached) return;
+                    if (option == "ack" && long.TryParse(args.ToStr(i + 1), out long acked))
+                    {
+                        if (acked > link.AckOffset) link.AckOffset = acked;
+                        link.AckTimeMs = Clock.NowMs();
+                    }
+                    return;
+                case "getack":
+                case "rdb-only":
+                case "rdb-filter-only":
+                    break;
+                default:
+                    c.Error($"ERR Unrecognized REPLCONF option: {args.ToStr(i)}");
+                    return;
+            }
+        }
+        c.Reply.Ok();
+    }
+
+    [Command("role", 1, Flags = "noscript loading stale fast sentinel", Acl = "admin dangerous", Group = "server", Since = "2.8.12",
+        Summary = "Return the role of the instance in the context of replication", Complexity = "O(1)")]
+    static void Role(Client c)
+    {
+        var replicas = c.Server.Replicas;
+        c.Reply.ArrayHeader(3);
+        c.Reply.Bulk("master");
+        c.Reply.Integer(c.Server.Propagation.MasterOffset);
+        int online = replicas.Count(r => r.State == "online");
+        c.Reply.ArrayHeader(online);
+        foreach (var r in replicas)
+        {
+            if (r.State != "online") continue;
+            c.Reply.ArrayHeader(3);
+            c.Reply.Bulk(r.Ip);
+            c.Reply.Bulk(r.ListeningPort);
+            c.Reply.Bulk(r.AckOffset);
+        }
+    }
+}
