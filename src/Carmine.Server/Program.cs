@@ -64,7 +64,13 @@ static class Startup
             Log.Warning($"Fatal error in the configuration: rename-command: {e.Message}");
             return 1;
         }
-        if (!server.Rdb.LoadAtStartup()) return 1;
+        // With appendonly yes the AOF is the dataset, as in Redis: dump.rdb is not read.
+        if (server.Config.GetBool("appendonly"))
+        {
+            if (!server.Aof.LoadAtStartup()) return 1;
+            server.Aof.OpenAtStartup();
+        }
+        else if (!server.Rdb.LoadAtStartup()) return 1;
         if (!server.Start()) return 1;
         PrintBanner(server);
         Log.Warning("Server initialized");

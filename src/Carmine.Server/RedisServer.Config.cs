@@ -11,10 +11,17 @@ public sealed partial class RedisServer
     {
         "port" => Relisten("Unable to listen on this port. Check server logs."),
         "bind" => Relisten("Failed to bind to specified addresses."),
+        "appendonly" => Config.GetBool("appendonly") ? Aof.Enable() : DisableAof(),
         "oom-score-adj" or "oom-score-adj-values" =>
             oomScoreAdj.Apply(Config) ? null : "Failed to set current oom_score_adj. Check server logs.",
         _ => null,
     };
+
+    string? DisableAof()
+    {
+        Aof.Disable();
+        return null;
+    }
 
     /// <summary>
     /// protected-mode: while no password is set, only loopback and Unix-socket clients are served; others get

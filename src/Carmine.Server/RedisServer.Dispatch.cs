@@ -276,11 +276,11 @@ public sealed partial class RedisServer
             if (!fx.Prevented && fx.Items.Count == mark && Stats.Local.Dirty != dirty)
                 fx.Add(new Replication.Effect(c.Db, Replication.ReplicationStream.Argv(c.Args), Replication.PropagateTo.All));
             fx.Prevented = outerPrevented;
-            if (fx.Depth == 0) EmitEffects(fx);
+            if (fx.Depth == 0) EmitEffects(c, fx);
         }
     }
 
-    void EmitEffects(Replication.PendingEffects fx)
+    void EmitEffects(Client c, Replication.PendingEffects fx)
     {
         if (fx.Items.Count == 0) return;
         try
@@ -291,6 +291,8 @@ public sealed partial class RedisServer
         {
             fx.Items.Clear();
         }
+        // appendfsync always: the reply waits until what this command wrote to the AOF is on disk.
+        if (Aof.FsyncAlways) c.AofWaitOffset = Aof.FedOffset;
     }
 
     static void ApplyReplyMode(Client c, int replyStart)

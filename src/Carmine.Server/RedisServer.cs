@@ -39,6 +39,8 @@ public sealed partial class RedisServer
     public Persistence.RdbPersistence Rdb { get; }
     /// <summary>The ordered stream of the dataset's changes that the AOF and the replicas read.</summary>
     public Replication.ReplicationStream Propagation { get; } = new();
+    /// <summary>The multi-part append-only file (appendonly yes).</summary>
+    public Persistence.AppendOnlyFile Aof { get; }
     Scripting.ScriptEngine? scripts;
     /// <summary>The Lua interpreter and script cache, created on first use.</summary>
     public Scripting.ScriptEngine Scripts => LazyInitializer.EnsureInitialized(ref scripts, () => new Scripting.ScriptEngine(this));
@@ -76,6 +78,7 @@ public sealed partial class RedisServer
         Watches = new Transactions.WatchedKeys(Keyspace.Count);
         Tracking = new Tracking.TrackingTable(this);
         Rdb = new Persistence.RdbPersistence(this);
+        Aof = new Persistence.AppendOnlyFile(this);
         Keyspace.KeyExpired += (db, key) =>
         {
             Stats.Local.ExpiredKeys++;
@@ -181,6 +184,11 @@ public sealed partial class RedisServer
     {
         shutdownRequested.Wait();
         foreach (var l in listeners) l.Close();
+        if (Aof.Enabled)
+        {
+            Log.Notice("Calling fsync() on the AOF file.");
+            Aof.FlushAndSync();
+        }
         string unix = Config.GetString("unixsocket");
         if (unix.Length > 0) File.Delete(unix);
         Log.Notice("Carmine is now ready to exit, bye bye...");
@@ -252,6 +260,7 @@ public sealed partial class RedisServer
                 CheckPauseTimeout();
                 CloseIdleClients();
                 Rdb.Cron();
+                Aof.Cron();
                 ReplicationCron();
                 Network.MigrateSockets.CloseIdle();
                 SampleInstantaneousMetrics();

@@ -6,6 +6,8 @@ using Carmine.Server.Keyspace;
 using Carmine.Server.Network;
 using Carmine.Server.Types;
 
+using Carmine.Server.Replication;
+
 namespace Carmine.Server.Commands;
 
 /// <summary>
@@ -60,6 +62,7 @@ static class DebugCommands
             else c.Reply.Ok();
         }
         else if (args.Is(1, "reload")) Reload(c);
+        else if (argc == 2 && args.Is(1, "loadaof")) LoadAof(c);
         else if (argc == 2 && args.Is(1, "digest")) Digest(c);
         else if (args.Is(1, "digest-value")) DigestValue(c);
         else c.SubcommandSyntaxError();
@@ -286,8 +289,30 @@ static class DebugCommands
     }
 
     /// <summary>DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the dataset, empty the keyspace and load the file back, all with every lock held.</summary>
+    /// <summary>DEBUG LOADAOF: what is buffered is written, then the dataset is read back from the AOF files.</summary>
+    static void LoadAof(Client c)
+    {
+        var server = c.Server;
+        c.PreventPropagation();
+        server.Keyspace.LockAll();
+        try
+        {
+            if (server.Aof.Enabled && server.Aof.Reload())
+            {
+                Log.Notice("Append Only File loaded by DEBUG LOADAOF");
+                c.Reply.Ok();
+            }
+            else c.Error("ERR Error loading the AOF file");
+        }
+        finally
+        {
+            server.Keyspace.UnlockAll();
+        }
+    }
+
     static void Reload(Client c)
     {
+        c.PreventPropagation();
         bool flush = true, save = true;
         for (int j = 2; j < c.Args.Count; j++)
         {

@@ -3,6 +3,8 @@ using Carmine.Server.Network;
 using Carmine.Server.PubSub;
 using Carmine.Server.Types;
 
+using Carmine.Server.Replication;
+
 namespace Carmine.Server.Commands;
 
 /// <summary>The hash commands (t_hash.c in Redis).</summary>
@@ -226,6 +228,8 @@ static class HashCommands
         Notify(c, "hincrbyfloat", c.Args[1]);
         c.Dirty();
         c.Reply.Bulk(text);
+        // The exact result, not the increment: a replica's float arithmetic could differ.
+        if (c.Propagating()) c.Propagate("HSET", c.Args.ToArray(1), c.Args.ToArray(2), text);
     }
 
     [Command("hkeys", 2, Flags = "readonly", Acl = "hash", Group = "hash", Since = "2.0.0", Keys = ["RO access; index 1; range 0 1 0"],

@@ -4,6 +4,8 @@ using Carmine.Server.Network;
 using Carmine.Server.PubSub;
 using Carmine.Server.Types;
 
+using Carmine.Server.Replication;
+
 namespace Carmine.Server.Commands;
 
 /// <summary>The generic keyspace commands (db.c and expire.c in Redis): deletion, renaming, iteration and expiry.</summary>
@@ -411,11 +413,14 @@ static class KeyCommands
         {
             db.Remove(e);
             Notify(c, "del", c.Db, args[1]);
+            c.Propagate(c.Server.Config.GetBool("lazyfree-lazy-expire") ? "UNLINK" : "DEL", e.Key);
         }
         else
         {
             db.SetExpire(e, when);
             Notify(c, "expire", c.Db, args[1]);
+            // Relative times and seconds reach replicas and the AOF as the absolute millisecond they mean.
+            if (command != "pexpireat") c.Propagate("PEXPIREAT", e.Key, when);
         }
         c.Dirty();
         c.Reply.Integer(1);

@@ -4,6 +4,8 @@ using Carmine.Server.Network;
 using Carmine.Server.PubSub;
 using Carmine.Server.Types;
 
+using Carmine.Server.Replication;
+
 namespace Carmine.Server.Commands;
 
 /// <summary>The list commands (t_list.c in Redis), the blocking ones included.</summary>
@@ -201,6 +203,9 @@ static class ListCommands
         long popped = 1;
         if (count < 0) PopInto(reply, list, atHead);
         else popped = PopRange(reply, list, atHead, count);
+        // BLPOP and LMPOP reach replicas as the plain pop of the key they took from.
+        if (count < 0) PropagationHelpers.PropagateIn(db.Index, atHead ? "LPOP" : "RPOP", e.Key);
+        else PropagationHelpers.PropagateIn(db.Index, atHead ? "LPOP" : "RPOP", e.Key, popped);
         server.Events.Notify(NotifyFlags.List, atHead ? "lpop" : "rpop", db.Index, e.Key);
         DeleteIfEmpty(server, db, e, list);
         return popped;
@@ -508,6 +513,7 @@ static class ListCommands
         if (list is not null)
         {
             MoveFrom(c, source!, list, fromHead, toHead);
+            PropagateMove(c.Db, source!.Key, c.Args.ToArray(2), fromHead, toHead);
             return;
         }
         if (c.InExec)
@@ -546,8 +552,13 @@ static class ListCommands
         }
         ctx.Reply.Bulk(Move(ctx.Server, db, source, list, destinationKey, destination, fromHead, toHead));
         ctx.Dirty();
+        PropagateMove(db.Index, ctx.Key, destinationKey, fromHead, toHead);
         return true;
     }
+
+    /// <summary>BLMOVE and BRPOPLPUSH reach replicas as the non-blocking LMOVE, which never waits.</summary>
+    static void PropagateMove(int db, byte[] source, byte[] destination, bool fromHead, bool toHead) =>
+        PropagationHelpers.PropagateIn(db, "LMOVE", source, destination, fromHead ? "LEFT" : "RIGHT", toHead ? "LEFT" : "RIGHT");
 
     /// <summary>LMOVE's effect: pops from the source, pushes onto the destination (created if absent), deletes an emptied source.</summary>
     static byte[] Move(RedisServer server, Database db, Entry source, ListValue list, ReadOnlySpan<byte> destinationKey, Entry? destination,

@@ -2,6 +2,8 @@ using Carmine.Server.Network;
 using Carmine.Server.Persistence;
 using Carmine.Server.PubSub;
 
+using Carmine.Server.Replication;
+
 namespace Carmine.Server.Commands;
 
 /// <summary>The RDB commands (rdb.c and cluster.c in Redis): SAVE, BGSAVE, LASTSAVE, DUMP and RESTORE.</summary>
@@ -18,6 +20,27 @@ static class PersistenceCommands
         }
         if (c.Server.Rdb.Save()) c.Reply.Ok();
         else c.Error("ERR");
+    }
+
+    [Command("bgrewriteaof", 1, Flags = "admin noscript no_async_loading", Group = "server", Since = "1.0.0",
+        Summary = "Asynchronously rewrite the append-only file", Complexity = "O(1)")]
+    static void BgRewriteAof(Client c)
+    {
+        var aof = c.Server.Aof;
+        if (aof.RewriteInProgress)
+        {
+            c.Error("ERR Background append only file rewriting already in progress");
+            return;
+        }
+        // Like Redis, which cannot run two children: a rewrite asked for during a BGSAVE or a transaction waits for it.
+        if (c.Server.Rdb.BgsaveInProgress || c.Multi is not null || c.InExec)
+        {
+            aof.RewriteScheduled = true;
+            c.Reply.SimpleString("Background append only file rewriting scheduled"u8);
+            return;
+        }
+        if (aof.StartRewrite() is { } error) c.Error(error);
+        else c.Reply.SimpleString("Background append only file rewriting started"u8);
     }
 
     [Command("bgsave", -1, Flags = "admin noscript no_async_loading", Group = "server", Since = "1.0.0",
@@ -149,12 +172,20 @@ static class PersistenceCommands
             {
                 c.Server.Events.Notify(NotifyFlags.Generic, "del", c.Db, args[1]);
                 c.Dirty();
+                c.Propagate(c.Server.Config.GetBool("lazyfree-lazy-server-del") ? "UNLINK" : "DEL", args.ToArray(1));
             }
             c.Reply.Ok();
             return;
         }
         var e = db.Add(args.ToArray(1), value);
         if (ttl != 0) db.SetExpire(e, ttl);
+        if (ttl != 0 && !absttl && c.Propagating())
+        {
+            // A relative TTL reaches replicas and the AOF as the absolute time it means.
+            var argv = ReplicationStream.Argv(args);
+            argv[2] = ReplicationStream.Argv(ttl)[0];
+            c.Propagate([.. argv, "ABSTTL"u8.ToArray()]);
+        }
         if (freq >= 0 && c.Server.Keyspace.Access.Lfu) e.Lru = c.Server.Keyspace.Access.Initial(c.NowMs) & ~255u | (uint)freq;
         else if (idle >= 0 && !c.Server.Keyspace.Access.Lfu) e.Lru = LruClock.At(c.NowMs - idle * 1000);
         c.Server.Events.Notify(NotifyFlags.Generic, "restore", c.Db, args[1]);

@@ -1,6 +1,8 @@
 using Carmine.Server.Network;
 using Carmine.Server.PubSub;
 
+using Carmine.Server.Replication;
+
 namespace Carmine.Server.Commands;
 
 /// <summary>Pub/Sub: (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PUBLISH, SPUBLISH, PUBSUB.</summary>
@@ -43,7 +45,12 @@ static class PubSubCommands
 
     [Command("publish", 3, Flags = "pubsub loading stale fast may_replicate", Group = "pubsub", Since = "2.0.0",
         Summary = "Post a message to a channel", Complexity = "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).")]
-    static void Publish(Client c) => c.Reply.Integer(c.Server.PubSub.Publish(c.Args[1], c.Args[2]));
+    static void Publish(Client c)
+    {
+        c.Reply.Integer(c.Server.PubSub.Publish(c.Args[1], c.Args[2]));
+        // Replicas relay messages to their own subscribers; the AOF does not keep them.
+        if (c.Propagating()) c.Propagate(PropagateTo.Replicas, [.. ReplicationStream.Argv(c.Args)]);
+    }
 
     [Command("spublish", 3, Flags = "pubsub loading stale fast may_replicate", Group = "pubsub", Since = "7.0.0",
         Keys = ["not_key; index 1; range 0 1 0"],

@@ -2,6 +2,8 @@ using Carmine.Server.Network;
 using Carmine.Server.PubSub;
 using Carmine.Server.Types;
 
+using Carmine.Server.Replication;
+
 namespace Carmine.Server.Commands;
 
 /// <summary>The set commands (t_set.c in Redis).</summary>
@@ -163,6 +165,8 @@ static class SetCommands
             }
             int i = Random.Shared.Next(one.Count);
             c.Reply.Bulk(one.MemberAt(i, scratch));
+            // Replicas must remove the same member: SPOP is propagated as SREM.
+            if (c.Propagating()) c.Propagate("SREM", e!.Key, one.MemberAt(i, scratch).ToArray());
             one.RemoveAt(i);
             Notify(c, "spop", args[1]);
             if (one.Count == 0)
@@ -188,12 +192,14 @@ static class SetCommands
             c.Database.Remove(entry!);
             Notify(c, "del", args[1], NotifyFlags.Generic);
             c.Dirty(size);
+            c.Propagate(c.Server.Config.GetBool("lazyfree-lazy-server-del") ? "UNLINK" : "DEL", entry!.Key);
             return;
         }
         c.Dirty(count);
         c.Reply.SetHeader(count);
         long remaining = size - count;
         var random = Random.Shared;
+        var popped = c.Propagating() ? new List<byte[]>() : null;
         // Popping most of a large set: move the few survivors to a new set and return what is left, as Redis does.
         if (remaining * 5 <= count)
         {
@@ -208,14 +214,30 @@ static class SetCommands
                 set.RemoveAt(i);
             }
             ReplyAll(c, set, scratch);
+            if (popped is not null)
+                for (int i = 0; i < set.Count; i++) popped.Add(set.MemberAt(i, scratch).ToArray());
             entry!.Value = kept!;
+            PropagateRemovals(c, entry.Key, popped);
             return;
         }
         for (long k = 0; k < count; k++)
         {
             int i = random.Next(set.Count);
             c.Reply.Bulk(set.MemberAt(i, scratch));
+            popped?.Add(set.MemberAt(i, scratch).ToArray());
             set.RemoveAt(i);
+        }
+        PropagateRemovals(c, entry!.Key, popped);
+    }
+
+    /// <summary>SPOP with a count reaches replicas as SREMs of the members it popped, 1024 to a command as in Redis.</summary>
+    static void PropagateRemovals(Client c, byte[] key, List<byte[]>? popped)
+    {
+        if (popped is null) return;
+        for (int at = 0; at < popped.Count; at += 1024)
+        {
+            var batch = popped.GetRange(at, Math.Min(1024, popped.Count - at));
+            c.Propagate([(object)"SREM", key, .. batch]);
         }
     }
 

@@ -5,6 +5,8 @@ using Carmine.Server.Network;
 using Carmine.Server.PubSub;
 using Carmine.Server.Types;
 
+using Carmine.Server.Replication;
+
 namespace Carmine.Server.Commands;
 
 /// <summary>ZPOPMIN, ZPOPMAX, ZMPOP, their blocking forms BZPOPMIN, BZPOPMAX and BZMPOP, ZRANDMEMBER and ZSCAN.</summary>
@@ -177,7 +179,8 @@ static partial class SortedSetCommands
     /// </summary>
     static long PopFrom(RedisServer server, RespBuffer reply, Database db, Entry entry, SortedSet z, bool max, bool emitKey, long count, bool nested)
     {
-        if (count == -1) count = 1;
+        bool single = count == -1;
+        if (single) count = 1;
         long n = Math.Min(count, z.Count);
         if (emitKey && nested)
         {
@@ -200,6 +203,9 @@ static partial class SortedSetCommands
         }
         z.DeleteRange(max ? z.Count - n : 0, n);
         server.Events.Notify(NotifyFlags.ZSet, max ? "zpopmax" : "zpopmin", db.Index, entry.Key);
+        // BZPOPMIN, ZMPOP and BZMPOP reach replicas as the plain pop of the key they took from.
+        if (emitKey && single) PropagationHelpers.PropagateIn(db.Index, max ? "ZPOPMAX" : "ZPOPMIN", entry.Key);
+        else if (emitKey) PropagationHelpers.PropagateIn(db.Index, max ? "ZPOPMAX" : "ZPOPMIN", entry.Key, n);
         if (z.Count == 0)
         {
             db.Remove(entry);

@@ -2,6 +2,8 @@ using Carmine.Server.Network;
 using Carmine.Server.PubSub;
 using Carmine.Server.Types;
 
+using Carmine.Server.Replication;
+
 namespace Carmine.Server.Commands;
 
 /// <summary>The stream commands that add, read by range, delete and trim entries (t_stream.c in Redis).</summary>
@@ -184,6 +186,13 @@ static class StreamCommands
         c.Server.Events.Notify(NotifyFlags.Stream, "xadd", c.Db, args[1]);
         c.Dirty();
         if (t.Any && Trim(stream, t) > 0) c.Server.Events.Notify(NotifyFlags.Stream, "xtrim", c.Db, args[1]);
+        if (c.Propagating())
+        {
+            // Replicas must add the entry under the ID chosen here, not generate their own.
+            var argv = ReplicationStream.Argv(args);
+            argv[t.IdPos] = System.Text.Encoding.ASCII.GetBytes(id.ToString());
+            c.Propagate([.. argv]);
+        }
         c.Server.Blocking.SignalKeyAsReady(c.Database, entry!.Key);
     }
 

@@ -3,6 +3,7 @@ using Carmine.Protocol;
 using Carmine.Server.Keyspace;
 using Carmine.Server.Network;
 using Carmine.Server.PubSub;
+using Carmine.Server.Replication;
 using Carmine.Server.Types;
 
 namespace Carmine.Server.Commands;
@@ -85,18 +86,21 @@ static class StringCommands
             db.Remove(e);
             Notify(c, NotifyFlags.Generic, "del", c.Args[1]);
             c.Dirty();
+            c.Propagate(c.Server.Config.GetBool("lazyfree-lazy-expire") ? "UNLINK" : "DEL", e.Key);
         }
         else if (expireIndex > 0)
         {
             db.SetExpire(e, expireAt);
             Notify(c, NotifyFlags.Generic, "expire", c.Args[1]);
             c.Dirty();
+            c.Propagate("PEXPIREAT", e.Key, expireAt);
         }
         else if ((flags & StringOptions.Persist) != 0 && e.ExpireAt != 0)
         {
             db.RemoveExpire(e);
             Notify(c, NotifyFlags.Generic, "persist", c.Args[1]);
             c.Dirty();
+            c.Propagate("PERSIST", e.Key);
         }
     }
 
@@ -109,6 +113,7 @@ static class StringCommands
         c.Database.Remove(e);
         Notify(c, NotifyFlags.Generic, "del", c.Args[1]);
         c.Dirty();
+        c.Propagate("DEL", e.Key);
     }
 
     [Command("getset", 3, Flags = "write denyoom fast", Acl = "string", Group = "string", Keys = ["RW access update; index 1; range 0 1 0"],
@@ -274,6 +279,8 @@ static class StringCommands
         Overwrite(c, e, text);
         Notify(c, NotifyFlags.String, "incrbyfloat", c.Args[1]);
         c.Dirty();
+        // The exact result, not the increment: a replica's float arithmetic could differ.
+        if (c.Propagating()) c.Propagate("SET", c.Args.ToArray(1), text, "KEEPTTL");
         c.Reply.Bulk(text);
     }
 
@@ -575,12 +582,15 @@ static class StringCommands
             else c.Reply.Null();
             return;
         }
-        e = SetKey(c, key, e, c.Args.ToArray(valueIndex), keepTtl: (flags & StringOptions.KeepTtl) != 0);
+        var value = c.Args.ToArray(valueIndex);
+        e = SetKey(c, key, e, value, keepTtl: (flags & StringOptions.KeepTtl) != 0);
         Notify(c, NotifyFlags.String, "set", key);
         if (expireIndex > 0)
         {
             c.Database.SetExpire(e, expireAt);
             Notify(c, NotifyFlags.Generic, "expire", key);
+            // Relative expiries reach replicas and the AOF as an absolute time, as Redis 7.0 propagates them.
+            c.Propagate("SET", e.Key, value, "PXAT", expireAt);
         }
         c.Dirty();
         if (get) return;

@@ -187,7 +187,7 @@ public sealed class BlockingKeys
             {
                 long now = Clock.NowMs(), dirty = server.Stats.Local.Dirty;
                 var context = new ServeContext(server, db, wk.Key, reply, now);
-                if (b.Done || !b.Serve(b, context)) return;
+                if (b.Done || !ServeAndPropagate(server, b, context)) return;
                 Finish(b);
                 if (context.Failed) CountFailedCall(server, b.Client);
                 if (server.Stats.Local.Dirty != dirty)
@@ -210,6 +210,30 @@ public sealed class BlockingKeys
             b.Client.Reply.WriteRaw(reply.Written);
             Resume(b, servedUs);
         });
+    }
+
+    /// <summary>
+    /// Serves the client and, under the locks still held, emits what the serve changed (the plain form of the
+    /// blocking command) to the replication stream.
+    /// </summary>
+    static bool ServeAndPropagate(RedisServer server, BlockedClient b, ServeContext context)
+    {
+        if (!server.Propagation.Active) return b.Serve(b, context);
+        var fx = Replication.PendingEffects.Current;
+        fx.Depth++;
+        try
+        {
+            return b.Serve(b, context);
+        }
+        finally
+        {
+            fx.Depth--;
+            if (fx.Depth == 0 && fx.Items.Count > 0)
+            {
+                try { server.Propagation.Emit(fx.Items); }
+                finally { fx.Items.Clear(); }
+            }
+        }
     }
 
     /// <summary>Ends the block on the client's own thread: the slowlog gets the request, then its pipeline runs on.</summary>

@@ -48,6 +48,8 @@ public sealed unsafe class Client : IEventHandler
     public string LastCommand { get; set; } = "NULL";
     public bool CloseAfterReply { get; set; }
     public bool IsMonitor { get; set; }
+    /// <summary>With appendfsync always: the AOF offset that must be on disk before this client's replies are sent.</summary>
+    public long AofWaitOffset { get; set; }
     /// <summary>Replica state: created by REPLCONF, attached to the stream by SYNC or PSYNC.</summary>
     public Replication.ReplicaLink? ReplicaLink { get; set; }
     /// <summary>The client sent SYNC or PSYNC: it is a replica reading the stream.</summary>
@@ -323,6 +325,11 @@ public sealed unsafe class Client : IEventHandler
     public void FlushReply()
     {
         if (closed) return;
+        if (AofWaitOffset > 0)
+        {
+            server.Aof.WaitDurable(AofWaitOffset);
+            AofWaitOffset = 0;
+        }
         DrainPushes();
         if (Reply.Length > 0) server.Stats.Local.Writes++;
         while (Reply.Length > 0)

@@ -23,6 +23,8 @@ public sealed class LoadedDataset
     public long KeysLoaded { get; set; }
     public long KeysExpired { get; set; }
     public int Version { get; set; }
+    /// <summary>Where the RDB ended in the data read (an AOF with an RDB preamble continues with commands there).</summary>
+    public int EndOffset { get; set; }
 }
 
 /// <summary>Whole RDB files: writing a snapshot (rdbSaveRio) and reading one back (rdbLoadRio).</summary>
@@ -152,6 +154,7 @@ public static class RdbFile
             if (verifyChecksum && stored != 0 && stored != expected)
                 throw new RdbFormatException($"Wrong RDB checksum expected: ({stored:x}) got: ({expected:x}). RDB CRC error", at);
         }
+        result.EndOffset = r.Position;
         return result;
     }
 

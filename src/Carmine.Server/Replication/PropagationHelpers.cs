@@ -16,6 +16,14 @@ public static class PropagationHelpers
         fx.Add(new Effect(c.Db, ReplicationStream.Argv(argv), to));
     }
 
+    /// <summary>Adds an effect in database <paramref name="db"/>, for code that has no client (serving a blocked client).</summary>
+    public static void PropagateIn(int db, params object[] argv)
+    {
+        var fx = PendingEffects.Current;
+        if (fx.Depth == 0) return;
+        fx.Add(new Effect(db, ReplicationStream.Argv(argv), PropagateTo.All));
+    }
+
     /// <summary>Adds an effect to both the AOF and the replicas.</summary>
     public static void Propagate(this Client c, params object[] argv) => c.Propagate(PropagateTo.All, argv);
 

@@ -54,6 +54,15 @@ public sealed class ReplicationStream
         get { lock (gate) return masterOffset; }
     }
 
+    /// <summary>Set while the AOF is replayed: those commands are already where the stream would put them.</summary>
+    public bool Loading { get; set; }
+
+    /// <summary>The next AOF command says its database again (a new AOF file starts).</summary>
+    public void ResetAofSelection()
+    {
+        lock (gate) aofDb = -1;
+    }
+
     /// <summary>Attaches a reader (call with <see cref="Gate"/> held to pin its start offset).</summary>
     public void Attach(IStreamConsumer consumer)
     {
@@ -77,7 +86,7 @@ public sealed class ReplicationStream
     /// </summary>
     public void Emit(IReadOnlyList<Effect> effects)
     {
-        if (effects.Count == 0) return;
+        if (effects.Count == 0 || Loading) return;
         lock (gate)
         {
             var readers = consumers;
