@@ -18,6 +18,8 @@ public sealed class RedisConnectionPool : IAsyncDisposable
     readonly SemaphoreSlim slots;
     // Idle connections, the most recently returned last: leases take from the end so the least used ones age out.
     readonly List<(RedisConnection Connection, long ReturnedAt)> idle = [];
+    // Leased connections are closed too when the pool is disposed, so a command blocked forever on one ends.
+    readonly HashSet<RedisConnection> leased = [];
     long hits, misses, timeouts, stale;
     int total;
     bool disposed;
@@ -56,10 +58,13 @@ public sealed class RedisConnectionPool : IAsyncDisposable
         {
             var reused = TakeIdle(out var staleOnes);
             foreach (var s in staleOnes) await s.DisposeAsync().ConfigureAwait(false);
-            if (reused is not null) return new PooledConnection(this, reused);
-            var opened = await RedisConnection.ConnectAsync(options).ConfigureAwait(false);
-            lock (idle) total++;
-            return new PooledConnection(this, opened);
+            var connection = reused ?? await RedisConnection.ConnectAsync(options).ConfigureAwait(false);
+            lock (idle)
+            {
+                if (reused is null) total++;
+                leased.Add(connection);
+            }
+            return new PooledConnection(this, connection);
         }
         catch
         {
@@ -106,6 +111,7 @@ public sealed class RedisConnectionPool : IAsyncDisposable
         var close = new List<RedisConnection>();
         lock (idle)
         {
+            leased.Remove(connection);
             if (discard || disposed || !connection.IsConnected)
             {
                 total--;
@@ -132,7 +138,7 @@ public sealed class RedisConnectionPool : IAsyncDisposable
         lock (idle)
         {
             disposed = true;
-            close = idle.Select(i => i.Connection).ToList();
+            close = [.. idle.Select(i => i.Connection), .. leased];
             total -= idle.Count;
             idle.Clear();
         }

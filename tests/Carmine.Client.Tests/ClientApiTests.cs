@@ -10,6 +10,14 @@ public sealed class ClientApiTestsOnCarmine(CarmineServerFixture f) : ClientApiT
 /// </summary>
 public abstract partial class ClientApiTests(ServerProcess server) : IAsyncLifetime
 {
+    // Fixtures block a pool thread each while their server starts; on two cores that starves timers (lock renewal)
+    // for longer than a short TTL, so the pool starts with more threads than cores.
+    static ClientApiTests()
+    {
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
+    }
+
     protected ServerProcess Server { get; } = server;
     protected RedisClient Client { get; private set; } = null!;
 

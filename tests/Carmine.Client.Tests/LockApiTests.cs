@@ -25,11 +25,11 @@ public abstract partial class ClientApiTests
     {
         await Client.DelAsync("api:lock:renew");
         await using var other = await RedisClient.ConnectAsync(Server.Url);
-        await using var held = await RedisLock.AcquireAsync(Client, "api:lock:renew", TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5));
-        // Held for more than three TTLs: without renewal the key would have expired twice over.
-        for (int i = 0; i < 10; i++)
+        await using var held = await RedisLock.AcquireAsync(Client, "api:lock:renew", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+        // Held for three TTLs: without renewal the key would have expired twice over.
+        for (int i = 0; i < 12; i++)
         {
-            await Task.Delay(100);
+            await Task.Delay(250);
             Assert.Null(await RedisLock.TryAcquireAsync(other, "api:lock:renew", TimeSpan.FromSeconds(30)));
         }
         Assert.True(held.IsHeld);

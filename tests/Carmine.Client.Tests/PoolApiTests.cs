@@ -118,6 +118,17 @@ public abstract partial class ClientApiTests
     }
 
     [Fact]
+    public async Task DisposingTheClientEndsACommandBlockedForever()
+    {
+        var c = await ClientWith("");
+        await c.DelAsync("api:pool:forever");
+        var pop = c.BLPopAsync(0, "api:pool:forever");
+        await WaitUntil(() => Task.FromResult(c.PoolStats.TotalConns == 1));
+        await c.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => Bounded(pop));
+    }
+
+    [Fact]
     public async Task LeasedConnectionIsTheCallersAlone()
     {
         await using var c = await ClientWith("");
