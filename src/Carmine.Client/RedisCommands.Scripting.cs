@@ -54,10 +54,10 @@ public abstract partial class RedisCommands
 
     static FunctionLibrary Library(RespValue r)
     {
-        var f = Fields(r);
+        var f = Reply.Fields(r);
         var functions = f["functions"].Items!.Select(fn =>
         {
-            var d = Fields(fn);
+            var d = Reply.Fields(fn);
             return new FunctionInfo(Reply.String(d["name"])!, Reply.String(d["description"]), Reply.Members(d["flags"]));
         }).ToArray();
         return new FunctionLibrary(Reply.String(f["library_name"])!, Reply.String(f["engine"])!, functions,

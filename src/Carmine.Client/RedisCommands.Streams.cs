@@ -106,7 +106,7 @@ public abstract partial class RedisCommands
 
     public Task<StreamInfo> XInfoStreamAsync(string key) => Send(r =>
     {
-        var f = Fields(r);
+        var f = Reply.Fields(r);
         return new StreamInfo(Reply.Integer(f["length"]), Reply.String(f["last-generated-id"])!, Reply.String(f["max-deleted-entry-id"])!,
             Reply.Integer(f["entries-added"]), Reply.String(f["recorded-first-entry-id"])!, Reply.Integer(f["groups"]),
             f["first-entry"].IsNull ? null : Entry(f["first-entry"]), f["last-entry"].IsNull ? null : Entry(f["last-entry"]));
@@ -114,14 +114,14 @@ public abstract partial class RedisCommands
 
     public Task<StreamGroupInfo[]> XInfoGroupsAsync(string key) => Send(r => Reply.Check(r).Items!.Select(g =>
     {
-        var f = Fields(g);
+        var f = Reply.Fields(g);
         return new StreamGroupInfo(Reply.String(f["name"])!, Reply.Integer(f["consumers"]), Reply.Integer(f["pending"]),
             Reply.String(f["last-delivered-id"])!, OptionalInteger(f, "entries-read"), OptionalInteger(f, "lag"));
     }).ToArray(), "XINFO", "GROUPS", key);
 
     public Task<StreamConsumerInfo[]> XInfoConsumersAsync(string key, string group) => Send(r => Reply.Check(r).Items!.Select(c =>
     {
-        var f = Fields(c);
+        var f = Reply.Fields(c);
         return new StreamConsumerInfo(Reply.String(f["name"])!, Reply.Integer(f["pending"]), TimeSpan.FromMilliseconds(Reply.Integer(f["idle"])));
     }).ToArray(), "XINFO", "CONSUMERS", key, group);
 
@@ -183,15 +183,6 @@ public abstract partial class RedisCommands
     {
         var items = Reply.Check(r).Items!;
         return new StreamAutoClaim(Reply.String(items[0])!, Entries(items[1]), items.Length > 2 ? Reply.Members(items[2]) : []);
-    }
-
-    /// <summary>A reply of named fields: a RESP3 map or a RESP2 flat array of name, value, name, value.</summary>
-    static Dictionary<string, RespValue> Fields(RespValue r)
-    {
-        var result = new Dictionary<string, RespValue>();
-        var items = Reply.Check(r).Items!;
-        for (int i = 0; i + 1 < items.Length; i += 2) result[Reply.String(items[i])!] = items[i + 1];
-        return result;
     }
 
     static long? OptionalInteger(Dictionary<string, RespValue> fields, string name) =>

@@ -38,4 +38,25 @@ public abstract partial class ClientApiTests(ServerProcess server) : IAsyncLifet
             await Task.Delay(10);
         }
     }
+
+    [Fact]
+    public async Task Resp3RepliesGiveTheSameValues()
+    {
+        await using var c = await RedisClient.ConnectAsync(Server.Url + "?protocol=3");
+        var geo = await Sicily("api:resp3:geo");
+        var found = await c.GeoSearchAsync(geo, GeoOrigin.Position(15, 37), GeoShape.Radius(100, GeoUnit.Km), withCoord: true, withDist: true);
+        Assert.Equal([new GeoSearchResult("Catania", 56.4413, null, new GeoPosition(15.08726745843887329, 37.50266842333162032))], found);
+        Assert.Equal(166.2742, await c.GeoDistAsync(geo, "Palermo", "Catania", GeoUnit.Km));
+
+        var stream = await TwoEntries("api:resp3:stream");
+        await c.XGroupCreateAsync(stream, "g", "0");
+        Assert.Equal(("g", 2L), ((await c.XInfoGroupsAsync(stream)).Single().Name, (await c.XReadGroupAsync("g", "c", [(stream, ">")]))[0].Entries.Length));
+        Assert.Equal(2, (await c.XPendingAsync(stream, "g")).Count);
+
+        Assert.Equal(new Dictionary<string, long> { ["api:resp3:none"] = 0 }, await c.PubSubNumSubAsync("api:resp3:none"));
+        Assert.Equal(new long?[] { 0 }, await c.BitFieldAsync("api:resp3:none", new BitField().Get("u8", 0)));
+        Assert.Equal(new[] { false }, await c.ScriptExistsAsync(new string('0', 40)));
+        Assert.Equal("NOSCRIPT", (await Assert.ThrowsAsync<RedisServerException>(() => c.EvalShaAsync(new string('0', 40), []))).Prefix);
+        Assert.Equal(1, (await c.EvalAsync("return 1", [])).Integer);
+    }
 }
