@@ -1,36 +1,67 @@
-using System.Collections.Concurrent;
 using Carmine.Protocol;
 
 namespace Carmine.Client;
 
 /// <summary>
-/// The client for one server: all commands from all callers share one multiplexed connection.
-/// WATCH transactions borrow a dedicated connection, pub/sub opens its own (<see cref="SubscriberAsync"/>).
+/// The client for one server: all commands from all callers share one multiplexed connection. Blocking commands
+/// and WATCH transactions lease a dedicated connection from <see cref="LeaseAsync"/>'s pool; pub/sub and MONITOR
+/// open their own (<see cref="SubscriberAsync"/>, <see cref="MonitorAsync"/>).
 /// </summary>
 public sealed class RedisClient : RedisCommands, IAsyncDisposable, IDisposable
 {
     readonly RedisConnection connection;
-    readonly bool ownsConnection;
-    // Connections kept for WATCH transactions, which need a connection nobody else writes to.
-    readonly ConcurrentBag<RedisConnection> dedicated = [];
+    // Null for the client of a leased connection: that connection is the caller's already, so it blocks there.
+    readonly RedisConnectionPool? pool;
 
-    RedisClient(RedisConnection connection, bool ownsConnection)
+    RedisClient(RedisConnection connection, RedisConnectionPool? pool)
     {
         this.connection = connection;
-        this.ownsConnection = ownsConnection;
+        this.pool = pool;
+    }
+
+    /// <summary>The client of a leased connection; it neither owns the connection nor has a pool.</summary>
+    internal RedisClient(RedisConnection leased) : this(leased, null)
+    {
     }
 
     public static Task<RedisClient> ConnectAsync(string connectionString) => ConnectAsync(RedisOptions.Parse(connectionString));
 
     public static async Task<RedisClient> ConnectAsync(RedisOptions options) =>
-        new(await RedisConnection.ConnectAsync(options).ConfigureAwait(false), ownsConnection: true);
+        new(await RedisConnection.ConnectAsync(options).ConfigureAwait(false), new RedisConnectionPool(options));
 
     public static RedisClient Connect(string connectionString) => ConnectAsync(connectionString).GetAwaiter().GetResult();
 
     public RedisConnection Connection => connection;
 
-    private protected override async Task<T> SendAsync<T>(byte[][] args, Func<RespValue, T> convert) =>
-        convert(await connection.SendAsync(args).ConfigureAwait(false));
+    /// <summary>The counters of the pool of dedicated connections (all zero on a leased connection's client).</summary>
+    public PoolStats PoolStats => pool?.Stats ?? default;
+
+    /// <summary>A dedicated connection from the pool, for commands that need one to themselves; dispose it to give it back.</summary>
+    public Task<PooledConnection> LeaseAsync() =>
+        pool?.LeaseAsync() ?? throw new InvalidOperationException("this client runs on a leased connection, which has no pool; use the client it came from");
+
+    private protected override async Task<T> SendAsync<T>(byte[][] args, Func<RespValue, T> convert)
+    {
+        if (BlockingCommand.BlockTime(args) is not { } block) return convert(await connection.SendAsync(args).ConfigureAwait(false));
+        // The reply may take as long as the command blocks, plus the usual response time.
+        var timeout = block == Timeout.InfiniteTimeSpan ? block : block + connection.Options.ResponseTimeout;
+        if (pool is null) return convert(await connection.SendAsync(args, timeout: timeout).ConfigureAwait(false));
+        var lease = await pool.LeaseAsync().ConfigureAwait(false);
+        try
+        {
+            return convert(await lease.Connection.SendAsync(args, timeout: timeout).ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is RedisTimeoutException or RedisConnectionException)
+        {
+            // The command may still be blocked on the server; nobody else may use that connection.
+            lease.Discard();
+            throw;
+        }
+        finally
+        {
+            await lease.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Commands queued and sent together when <see cref="Pipeline.ExecAsync"/> is called.</summary>
     public Pipeline CreatePipeline() => new(connection, atomic: false);
@@ -44,8 +75,9 @@ public sealed class RedisClient : RedisCommands, IAsyncDisposable, IDisposable
     /// </summary>
     public async Task TransactionAsync(string[] keys, Func<RedisCommands, Pipeline, Task> build, int maxAttempts = 10)
     {
-        var conn = dedicated.TryTake(out var c) ? c : await RedisConnection.ConnectAsync(connection.Options).ConfigureAwait(false);
-        var reader = new RedisClient(conn, ownsConnection: false);
+        var lease = pool is null ? null : await pool.LeaseAsync().ConfigureAwait(false);
+        var conn = lease?.Connection ?? connection;
+        var reader = lease?.Client ?? this;
         bool clean = false;
         try
         {
@@ -67,13 +99,25 @@ public sealed class RedisClient : RedisCommands, IAsyncDisposable, IDisposable
         finally
         {
             // EXEC clears the watches; after a failure in build they are still set, so the connection is not reused.
-            if (clean) dedicated.Add(conn);
-            else await conn.DisposeAsync().ConfigureAwait(false);
+            if (lease is not null)
+            {
+                if (!clean) lease.Discard();
+                await lease.DisposeAsync().ConfigureAwait(false);
+            }
+            else if (!clean)
+            {
+                // Best effort: when the connection broke, the server dropped the watches with it.
+                try { await conn.SendAsync(Args.Encode("UNWATCH")).ConfigureAwait(false); }
+                catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or ObjectDisposedException) { }
+            }
         }
     }
 
     /// <summary>Opens a dedicated pub/sub connection that resubscribes by itself after a reconnect.</summary>
     public Task<RedisSubscriber> SubscriberAsync() => RedisSubscriber.ConnectAsync(connection.Options);
+
+    /// <summary>Starts MONITOR on a dedicated connection; returns once the server streams every command it runs.</summary>
+    public Task<RedisMonitor> MonitorAsync() => RedisMonitor.StartAsync(connection.Options);
 
     public RespValue Execute(string command, params object[] args) => ExecuteAsync(command, args).GetAwaiter().GetResult();
     public string Ping() => PingAsync().GetAwaiter().GetResult();
@@ -87,7 +131,9 @@ public sealed class RedisClient : RedisCommands, IAsyncDisposable, IDisposable
 
     public async ValueTask DisposeAsync()
     {
-        while (dedicated.TryTake(out var c)) await c.DisposeAsync().ConfigureAwait(false);
-        if (ownsConnection) await connection.DisposeAsync().ConfigureAwait(false);
+        // A leased connection's client owns nothing: the lease returns the connection.
+        if (pool is null) return;
+        await pool.DisposeAsync().ConfigureAwait(false);
+        await connection.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -13,7 +13,20 @@ public abstract partial class RedisCommands
     public Task<long> LRemAsync(string key, long count, object value) => Send(Reply.Integer, "LREM", key, count, value);
     public Task<bool> LTrimAsync(string key, long start, long stop) => Send(Reply.Ok, "LTRIM", key, start, stop);
 
-    /// <summary>BLPOP with a timeout in seconds; null when it timed out. The response timeout must be longer.</summary>
+    /// <summary>
+    /// BLPOP with a timeout in seconds (0: forever); null when it timed out. It blocks a pooled connection, not the
+    /// shared one, and may take its timeout plus the response timeout.
+    /// </summary>
     public Task<(string Key, string Value)?> BLPopAsync(double timeoutSeconds, params string[] keys) =>
-        Send(r => Reply.Strings(r) is [{ } k, { } v] ? (k, v) : ((string, string)?)null, ["BLPOP", .. keys], new object[] { timeoutSeconds });
+        Send(KeyAndValue, ["BLPOP", .. keys], new object[] { timeoutSeconds });
+
+    /// <summary>BRPOP, as <see cref="BLPopAsync"/> from the tail.</summary>
+    public Task<(string Key, string Value)?> BRPopAsync(double timeoutSeconds, params string[] keys) =>
+        Send(KeyAndValue, ["BRPOP", .. keys], new object[] { timeoutSeconds });
+
+    /// <summary>BLMOVE: pops from one end of <paramref name="source"/>, pushes to one end of <paramref name="destination"/>; null when it timed out.</summary>
+    public Task<string?> BLMoveAsync(string source, string destination, bool fromLeft, bool toLeft, double timeoutSeconds) =>
+        Send(Reply.String, "BLMOVE", source, destination, fromLeft ? "LEFT" : "RIGHT", toLeft ? "LEFT" : "RIGHT", timeoutSeconds);
+
+    static (string Key, string Value)? KeyAndValue(Protocol.RespValue r) => Reply.Strings(r) is [{ } k, { } v] ? (k, v) : null;
 }

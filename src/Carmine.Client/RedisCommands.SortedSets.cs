@@ -15,4 +15,14 @@ public abstract partial class RedisCommands
     public Task<(string Member, double Score)[]> ZRangeByScoreWithScoresAsync(string key, double min, double max) =>
         Send(Reply.ScoredMembers, "ZRANGEBYSCORE", key, min, max, "WITHSCORES");
     public Task<long> ZCountAsync(string key, double min, double max) => Send(Reply.Integer, "ZCOUNT", key, min, max);
+
+    /// <summary>BZPOPMIN with a timeout in seconds (0: forever), on a pooled connection; null when it timed out.</summary>
+    public Task<(string Key, string Member, double Score)?> BZPopMinAsync(double timeoutSeconds, params string[] keys) =>
+        Send(KeyMemberScore, ["BZPOPMIN", .. keys], new object[] { timeoutSeconds });
+
+    public Task<(string Key, string Member, double Score)?> BZPopMaxAsync(double timeoutSeconds, params string[] keys) =>
+        Send(KeyMemberScore, ["BZPOPMAX", .. keys], new object[] { timeoutSeconds });
+
+    static (string Key, string Member, double Score)? KeyMemberScore(Protocol.RespValue r) =>
+        Reply.Check(r).IsNull ? null : (Reply.String(r.Items![0])!, Reply.String(r.Items[1])!, Reply.Double(r.Items[2]) ?? 0);
 }

@@ -83,11 +83,12 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Sends one command and returns its reply (error replies are returned, not thrown).</summary>
-    internal Task<RespValue> SendAsync(byte[][] args, bool expectsReply = true)
+    /// <param name="timeout">How long to wait for the reply instead of the response timeout (blocking commands); infinite waits forever.</param>
+    internal Task<RespValue> SendAsync(byte[][] args, bool expectsReply = true, TimeSpan? timeout = null)
     {
         var cmd = new PendingCommand(args, expectsReply);
         Enqueue(cmd);
-        return WithTimeout(cmd);
+        return WithTimeout(cmd, timeout ?? options.ResponseTimeout);
     }
 
     /// <summary>Sends commands back to back; the replies come in the same order.</summary>
@@ -97,7 +98,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         for (int i = 0; i < batch.Length; i++) batch[i] = new PendingCommand(commands[i], true);
         Enqueue(batch);
         var tasks = new Task<RespValue>[batch.Length];
-        for (int i = 0; i < batch.Length; i++) tasks[i] = WithTimeout(batch[i]);
+        for (int i = 0; i < batch.Length; i++) tasks[i] = WithTimeout(batch[i], options.ResponseTimeout);
         return tasks;
     }
 
@@ -107,12 +108,12 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
             throw new ObjectDisposedException(nameof(RedisConnection), $"the connection to {options.EndPoint} was closed");
     }
 
-    async Task<RespValue> WithTimeout(PendingCommand command)
+    async Task<RespValue> WithTimeout(PendingCommand command, TimeSpan timeout)
     {
         long start = Stopwatch.GetTimestamp();
         try
         {
-            return await command.Task.WaitAsync(options.ResponseTimeout).ConfigureAwait(false);
+            return await command.Task.WaitAsync(timeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -121,7 +122,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
             lock (awaitingReply) pending = awaitingReply.Count;
             throw new RedisTimeoutException(
                 $"Timeout waiting for the reply to {command.Name} from {options.EndPoint} after {Stopwatch.GetElapsedTime(start).TotalMilliseconds:F0} ms " +
-                $"(response timeout {options.ResponseTimeout.TotalMilliseconds:F0} ms); connection {state}, {pending} commands awaiting replies, " +
+                $"(response timeout {timeout.TotalMilliseconds:F0} ms); connection {state}, {pending} commands awaiting replies, " +
                 $"{outgoing.Reader.Count} queued to send" + (lastError is null ? "" : $"; last connection error: {lastError.Message}"));
         }
     }

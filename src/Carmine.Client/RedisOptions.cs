@@ -27,6 +27,12 @@ public sealed class RedisOptions
     /// <summary>First delay between reconnect attempts; it doubles up to <see cref="MaxReconnectDelay"/>.</summary>
     public TimeSpan MinReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(50);
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>At most this many dedicated connections (blocking commands, WATCH transactions) are open at once.</summary>
+    public int PoolSize { get; set; } = 10;
+    /// <summary>How long a lease waits for a dedicated connection when all <see cref="PoolSize"/> are in use.</summary>
+    public TimeSpan PoolTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>An idle pooled connection older than this is closed instead of reused; zero keeps them forever.</summary>
+    public TimeSpan PoolIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     public string EndPoint => UnixSocket is not null ? "unix:" + UnixSocket : $"{Host}:{Port}";
 
@@ -84,6 +90,9 @@ public sealed class RedisOptions
                 case "connect_timeout": o.ConnectTimeout = ParseSeconds(value, name); break;
                 case "response_timeout": o.ResponseTimeout = ParseSeconds(value, name); break;
                 case "keep_alive": o.KeepAlive = ParseSeconds(value, name); break;
+                case "pool_size": o.PoolSize = ParsePoolSize(value); break;
+                case "pool_timeout": o.PoolTimeout = ParseSeconds(value, name); break;
+                case "pool_idle_timeout": o.PoolIdleTimeout = ParseSeconds(value, name); break;
                 default: throw new FormatException($"unknown option '{name}' in '{connectionString}'");
             }
         }
@@ -94,6 +103,11 @@ public sealed class RedisOptions
         int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int db)
             ? db
             : throw new FormatException($"database '{s}' in '{cs}' is not a number");
+
+    static int ParsePoolSize(string s) =>
+        int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0
+            ? n
+            : throw new FormatException($"pool_size must be a positive number, not '{s}'");
 
     static TimeSpan ParseSeconds(string s, string name) =>
         double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double sec) && sec >= 0

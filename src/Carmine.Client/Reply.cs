@@ -33,6 +33,15 @@ static class Reply
         return result;
     }
 
+    /// <summary>A reply of named fields of any type (XINFO, FUNCTION LIST): a RESP3 map or a RESP2 flat array of name, value, ...</summary>
+    public static Dictionary<string, RespValue> Fields(RespValue r)
+    {
+        var result = new Dictionary<string, RespValue>();
+        var items = Check(r).Items!;
+        for (int i = 0; i + 1 < items.Length; i += 2) result[String(items[i])!] = items[i + 1];
+        return result;
+    }
+
     /// <summary>Members with scores: RESP2 flat pairs or RESP3 nested pairs.</summary>
     public static (string Member, double Score)[] ScoredMembers(RespValue r)
     {
