@@ -64,6 +64,9 @@ static class Startup
             Log.Warning($"Fatal error in the configuration: rename-command: {e.Message}");
             return 1;
         }
+        // As Redis does, the banner (with the PID that tools wait for) comes before the dataset is loaded.
+        PrintBanner(server);
+        Log.Warning("Server initialized");
         // With appendonly yes the AOF is the dataset, as in Redis: dump.rdb is not read.
         if (server.Config.GetBool("appendonly"))
         {
@@ -72,8 +75,6 @@ static class Startup
         }
         else if (!server.Rdb.LoadAtStartup()) return 1;
         if (!server.Start()) return 1;
-        PrintBanner(server);
-        Log.Warning("Server initialized");
         Log.Notice("Ready to accept connections");
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
         {
@@ -96,14 +97,14 @@ static class Startup
         bool show = server.Config.GetBool("always-show-logo") || !Console.IsOutputRedirected;
         if (!show)
         {
-            Log.Notice($"Running mode=standalone, port={server.TcpPort}.");
+            Log.Notice($"Running mode=standalone, port={server.Config.GetInt("port")}.");
             return;
         }
         var sb = new StringBuilder();
         sb.AppendLine();
         sb.AppendLine($"    Carmine {RedisServer.CarmineVersion} (Redis {RedisServer.RedisVersion} compatible) 64 bit");
         sb.AppendLine("    Running in standalone mode");
-        sb.AppendLine($"    Port: {server.TcpPort}");
+        sb.AppendLine($"    Port: {server.Config.GetInt("port")}");
         sb.AppendLine($"    PID: {Environment.ProcessId}");
         Log.Raw(sb.ToString());
     }

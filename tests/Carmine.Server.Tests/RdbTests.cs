@@ -12,11 +12,11 @@ sealed class RealRedis : IDisposable
     public int Port { get; } = TestServer.FreePort();
     public string Dir { get; }
 
-    public RealRedis(string? dir = null)
+    public RealRedis(string? dir = null, params string[] extraArgs)
     {
         Dir = dir ?? Directory.CreateTempSubdirectory("carmine-redis-").FullName;
         var psi = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--dir", Dir, "--enable-debug-command", "yes" })
+        foreach (var a in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--dir", Dir, "--enable-debug-command", "yes" }.Concat(extraArgs))
             psi.ArgumentList.Add(a);
         process = Process.Start(psi)!;
         process.BeginOutputReadLine();
@@ -55,7 +55,7 @@ public sealed class RdbTests(ServerFixture fixture) : IClassFixture<ServerFixtur
     readonly RespConnection r = fixture.Server.Connect();
 
     /// <summary>Keys of every type and encoding that main has, with an expiry and a second database.</summary>
-    static void Populate(RespConnection c)
+    internal static void Populate(RespConnection c)
     {
         c.Call("SELECT", "0");
         c.Call("SET", "rdb:str", "hello");
