@@ -16,7 +16,7 @@ public sealed partial class ClusterManager
                 return false;
             }
             var node = new ClusterNode(ip, port);
-            if (!node.Connect(options)) return false;
+            if (!Connect(node)) return false;
             nodes.Add(node);
             if (!IsCluster(node, out string? e))
             {

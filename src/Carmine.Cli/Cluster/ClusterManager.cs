@@ -172,6 +172,14 @@ public sealed partial class ClusterManager
         return at < 0 ? 0 : CliOptions.Atoi(info[(at + name.Length + 1)..]);
     }
 
+    /// <summary>Connects and authenticates with -a/--user, as every node connection of the manager does.</summary>
+    bool Connect(ClusterNode n)
+    {
+        if (!n.Connect()) return false;
+        if (options.Password is null) return true;
+        return CheckReply(n, options.User is null ? n.Call("AUTH", options.Password) : n.Call("AUTH", options.User, options.Password));
+    }
+
     bool IsCluster(ClusterNode n, out string? error)
     {
         var info = n.Call("INFO");
@@ -200,7 +208,7 @@ public sealed partial class ClusterManager
     /// reachable friend in CLUSTER NODES order.</summary>
     bool LoadInfoFromNode(ClusterNode node)
     {
-        if (node.Connection is null && !node.Connect(options)) return false;
+        if (node.Connection is null && !Connect(node)) return false;
         if (!IsCluster(node, out string? e))
         {
             PrintNotClusterNodeError(node, e);
@@ -216,7 +224,7 @@ public sealed partial class ClusterManager
         foreach (var friend in node.Friends)
         {
             bool valid = false;
-            if (friend.Ip.Length > 0 && friend.Port != 0 && friend.Connect(options))
+            if (friend.Ip.Length > 0 && friend.Port != 0 && Connect(friend))
             {
                 if (friend.LoadInfo(getFriends: false, out _)) valid = !friend.Unusable;
                 else LogErr($"[ERR] Unable to load info for node {friend.Ip}:{friend.Port}\n");

@@ -32,7 +32,7 @@ public sealed partial class ClusterManager
             }
         }
         var node = new ClusterNode(ip, port);
-        if (!node.Connect(options))
+        if (!Connect(node))
         {
             LogErr($"[ERR] Sorry, can't connect to node {ip}:{port}\n");
             return false;
@@ -159,7 +159,7 @@ public sealed partial class ClusterManager
         {
             if (command.OnlyMasters && n.Replicate is not null) continue;
             if (command.OnlyReplicas && n.Replicate is null) continue;
-            if (n.Connection is null && !n.Connect(options)) continue;
+            if (n.Connection is null && !Connect(n)) continue;
             RespValue reply;
             try
             {

@@ -41,14 +41,15 @@ public sealed class ClusterNode(string ip, int port, int busPort = 0)
 
     public string Address => $"{Ip}:{Port}";
 
-    /// <summary>Connects (and authenticates with -a/--user); prints hiredis' message and returns false on failure.</summary>
-    public bool Connect(CliOptions options)
+    /// <summary>Connects; prints hiredis' message and returns false on failure.</summary>
+    public bool Connect()
     {
         Connection?.Dispose();
         Connection = null;
         try
         {
             Connection = CliConnection.Open(Ip, Port, null);
+            return true;
         }
         catch (SocketException e)
         {
@@ -56,9 +57,6 @@ public sealed class ClusterNode(string ip, int port, int busPort = 0)
             Console.Error.Write($"Could not connect to Redis at {Ip}:{Port}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(e.NativeErrorCode)}\n");
             return false;
         }
-        if (options.Password is null) return true;
-        var reply = options.User is null ? Call("AUTH", options.Password) : Call("AUTH", options.User, options.Password);
-        return ClusterManager.CheckReply(this, reply, out _);
     }
 
     public RespValue Call(params string[] args) => Call(args.Select(Encoding.UTF8.GetBytes).ToArray());
