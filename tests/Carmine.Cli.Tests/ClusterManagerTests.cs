@@ -134,14 +134,40 @@ public sealed class ClusterManagerTests(RedisClusterFixture cluster) : IClassFix
     [Fact]
     public void HelpAndUsageErrorsMatchRedisCli()
     {
+        var standalone = cluster.StartNode(cluster: false);
         string[][] cases = [["--cluster", "help"], ["--cluster", "nosuch", "x"], ["--cluster", "check"], ["--cluster", "add-node", "a:1"],
-            ["--cluster", "check", "noport"], ["--cluster", "set-timeout", Entry, "50"]];
+            ["--cluster", "check", "noport"], ["--cluster", "set-timeout", Entry, "50"], ["-c", "-s", "/tmp/none.sock", "ping"],
+            ["--cluster", "info", Address(standalone)], ["--cluster", "create", .. cluster.Nodes.Take(3).Select(Address)],
+            ["--cluster", "import", Entry], ["--cluster", "del-node", Entry, "0123456789abcdef"]];
         foreach (var args in cases)
         {
             var ours = CarmineCli(args);
             var theirs = RedisCli(args);
             Assert.True(ours.SameAs(theirs), string.Join(' ', args) + "\n" + ours.Describe() + "\n=== redis-cli ===\n" + theirs.Describe());
         }
+    }
+
+    [Fact]
+    public void ReshardWithoutYesShowsThePlanAndStopsOnNo()
+    {
+        var masters = Masters();
+        string[] args = ["--cluster", "reshard", Entry, "--cluster-from", $"{Id(masters[0])},{Id(masters[1])}", "--cluster-to", Id(masters[2]),
+            "--cluster-slots", "7"];
+        var ours = CarmineCli(args, "no\n");
+        var theirs = RedisCli(args, "no\n");
+        Assert.True(ours.SameAs(theirs), ours.Describe() + "\n=== redis-cli ===\n" + theirs.Describe());
+        Assert.Equal(1, ours.ExitCode);
+        Assert.EndsWith("Do you want to proceed with the proposed reshard plan (yes/no)? ", Text(ours.Stdout));
+    }
+
+    [Fact]
+    public void CheckSearchesMultipleOwnersLikeRedisCli()
+    {
+        var ours = CarmineCli("--cluster", "check", Entry, "--cluster-search-multiple-owners");
+        var theirs = RedisCli(["--cluster", "check", Entry, "--cluster-search-multiple-owners"]);
+        Assert.Equal(0, ours.ExitCode);
+        Assert.EndsWith(">>> Check for multiple slot owners...\n[OK] No multiple owners found.\n", Text(ours.Stdout));
+        Assert.Equal(SortedLines(theirs.Stdout), SortedLines(ours.Stdout));
     }
 
     [Fact]

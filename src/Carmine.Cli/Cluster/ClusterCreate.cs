@@ -250,14 +250,14 @@ public sealed partial class ClusterManager
         if (node.Replicate is not null)
         {
             var reply = node.Call("CLUSTER", "REPLICATE", node.Replicate);
-            if (!CheckReply(node, reply, out error)) return false;
+            if (!CheckReply(reply, out error)) return false;
         }
         else
         {
             var argv = new List<string> { "CLUSTER", "ADDSLOTS" };
             for (int s = 0; s < ClusterNode.SlotCount; s++)
                 if (node.Slots[s]) argv.Add(s.ToString());
-            bool added = argv.Count > 2 && CheckReply(node, node.Call([.. argv]), out error);
+            bool added = argv.Count > 2 && CheckReply(node.Call([.. argv]), out error);
             node.Dirty = false;
             return added;
         }

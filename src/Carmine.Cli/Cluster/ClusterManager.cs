@@ -114,7 +114,7 @@ public sealed partial class ClusterManager
     }
 
     /// <summary>True unless the reply is an error, whose text goes to <paramref name="error"/>.</summary>
-    public static bool CheckReply(ClusterNode n, RespValue reply, out string? error)
+    static bool CheckReply(RespValue reply, out string? error)
     {
         error = reply.IsError ? reply.Text : null;
         return !reply.IsError;
@@ -183,7 +183,7 @@ public sealed partial class ClusterManager
     bool IsCluster(ClusterNode n, out string? error)
     {
         var info = n.Call("INFO");
-        if (!CheckReply(n, info, out error)) return false;
+        if (!CheckReply(info, out error)) return false;
         return InfoField(info.Text!, "cluster_enabled") != 0;
     }
 
@@ -191,10 +191,10 @@ public sealed partial class ClusterManager
     bool IsEmpty(ClusterNode n, out string? error)
     {
         var info = n.Call("INFO");
-        if (!CheckReply(n, info, out error)) return false;
+        if (!CheckReply(info, out error)) return false;
         if (info.Text!.Contains("db0:")) return false;
         var cinfo = n.Call("CLUSTER", "INFO");
-        if (!CheckReply(n, cinfo, out error)) return false;
+        if (!CheckReply(cinfo, out error)) return false;
         return InfoField(cinfo.Text!, "cluster_known_nodes") == 1;
     }
 

@@ -18,7 +18,6 @@ public sealed class ClusterNode(string ip, int port, int busPort = 0)
     public int Port { get; } = port;
     public int BusPort { get; set; } = busPort != 0 ? busPort : port + BusPortIncrement;
     public long CurrentEpoch { get; set; }
-    public bool Myself { get; set; }
     public bool IsSlave { get; set; }
     /// <summary>noaddr, disconnected or fail: a node the manager cannot rely on.</summary>
     public bool Unusable { get; set; }
@@ -79,7 +78,8 @@ public sealed class ClusterNode(string ip, int port, int busPort = 0)
     public bool LoadInfo(bool getFriends, out string? error)
     {
         var reply = Call("CLUSTER", "NODES");
-        if (!ClusterManager.CheckReply(this, reply, out error)) return false;
+        error = reply.IsError ? reply.Text : null;
+        if (reply.IsError) return false;
         foreach (var line in reply.Text!.Split('\n'))
         {
             if (line.Length == 0) continue;
@@ -96,7 +96,6 @@ public sealed class ClusterNode(string ip, int port, int busPort = 0)
             if (myself)
             {
                 BusPort = busPort;
-                Myself = true;
                 current = this;
                 ResetSlots();
                 Migrating.Clear();

@@ -27,7 +27,7 @@ public sealed partial class ClusterManager
     bool SetSlot(ClusterNode node, ClusterNode other, int slot, string state, out string? error, bool print = false)
     {
         var reply = node.Call("CLUSTER", "SETSLOT", slot.ToString(), state, other.Name!);
-        if (CheckReply(node, reply, out error)) return true;
+        if (CheckReply(reply, out error)) return true;
         if (print) PrintReplyError(node, error!);
         return false;
     }
@@ -38,7 +38,7 @@ public sealed partial class ClusterManager
     bool DelSlot(ClusterNode node, int slot, bool ignoreUnassigned)
     {
         var reply = node.Call("CLUSTER", "DELSLOTS", slot.ToString());
-        if (CheckReply(node, reply, out string? error)) return true;
+        if (CheckReply(reply, out string? error)) return true;
         if (ignoreUnassigned && reply.IsError)
         {
             var owner = SlotOwner(node, slot, out string? ownerError);
@@ -64,7 +64,7 @@ public sealed partial class ClusterManager
     ClusterNode? SlotOwner(ClusterNode node, int slot, out string? error)
     {
         var reply = node.Call("CLUSTER", "SLOTS");
-        if (!CheckReply(node, reply, out error)) return null;
+        if (!CheckReply(reply, out error)) return null;
         foreach (var range in reply.Items!)
         {
             var r = range.Items!;
