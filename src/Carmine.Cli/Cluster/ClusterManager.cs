@@ -37,33 +37,21 @@ public sealed partial class ClusterManager
             c.FromPass = Console.In.ReadLine() ?? "";
         }
         var manager = new ClusterManager(options);
-        Func<List<string>, bool>? proc = c.Command switch
+        var subcommand = manager.Subcommands().FirstOrDefault(d => d.Name == c.Command);
+        if (subcommand is null)
         {
-            "create" when Arity(c, -2) => manager.Create,
-            "check" when Arity(c, -1) => manager.Check,
-            "info" when Arity(c, -1) => manager.Info,
-            "fix" when Arity(c, -1) => manager.FixCommand,
-            "reshard" when Arity(c, -1) => manager.Reshard,
-            "rebalance" when Arity(c, -1) => manager.Rebalance,
-            "add-node" when Arity(c, 2) => manager.AddNode,
-            "del-node" when Arity(c, 2) => manager.DeleteNode,
-            "call" when Arity(c, -2) => manager.CallCommand,
-            "set-timeout" when Arity(c, 2) => manager.SetTimeout,
-            "import" when Arity(c, 1) => manager.Import,
-            "backup" when Arity(c, 2) => manager.Backup,
-            "help" when Arity(c, 0) => Help,
-            "create" or "check" or "info" or "fix" or "reshard" or "rebalance" or "add-node" or "del-node" or "call"
-                or "set-timeout" or "import" or "backup" or "help" => null,
-            _ => UnknownSubcommand,
-        };
-        if (proc is null)
+            Console.Error.Write("Unknown --cluster subcommand\n");
+            return 1;
+        }
+        // A positive arity is exact, a negative one a minimum.
+        if (subcommand.Arity >= 0 ? c.Args.Count != subcommand.Arity : c.Args.Count < -subcommand.Arity)
         {
             Console.Error.Write("[ERR] Wrong number of arguments for specified --cluster sub command\n");
             return 1;
         }
         try
         {
-            return proc(c.Args) ? 0 : 1;
+            return subcommand.Run(c.Args) ? 0 : 1;
         }
         catch (IOException)
         {
@@ -75,16 +63,6 @@ public sealed partial class ClusterManager
             foreach (var n in manager.nodes) n.Connection?.Dispose();
         }
     }
-
-    static bool UnknownSubcommand(List<string> args)
-    {
-        Console.Error.Write("Unknown --cluster subcommand\n");
-        return false;
-    }
-
-    // A positive arity is exact, a negative one a minimum.
-    static bool Arity(ClusterManagerOptions c, int arity) =>
-        arity >= 0 ? c.Args.Count == arity : c.Args.Count >= -arity;
 
     void Log(Level level, string text)
     {

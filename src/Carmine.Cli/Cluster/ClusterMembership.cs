@@ -205,58 +205,45 @@ public sealed partial class ClusterManager
         return true;
     }
 
-    /// <summary>redis-cli prints this list and still exits with 1.</summary>
-    static bool Help(List<string> args)
+    /// <summary>A --cluster subcommand: its arity (negative: at least that many arguments), the arguments and
+    /// --cluster-* options "help" lists, and what runs it.</summary>
+    sealed record Subcommand(string Name, int Arity, string? Args, string[] Options, Func<List<string>, bool> Run);
+
+    const string HostArgs = "<host:port> or <host> <port> - separated by either colon or space";
+
+    /// <summary>The subcommands in the order "help" lists them.</summary>
+    Subcommand[] Subcommands() =>
+    [
+        new("create", -2, "host1:port1 ... hostN:portN", ["replicas <arg>"], Create),
+        new("check", -1, HostArgs, ["search-multiple-owners"], Check),
+        new("info", -1, HostArgs, [], Info),
+        new("fix", -1, HostArgs, ["search-multiple-owners", "fix-with-unreachable-masters"], FixCommand),
+        new("reshard", -1, HostArgs, ["from <arg>", "to <arg>", "slots <arg>", "yes", "timeout <arg>", "pipeline <arg>", "replace"], Reshard),
+        new("rebalance", -1, HostArgs, ["weight <node1=w1...nodeN=wN>", "use-empty-masters", "timeout <arg>", "simulate",
+            "pipeline <arg>", "threshold <arg>", "replace"], Rebalance),
+        new("add-node", 2, "new_host:new_port existing_host:existing_port", ["slave", "master-id <arg>"], AddNode),
+        new("del-node", 2, "host:port node_id", [], DeleteNode),
+        new("call", -2, "host:port command arg arg .. arg", ["only-masters", "only-replicas"], CallCommand),
+        new("set-timeout", 2, "host:port milliseconds", [], SetTimeout),
+        new("import", 1, "host:port", ["from <arg>", "from-user <arg>", "from-pass <arg>", "from-askpass", "copy", "replace"], Import),
+        new("backup", 2, "host:port backup_directory", [], Backup),
+        new("help", 0, null, [], Help),
+    ];
+
+    /// <summary>Lists the subcommands and their options; like redis-cli, exits with 1 all the same.</summary>
+    bool Help(List<string> args)
     {
-        Console.Out.Write(HelpText);
+        const int padding = 15;
+        var s = new StringBuilder("Cluster Manager Commands:\n");
+        foreach (var d in Subcommands())
+        {
+            s.Append("  ").Append(d.Name.PadRight(padding)).Append(d.Args).Append('\n');
+            foreach (var option in d.Options) s.Append(new string(' ', padding)).Append("  --cluster-").Append(option).Append('\n');
+        }
+        s.Append("\nFor check, fix, reshard, del-node, set-timeout, info, rebalance, call, import, backup you can specify the host " +
+            "and port of any working node in the cluster.\n");
+        s.Append("\nCluster Manager Options:\n  --cluster-yes  Automatic yes to cluster commands prompts\n\n");
+        Console.Out.Write(s.ToString());
         return false;
     }
-
-    const string HelpText =
-        "Cluster Manager Commands:\n" +
-        "  create         host1:port1 ... hostN:portN\n" +
-        "                 --cluster-replicas <arg>\n" +
-        "  check          <host:port> or <host> <port> - separated by either colon or space\n" +
-        "                 --cluster-search-multiple-owners\n" +
-        "  info           <host:port> or <host> <port> - separated by either colon or space\n" +
-        "  fix            <host:port> or <host> <port> - separated by either colon or space\n" +
-        "                 --cluster-search-multiple-owners\n" +
-        "                 --cluster-fix-with-unreachable-masters\n" +
-        "  reshard        <host:port> or <host> <port> - separated by either colon or space\n" +
-        "                 --cluster-from <arg>\n" +
-        "                 --cluster-to <arg>\n" +
-        "                 --cluster-slots <arg>\n" +
-        "                 --cluster-yes\n" +
-        "                 --cluster-timeout <arg>\n" +
-        "                 --cluster-pipeline <arg>\n" +
-        "                 --cluster-replace\n" +
-        "  rebalance      <host:port> or <host> <port> - separated by either colon or space\n" +
-        "                 --cluster-weight <node1=w1...nodeN=wN>\n" +
-        "                 --cluster-use-empty-masters\n" +
-        "                 --cluster-timeout <arg>\n" +
-        "                 --cluster-simulate\n" +
-        "                 --cluster-pipeline <arg>\n" +
-        "                 --cluster-threshold <arg>\n" +
-        "                 --cluster-replace\n" +
-        "  add-node       new_host:new_port existing_host:existing_port\n" +
-        "                 --cluster-slave\n" +
-        "                 --cluster-master-id <arg>\n" +
-        "  del-node       host:port node_id\n" +
-        "  call           host:port command arg arg .. arg\n" +
-        "                 --cluster-only-masters\n" +
-        "                 --cluster-only-replicas\n" +
-        "  set-timeout    host:port milliseconds\n" +
-        "  import         host:port\n" +
-        "                 --cluster-from <arg>\n" +
-        "                 --cluster-from-user <arg>\n" +
-        "                 --cluster-from-pass <arg>\n" +
-        "                 --cluster-from-askpass\n" +
-        "                 --cluster-copy\n" +
-        "                 --cluster-replace\n" +
-        "  backup         host:port backup_directory\n" +
-        "  help           \n\n" +
-        "For check, fix, reshard, del-node, set-timeout, info, rebalance, call, import, backup you can specify the host " +
-        "and port of any working node in the cluster.\n\n" +
-        "Cluster Manager Options:\n" +
-        "  --cluster-yes  Automatic yes to cluster commands prompts\n\n";
 }
