@@ -77,7 +77,7 @@ public sealed partial class ClusterManager
             result = false;
             if (command.Fix && FixSlotsCoverage(covered) > 0) result = true;
         }
-        if (command.SearchMultipleOwners && !CheckMultipleOwners()) result = false;
+        if (command.SearchMultipleOwners) result = CheckMultipleOwners(result);
         return result;
     }
 
@@ -94,11 +94,11 @@ public sealed partial class ClusterManager
         return total;
     }
 
-    /// <summary>Masters claiming a slot, or holding keys of it without claiming it, must be one per slot.</summary>
-    bool CheckMultipleOwners()
+    /// <summary>Masters claiming a slot, or holding keys of it without claiming it, must be one per slot.
+    /// As in redis-cli, a successful fix sets the check's result to success.</summary>
+    bool CheckMultipleOwners(bool result)
     {
         LogInfo(">>> Check for multiple slot owners...\n");
-        bool result = true;
         int withMultipleOwners = 0;
         for (int slot = 0; slot < ClusterNode.SlotCount; slot++)
         {
@@ -207,7 +207,7 @@ public sealed partial class ClusterManager
                         if (source == target) continue;
                         // The source takes the target as owner, and is set importing so MIGRATE is not redirected.
                         if (!SetSlot(source, target, s, "NODE") || !SetSlot(source, target, s, "IMPORTING")) return -1;
-                        if (!MoveSlot(source, target, s, MoveOptions.Verbose | MoveOptions.Cold, out _)) return -1;
+                        if (!MoveSlot(source, target, s, MoveOptions.Verbose | MoveOptions.Cold)) return -1;
                         if (!ClearSlotStatus(source, s)) return -1;
                     }
                     fixedCount++;
@@ -316,7 +316,7 @@ public sealed partial class ClusterManager
             var src = migrating[0];
             var dst = importing[0];
             LogInfo($">>> Case 1: Moving slot {slot} from {src.Ip}:{src.Port} to {dst.Ip}:{dst.Port}\n");
-            return MoveSlot(src, dst, slot, MoveOptions.Verbose | MoveOptions.Update, out _);
+            return MoveSlot(src, dst, slot, MoveOptions.Verbose | MoveOptions.Update);
         }
         if (migrating.Count == 0 && importing.Count > 0)
         {
@@ -324,7 +324,7 @@ public sealed partial class ClusterManager
             foreach (var n in importing)
             {
                 if (n == owner) continue;
-                if (!MoveSlot(n, owner, slot, MoveOptions.Verbose | MoveOptions.Cold, out _)) return false;
+                if (!MoveSlot(n, owner, slot, MoveOptions.Verbose | MoveOptions.Cold)) return false;
                 LogInfo($">>> Setting {slot} as STABLE in {n.Ip}:{n.Port}\n");
                 if (!ClearSlotStatus(n, slot)) return false;
             }
@@ -356,7 +356,7 @@ public sealed partial class ClusterManager
                 if (dst is not null)
                 {
                     LogInfo($">>> Case 3: Moving slot {slot} from {src.Ip}:{src.Port} to {dst.Ip}:{dst.Port} and closing it on all the other importing nodes.\n");
-                    if (!MoveSlot(src, dst, slot, MoveOptions.Verbose, out _)) return false;
+                    if (!MoveSlot(src, dst, slot, MoveOptions.Verbose)) return false;
                     return importing.Where(n => n != dst).All(n => ClearSlotStatus(n, slot));
                 }
                 LogInfo($">>> Case 3: Closing slot {slot} on both migrating and importing nodes.\n");
@@ -403,7 +403,7 @@ public sealed partial class ClusterManager
             if (!SetSlot(n, owner, slot, "node")) return false;
             if (count > 0)
             {
-                success = MoveSlot(n, owner, slot, MoveOptions.Verbose | MoveOptions.Cold, out _);
+                success = MoveSlot(n, owner, slot, MoveOptions.Verbose | MoveOptions.Cold);
                 if (!success) break;
             }
         }

@@ -101,32 +101,38 @@ public sealed partial class ClusterManager
         return true;
     }
 
+    /// <summary>Moves one slot, printing any error (what fix does).</summary>
+    bool MoveSlot(ClusterNode source, ClusterNode target, int slot, MoveOptions opts) => MoveSlot(source, target, slot, opts, out _, print: true);
+
     /// <summary>Moves one slot from <paramref name="source"/> to <paramref name="target"/>: open it on both,
-    /// migrate its keys, then tell the target, the source and the other masters who owns it.</summary>
-    bool MoveSlot(ClusterNode source, ClusterNode target, int slot, MoveOptions opts, out string? error)
+    /// migrate its keys, then tell the target, the source and the other masters who owns it. Errors of
+    /// CLUSTER SETSLOT are returned in <paramref name="error"/>, or printed with <paramref name="print"/>.</summary>
+    bool MoveSlot(ClusterNode source, ClusterNode target, int slot, MoveOptions opts, out string? error, bool print = false)
     {
         if (!opts.HasFlag(MoveOptions.Quiet)) Console.Out.Write($"Moving slot {slot} from {source.Ip}:{source.Port} to {target.Ip}:{target.Port}: ");
         bool cold = opts.HasFlag(MoveOptions.Cold);
         if (!cold)
         {
-            if (!SetSlot(target, source, slot, "importing", out error)) return false;
-            if (!SetSlot(source, target, slot, "migrating", out error)) return false;
+            if (!SetSlot(target, source, slot, "importing", out error, print)) return false;
+            if (!SetSlot(source, target, slot, "migrating", out error, print)) return false;
         }
-        bool migrated = MigrateKeysInSlot(source, target, slot, opts.HasFlag(MoveOptions.Verbose), out error);
+        bool migrated = MigrateKeysInSlot(source, target, slot, opts.HasFlag(MoveOptions.Verbose), !print, out error);
         if (!opts.HasFlag(MoveOptions.Quiet)) Console.Out.Write("\n");
         if (!migrated) return false;
         if (!cold)
         {
             // The target first: if it crashed before learning it owns the slot, the slot would be left without owner.
-            if (!SetSlot(target, target, slot, "node", out error)) return false;
-            // A source that gave its last slot away may already have turned into a replica: that is fine.
-            if (!SetSlot(source, target, slot, "node", out error) && !error!.StartsWith("ERR Please use SETSLOT only with masters.", StringComparison.Ordinal))
+            if (!SetSlot(target, target, slot, "node", out error, print)) return false;
+            // A source that gave its last slot away may already have turned into a replica: that is fine
+            // (an error that was printed does not stop the move either, as in redis-cli).
+            if (!SetSlot(source, target, slot, "node", out error, print) && !print
+                && !error!.StartsWith("ERR Please use SETSLOT only with masters.", StringComparison.Ordinal))
                 return false;
             error = null;
             foreach (var n in nodes)
             {
                 if (n == target || n == source || n.IsSlave) continue;
-                if (!SetSlot(n, target, slot, "node", out error)) return false;
+                if (!SetSlot(n, target, slot, "node", out error, print)) return false;
             }
         }
         if (opts.HasFlag(MoveOptions.Update))
@@ -139,7 +145,7 @@ public sealed partial class ClusterManager
 
     /// <summary>MIGRATEs the slot's keys, --cluster-pipeline at a time. A BUSYKEY error (the key exists on the target)
     /// is retried with REPLACE when --cluster-replace is given or both copies have the same value.</summary>
-    bool MigrateKeysInSlot(ClusterNode source, ClusterNode target, int slot, bool verbose, out string? error)
+    bool MigrateKeysInSlot(ClusterNode source, ClusterNode target, int slot, bool verbose, bool reportKeysError, out string? error)
     {
         error = null;
         while (true)
@@ -147,8 +153,12 @@ public sealed partial class ClusterManager
             var keysReply = source.Call("CLUSTER", "GETKEYSINSLOT", slot.ToString(), command.Pipeline.ToString());
             if (keysReply.IsError)
             {
-                error = keysReply.Text;
-                PrintReplyError(source, error!);
+                // Only a caller that wants the error sees why the keys could not be listed.
+                if (reportKeysError)
+                {
+                    error = keysReply.Text;
+                    PrintReplyError(source, error!);
+                }
                 return false;
             }
             var keys = keysReply.Items!.Select(k => k.Bytes!).ToList();
@@ -177,7 +187,7 @@ public sealed partial class ClusterManager
                 if (command.Fix && notServed)
                 {
                     LogWarn($"*** Slot was not served, setting owner to node {target.Ip}:{target.Port}.\n");
-                    SetSlot(source, target, slot, "node", out _);
+                    SetSlot(source, target, slot, "node");
                 }
                 if (busy)
                 {
