@@ -47,6 +47,11 @@ public sealed class CliOptions
     public bool Stat { get; set; }
     public bool ShowHelp { get; set; }
     public bool ShowVersion { get; set; }
+    public bool Verbose { get; set; }
+    /// <summary>-c: follow MOVED and ASK redirections.</summary>
+    public bool ClusterMode { get; set; }
+    /// <summary>--cluster SUBCOMMAND and the --cluster-* options.</summary>
+    public Cluster.ClusterManagerOptions? ClusterManager { get; set; }
     /// <summary>Problems redis-cli reports on stderr without stopping.</summary>
     public List<string> Warnings { get; } = [];
     /// <summary>The command and its arguments after the options.</summary>
@@ -93,8 +98,8 @@ public sealed class CliOptions
                 case "--pipe-timeout" when hasValue: o.PipeTimeoutSeconds = (int)Atoi(args[++i]); break;
                 case "--eval" when hasValue: o.Eval = args[++i]; break;
                 case "-e": o.ExitOnError = true; break;
-                // Only redis-cli's cluster manager is verbose; the flag is accepted for scripts that pass it.
-                case "--verbose": break;
+                // Only the cluster manager is verbose (rebalance prints each node's balance).
+                case "--verbose": o.Verbose = true; break;
                 case "-3": o.Resp3 = true; break;
                 case "-2": o.Resp2 = true; break;
                 case "--json":
@@ -114,6 +119,8 @@ public sealed class CliOptions
                 case "-D" when hasValue: o.ReplyDelimiter = args[++i]; break;
                 case "-X" when hasValue: o.StdinTag = args[++i]; break;
                 case "--quoted-input": o.QuotedInput = true; break;
+                case "-c": o.ClusterMode = true; break;
+                case var _ when Cluster.ClusterManagerOptions.TryParse(o, args, ref i): break;
                 default:
                     if (a.StartsWith('-'))
                         throw new CliUsageException($"Unrecognized option or bad number of args for: '{a}'");
@@ -126,6 +133,7 @@ public sealed class CliOptions
 
     CliOptions Checked()
     {
+        if (UnixSocket is not null && ClusterMode) throw new CliUsageException("Options -c and -s are mutually exclusive.");
         if (Resp2 && Resp3) throw new CliUsageException("Options -2 and -3 are mutually exclusive.");
         if (StdinLastArg && StdinTag is not null) throw new CliUsageException("Options -x and -X are mutually exclusive.");
         return this;

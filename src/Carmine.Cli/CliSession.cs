@@ -6,7 +6,7 @@ namespace Carmine.Cli;
 
 /// <summary>The state redis-cli keeps around its connection: selected database, MULTI state,
 /// protocol, and how replies are printed. Commands go through <see cref="IssueCommand"/>.</summary>
-public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
+public sealed partial class CliSession(CliOptions options, Stream stdout) : IDisposable
 {
     CliConnection? connection;
     int selectedDb;
@@ -119,7 +119,13 @@ public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
         if (connection is null && !Connect(force: true)) return false;
         try
         {
-            SendCommand(argv, repeat);
+            // With -c a MOVED or ASK reply sends the command again to the node it names.
+            do
+            {
+                if (!FollowRedirection()) return false;
+                SendCommand(argv, repeat);
+            }
+            while (redirected);
             return true;
         }
         catch (Exception e) when (e is IOException or SocketException)
@@ -167,6 +173,7 @@ public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
                 continue;
             }
             var reply = ReadAndPrint(rawReply, outOfBandPushes: true);
+            if (redirected) return;
             TrackState(command, argv, reply);
             if (options.Interval > TimeSpan.Zero) Thread.Sleep(options.Interval);
         }
@@ -227,6 +234,7 @@ public sealed class CliSession(CliOptions options, Stream stdout) : IDisposable
             RejectAttribute();
             reply = connection.ReadReply();
         }
+        if (IsRedirection(reply)) return reply;
         if (!Interactive && options.ExitOnError && reply.IsError)
         {
             Console.Error.Write(reply.Text + "\n");

@@ -35,6 +35,7 @@ public static class Program
         }
         if (!options.NoAuthWarning && options.Password is not null)
             Console.Error.Write("Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n");
+        if (options.ClusterManager?.Command is not null) return Cluster.ClusterManager.Run(options);
         using var stdout = Console.OpenStandardOutput();
         using var session = new CliSession(options, stdout) { PushOutput = options.ShowPushes ?? stdoutTty };
         try
@@ -134,7 +135,8 @@ public static class Program
         return session.IssueCommand(argv, 1) ? 0 : 1;
     }
 
-    const string Usage =
+    /// <summary>The --help text (also printed to stderr for a malformed --cluster).</summary>
+    internal const string Usage =
         "carmine-cli " + Version + "\n\n" +
         "Usage: carmine-cli [OPTIONS] [cmd [arg [arg ...]]]\n" +
         "  -h <hostname>      Server hostname (default: 127.0.0.1).\n" +
@@ -152,6 +154,7 @@ public static class Program
         "  -X <tag>           Read the argument equal to <tag> from STDIN.\n" +
         "  -d <delimiter>     Delimiter between response bulks for raw formatting (default: \\n).\n" +
         "  -D <delimiter>     Delimiter between responses for raw formatting (default: \\n).\n" +
+        "  -c                 Enable cluster mode (follow -ASK and -MOVED redirections).\n" +
         "  -e                 Return exit error code when command execution fails.\n" +
         "  --raw              Use raw formatting for replies (default when STDOUT is not a tty).\n" +
         "  --no-raw           Force formatted output even when STDOUT is not a tty.\n" +
@@ -171,9 +174,13 @@ public static class Program
         "  --pipe-timeout <n> In --pipe mode, abort with error if after sending all data\n" +
         "                     no reply is received within <n> seconds (default: 30).\n" +
         "  --eval <file>      Send an EVAL command using the Lua script at <file>.\n" +
+        "  --cluster <command> [args...] [opts...]\n" +
+        "                     Cluster Manager command and arguments (see below).\n" +
         "  --verbose          Verbose mode.\n" +
         "  --help             Output this help and exit.\n" +
         "  --version          Output version and exit.\n\n" +
+        "Cluster Manager Commands:\n" +
+        "  Use --cluster help to list all available cluster manager commands.\n\n" +
         "Examples:\n" +
         "  cat /etc/passwd | carmine-cli -x set mypasswd\n" +
         "  carmine-cli -r 100 lpush mylist x\n" +
