@@ -67,6 +67,9 @@ static class Startup
         // As Redis does, the banner (with the PID that tools wait for) comes before the dataset is loaded.
         PrintBanner(server);
         Log.Warning("Server initialized");
+        // Like Redis, the server listens while it loads, answering LOADING to commands that need the data.
+        server.Loading = true;
+        if (!server.Start()) return 1;
         // With appendonly yes the AOF is the dataset, as in Redis: dump.rdb is not read.
         if (server.Config.GetBool("appendonly"))
         {
@@ -74,7 +77,7 @@ static class Startup
             server.Aof.OpenAtStartup();
         }
         else if (!server.Rdb.LoadAtStartup()) return 1;
-        if (!server.Start()) return 1;
+        server.Loading = false;
         Log.Notice("Ready to accept connections");
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
         {

@@ -49,6 +49,12 @@ public sealed partial class RedisServer
             Reject(c, cmd, $"ERR wrong number of arguments for '{cmd.FullName}' command");
             return true;
         }
+        // Only connected clients are refused: the AOF is replayed through a client without a connection.
+        if (Loading && c.Fd >= 0 && !cmd.Has(CommandFlags.Loading))
+        {
+            Reject(c, cmd, "LOADING Redis is loading the dataset in memory");
+            return true;
+        }
         if (cmd.Has(CommandFlags.Protected) && !ProtectedAllowed(c, cmd))
         {
             var (command, option) = cmd.Name == "debug" ? ("DEBUG", "enable-debug-command") : ("MODULE", "enable-module-command");

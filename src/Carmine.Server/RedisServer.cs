@@ -55,6 +55,18 @@ public sealed partial class RedisServer
     public long StartMonotonicUs { get; } = Clock.MonotonicUs();
     public int TcpPort { get; private set; }
     public bool ActiveExpireEnabled { get; set; } = true;
+    /// <summary>True while the dataset is loaded at start-up: commands without the loading flag get LOADING.</summary>
+    public bool Loading
+    {
+        get => Volatile.Read(ref loading);
+        set
+        {
+            if (value) LoadingStartUnix = Clock.NowMs() / 1000;
+            Volatile.Write(ref loading, value);
+        }
+    }
+    bool loading;
+    public long LoadingStartUnix { get; private set; }
     /// <summary>latency-tracking: whether commands record their latency for LATENCY HISTOGRAM and INFO latencystats.</summary>
     public bool LatencyTracking { get; private set; } = true;
     /// <summary>DEBUG PAUSE-CRON: the background work at hz stops while set.</summary>
@@ -248,7 +260,7 @@ public sealed partial class RedisServer
         {
             int hz = Math.Clamp(Config.GetInt("hz"), 1, 500);
             Thread.Sleep(1000 / hz);
-            if (CronPaused) continue;
+            if (CronPaused || Loading) continue;
             try
             {
                 if (ActiveExpireEnabled && !Paused)

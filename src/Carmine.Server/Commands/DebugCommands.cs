@@ -63,12 +63,20 @@ static class DebugCommands
         }
         else if (args.Is(1, "reload")) Reload(c);
         else if (argc == 2 && args.Is(1, "loadaof")) LoadAof(c);
+        else if (argc == 3 && args.Is(1, "aof-flush-sleep"))
+        {
+            if (!c.TryLong(2, out long us)) return;
+            c.Server.Aof.FlushSleepUs = us;
+            c.Reply.Ok();
+        }
         else if (argc == 2 && args.Is(1, "digest")) Digest(c);
         else if (args.Is(1, "digest-value")) DigestValue(c);
         else c.SubcommandSyntaxError();
     }
 
     static void Help(Client c) => c.HelpReply("DEBUG",
+        "AOF-FLUSH-SLEEP <microsec>",
+        "    Server will sleep before flushing the AOF, this is used for testing.",
         "CONFIG-REWRITE-FORCE-ALL",
         "    Like CONFIG REWRITE but writes all configuration options, including",
         "    keywords not listed in original configuration file or default values.",
@@ -79,6 +87,8 @@ static class DebugCommands
         "ERROR <string>",
         "    Return a Redis protocol error with <string> as message. Useful for clients",
         "    unit tests to simulate Redis errors.",
+        "LOADAOF",
+        "    Flush the AOF buffers on disk and reload the AOF in memory.",
         "LOG <message>",
         "    Write <message> to the server log.",
         "OBJECT <key>",
@@ -299,7 +309,7 @@ static class DebugCommands
         {
             if (server.Aof.Enabled && server.Aof.Reload())
             {
-                Log.Notice("Append Only File loaded by DEBUG LOADAOF");
+                Log.Warning("Append Only File loaded by DEBUG LOADAOF");
                 c.Reply.Ok();
             }
             else c.Error("ERR Error loading the AOF file");

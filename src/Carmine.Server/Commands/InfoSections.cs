@@ -201,7 +201,9 @@ static class InfoSections
         var aof = s.Aof;
         bool saving = rdb.BgsaveInProgress;
         sb.Append("# Persistence\r\n")
-            .Field("loading", 0)
+            .Field("loading", s.Loading ? 1 : 0);
+        if (s.Loading) sb.Field("loading_start_time", s.LoadingStartUnix);
+        sb
             .Field("async_loading", 0)
             .Field("current_cow_peak", 0)
             .Field("current_cow_size", 0)

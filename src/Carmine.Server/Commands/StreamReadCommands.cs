@@ -4,6 +4,8 @@ using Carmine.Server.Network;
 using Carmine.Server.PubSub;
 using Carmine.Server.Types;
 
+using Carmine.Server.Replication;
+
 namespace Carmine.Server.Commands;
 
 /// <summary>XREAD and XREADGROUP, served at once or, with BLOCK, when an XADD makes one of their streams ready.</summary>
@@ -233,7 +235,7 @@ static class StreamReadCommands
     /// </summary>
     static void ReplyEntries(in ReadContext ctx, StreamValue s, StreamId start, long count, StreamGroup? group, GroupRead? read)
     {
-        StreamConsumer? consumer = group is null ? null : LookupOrCreateConsumer(ctx, group, read!.Consumer);
+        StreamConsumer? consumer = group is null ? null : LookupOrCreateConsumer(ctx, group, read!);
         var reply = ctx.Reply;
         int at = reply.BeginDeferred();
         long n = 0;
@@ -256,16 +258,28 @@ static class StreamReadCommands
                     group.Pending.TryAdd(id, pending);
                 }
                 consumer!.Pending.TryAdd(id, pending);
+                PropagateClaim(ctx, group, read, id, pending);
             }
             if (++n == count) break;
         }
         reply.EndDeferredArray(at, n);
+        // With NOACK nothing is pending: replicas only need the group's new position.
+        if (group is not null && read!.NoAck && n > 0)
+            PropagationHelpers.PropagateIn(ctx.Database.Index, "XGROUP", "SETID", ctx.Key, read.Group, group.LastId.ToString(), "ENTRIESREAD", group.EntriesRead);
     }
+
+    /// <summary>
+    /// A delivery reaches replicas as the XCLAIM that gives them the same pending entry (consumer, time, count),
+    /// as Redis propagates XREADGROUP.
+    /// </summary>
+    static void PropagateClaim(in ReadContext ctx, StreamGroup group, GroupRead read, StreamId id, PendingEntry pending) =>
+        PropagationHelpers.PropagateIn(ctx.Database.Index, "XCLAIM", ctx.Key, read.Group, read.Consumer, "0", id.ToString(),
+            "TIME", pending.DeliveryTime, "RETRYCOUNT", pending.DeliveryCount, "FORCE", "JUSTID", "LASTID", group.LastId.ToString());
 
     /// <summary>XREADGROUP with an ID: the consumer's own pending entries from <paramref name="start"/>, deleted ones as [id, nil].</summary>
     static void ReplyFromConsumerPending(in ReadContext ctx, StreamValue s, StreamGroup group, GroupRead read, StreamId start, long count)
     {
-        var consumer = LookupOrCreateConsumer(ctx, group, read.Consumer);
+        var consumer = LookupOrCreateConsumer(ctx, group, read);
         var reply = ctx.Reply;
         int at = reply.BeginDeferred();
         long n = 0;
@@ -284,18 +298,20 @@ static class StreamReadCommands
                 reply.Entry(id, pairs);
                 pending.DeliveryTime = ctx.NowMs;
                 pending.DeliveryCount++;
+                PropagateClaim(ctx, group, read, id, pending);
             }
             n++;
         }
         reply.EndDeferredArray(at, n);
     }
 
-    static StreamConsumer LookupOrCreateConsumer(in ReadContext ctx, StreamGroup group, byte[] name)
+    static StreamConsumer LookupOrCreateConsumer(in ReadContext ctx, StreamGroup group, GroupRead read)
     {
-        var consumer = group.Lookup(name, ctx.NowMs);
+        var consumer = group.Lookup(read.Consumer, ctx.NowMs);
         if (consumer is not null) return consumer;
-        consumer = group.CreateConsumer(name, ctx.NowMs)!;
+        consumer = group.CreateConsumer(read.Consumer, ctx.NowMs)!;
         ctx.Server.Stats.Local.Dirty++;
+        PropagationHelpers.PropagateIn(ctx.Database.Index, "XGROUP", "CREATECONSUMER", ctx.Key, read.Group, read.Consumer);
         ctx.Server.Events.Notify(NotifyFlags.Stream, "xgroup-createconsumer", ctx.Database.Index, ctx.Key);
         return consumer;
     }

@@ -42,6 +42,8 @@ public sealed class AppendOnlyFile : IStreamConsumer
     public long LastRewriteSec { get; private set; } = -1;
     public long CurrentRewriteSec => RewriteInProgress ? (Clock.NowMs() - rewriteStartMs) / 1000 : -1;
     public bool LastWriteOk { get; private set; } = true;
+    /// <summary>DEBUG AOF-FLUSH-SLEEP: microseconds every non-empty write waits first (for tests of the fsync barrier).</summary>
+    public long FlushSleepUs { get; set; }
     /// <summary>aof_current_size and aof_base_size: the files' bytes now, and the base's at the last rewrite.</summary>
     public long CurrentSize { get; private set; }
     public long BaseSize { get; private set; }
@@ -237,6 +239,7 @@ public sealed class AppendOnlyFile : IStreamConsumer
         {
             if (n > 0)
             {
+                if (FlushSleepUs > 0) Thread.Sleep(TimeSpan.FromMicroseconds(FlushSleepUs));
                 file.Write(chunk, 0, n);
                 CurrentSize += n;
                 writtenOffset = upTo;
