@@ -1,0 +1,3 @@
+using Carmine.CheckAof;
+
+return AofChecker.Run(args, Console.In, Console.Out);
