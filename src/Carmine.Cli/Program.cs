@@ -35,6 +35,9 @@ public static class Program
         }
         if (!options.NoAuthWarning && options.Password is not null)
             Console.Error.Write("Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n");
+        // Scripts keep the password out of the command line with REDISCLI_AUTH, or type it with --askpass.
+        options.Password ??= Environment.GetEnvironmentVariable("REDISCLI_AUTH");
+        if (options.AskPass) options.Password = AskPass.Read("Please input password: ");
         using var stdout = Console.OpenStandardOutput();
         using var session = new CliSession(options, stdout) { PushOutput = options.ShowPushes ?? stdoutTty };
         try
@@ -51,11 +54,17 @@ public static class Program
     static int Run(CliSession session)
     {
         var o = session.Options;
-        if (o.Latency || o.Pipe || o.Scan || o.Stat)
+        if (o.Latency || o.LatencyDist || o.Replica || o.RdbFile is not null || o.Pipe || o.BigKeys || o.MemKeys || o.HotKeys || o.Scan || o.Stat)
         {
             if (!session.Connect()) return 1;
             if (o.Latency) return LatencyMode.Run(session);
+            if (o.LatencyDist) return LatencyDistMode.Run(session);
+            if (o.Replica) return ReplicaMode.Run(session);
+            if (o.RdbFile is not null) return RdbMode.Run(session);
             if (o.Pipe) return PipeMode.Run(session);
+            if (o.BigKeys) return BigKeysMode.Run(session, memkeys: false);
+            if (o.MemKeys) return BigKeysMode.Run(session, memkeys: true);
+            if (o.HotKeys) return HotKeysMode.Run(session);
             if (o.Stat) return StatMode.Run(session);
             return ScanMode.Run(session);
         }
