@@ -120,7 +120,8 @@ public static class Program
         byte[] script;
         try
         {
-            script = File.ReadAllBytes(o.Eval!);
+            // A directory opens but reads as nothing, so its script is empty.
+            script = Directory.Exists(o.Eval) ? [] : File.ReadAllBytes(o.Eval!);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -150,8 +151,10 @@ public static class Program
         "  -p <port>          Server port (default: 6379).\n" +
         "  -s <socket>        Server socket (overrides hostname and port).\n" +
         "  -a <password>      Password to use when connecting to the server (also --pass).\n" +
+        "                     REDISCLI_AUTH in the environment also passes it.\n" +
         "  --user <username>  Used to send ACL style 'AUTH username pass'. Needs -a.\n" +
-        "  -u <uri>           Server URI: redis://[[user:]password@]host[:port][/db].\n" +
+        "  --askpass          Read the password from STDIN, masked; '-a' and REDISCLI_AUTH are ignored.\n" +
+        "  -u <uri>           Server URI: redis[s]://[[user:]password@]host[:port][/db].\n" +
         "  -r <repeat>        Execute specified command N times (-1: forever).\n" +
         "  -i <interval>      When -r is used, waits <interval> seconds per command.\n" +
         "  -n <db>            Database number.\n" +
@@ -162,6 +165,15 @@ public static class Program
         "  -d <delimiter>     Delimiter between response bulks for raw formatting (default: \\n).\n" +
         "  -D <delimiter>     Delimiter between responses for raw formatting (default: \\n).\n" +
         "  -e                 Return exit error code when command execution fails.\n" +
+        "  --tls              Establish a secure TLS connection.\n" +
+        "  --sni <host>       Server name indication for TLS.\n" +
+        "  --cacert <file>    CA Certificate file to verify with.\n" +
+        "  --cacertdir <dir>  Directory of trusted CA certificates (hashed names, as c_rehash makes).\n" +
+        "                     Without --cacert or --cacertdir the system's trusted roots apply.\n" +
+        "  --insecure         Allow insecure TLS connection by skipping cert validation.\n" +
+        "  --cert <file>      Client certificate to authenticate with.\n" +
+        "  --key <file>       Private key file to authenticate with.\n" +
+        "  --tls-ciphersuites <list> TLSv1.3 cipher suites, colon separated.\n" +
         "  --raw              Use raw formatting for replies (default when STDOUT is not a tty).\n" +
         "  --no-raw           Force formatted output even when STDOUT is not a tty.\n" +
         "  --quoted-input     Force input to be handled as quoted strings.\n" +
@@ -172,6 +184,14 @@ public static class Program
         "  --no-auth-warning  Don't show warning message when using password on command line.\n" +
         "  --latency          Enter a special mode continuously sampling latency.\n" +
         "  --latency-history  Like --latency but tracking latency changes over time.\n" +
+        "  --latency-dist     Shows latency as a spectrum, requires xterm 256 colors (--mono: greys).\n" +
+        "  --replica          Simulate a replica showing commands received from the master.\n" +
+        "  --rdb <filename>   Transfer an RDB dump from remote server to local file ('-': stdout).\n" +
+        "  --functions-rdb <filename> Like --rdb but only the functions.\n" +
+        "  --bigkeys          Sample Redis keys looking for keys with many elements (complexity).\n" +
+        "  --memkeys          Sample Redis keys looking for keys consuming a lot of memory.\n" +
+        "  --memkeys-samples <n> Like --memkeys, with MEMORY USAGE ... SAMPLES <n>.\n" +
+        "  --hotkeys          Sample Redis keys looking for hot keys (needs an LFU maxmemory-policy).\n" +
         "  --stat             Print rolling stats about server: mem, clients, ...\n" +
         "  --scan             List all keys using the SCAN command.\n" +
         "  --pattern <pat>    Keys pattern when using the --scan option.\n" +
