@@ -140,6 +140,10 @@ public sealed class CliOptions
                 case "--tls-ciphersuites" when hasValue: o.TlsOptions.Ciphersuites = args[++i]; break;
                 case "--scan": o.Scan = true; break;
                 case "--pattern" when hasValue: o.Pattern = args[++i]; break;
+                case "--quoted-pattern" when hasValue:
+                    o.Pattern = ArgSplitter.Split(args[++i]) is [var pattern] ? Encoding.UTF8.GetString(pattern)
+                        : throw new CliUsageException("Invalid quoted string specified for --quoted-pattern.");
+                    break;
                 case "--count" when hasValue: o.Count = (int)Atoi(args[++i]); break;
                 case "--pipe": o.Pipe = true; break;
                 case "--pipe-timeout" when hasValue: o.PipeTimeoutSeconds = (int)Atoi(args[++i]); break;

@@ -194,7 +194,8 @@ public static class Program
         "  --hotkeys          Sample Redis keys looking for hot keys (needs an LFU maxmemory-policy).\n" +
         "  --stat             Print rolling stats about server: mem, clients, ...\n" +
         "  --scan             List all keys using the SCAN command.\n" +
-        "  --pattern <pat>    Keys pattern when using the --scan option.\n" +
+        "  --pattern <pat>    Keys pattern when using the --scan, --bigkeys or --hotkeys options.\n" +
+        "  --quoted-pattern <pat> Same as --pattern, but the pattern is a quoted string (\"\\x00\" and the like).\n" +
         "  --count <count>    Count option when using the --scan option.\n" +
         "  --pipe             Transfer raw Redis protocol from stdin to server.\n" +
         "  --pipe-timeout <n> In --pipe mode, abort with error if after sending all data\n" +
