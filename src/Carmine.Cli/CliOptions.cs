@@ -73,6 +73,11 @@ public sealed class CliOptions
     /// <summary>The command and its arguments after the options.</summary>
     public List<string> Command { get; } = [];
 
+    public const string PasswordWarning = "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.";
+
+    /// <summary>A password given with -a, --pass or -u is warned about unless --no-auth-warning.</summary>
+    public bool WarnsAboutPassword => !NoAuthWarning && Password is not null;
+
     /// <summary>Parses the arguments as redis-cli does; throws <see cref="CliUsageException"/> with
     /// redis-cli's message for an unknown option.</summary>
     public static CliOptions Parse(string[] args, bool stdoutIsTty)
@@ -183,8 +188,10 @@ public sealed class CliOptions
     CliOptions Checked()
     {
         if (Resp2 && Resp3) throw new CliUsageException("Options -2 and -3 are mutually exclusive.");
-        if (Rdb && FunctionsRdb) throw new CliUsageException("Option --functions-rdb and --rdb are mutually exclusive.");
-        if (StdinLastArg && StdinTag is not null) throw new CliUsageException("Options -x and -X are mutually exclusive.");
+        // redis-cli warns about a password on the command line before its remaining checks.
+        string warning = WarnsAboutPassword ? PasswordWarning + "\n" : "";
+        if (Rdb && FunctionsRdb) throw new CliUsageException(warning + "Option --functions-rdb and --rdb are mutually exclusive.");
+        if (StdinLastArg && StdinTag is not null) throw new CliUsageException(warning + "Options -x and -X are mutually exclusive.");
         return this;
     }
 

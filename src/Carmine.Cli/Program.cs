@@ -33,8 +33,7 @@ public static class Program
             Console.Out.Write($"carmine-cli {Version}\n");
             return 0;
         }
-        if (!options.NoAuthWarning && options.Password is not null)
-            Console.Error.Write("Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n");
+        if (options.WarnsAboutPassword) Console.Error.Write(CliOptions.PasswordWarning + "\n");
         // Scripts keep the password out of the command line with REDISCLI_AUTH, or type it with --askpass.
         options.Password ??= Environment.GetEnvironmentVariable("REDISCLI_AUTH");
         if (options.AskPass) options.Password = AskPass.Read("Please input password: ");

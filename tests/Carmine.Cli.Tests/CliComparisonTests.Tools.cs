@@ -74,6 +74,7 @@ public sealed partial class CliComparisonTests
         ["askpass overrides -a"] = new(NoSetup, ["-a", "other", "--askpass", "ping"], Stdin: "secret\n"),
         ["askpass then interactive"] = new(NoSetup, ["--askpass"], Stdin: "secret\nping\necho hi\n"),
         ["askpass at end of input"] = new(NoSetup, ["--askpass", "ping"], Stdin: ""),
+        ["password warning before a usage error"] = new(NoSetup, ["-a", "secret", "-x", "-X", "TAG", "ping"]),
         ["password from environment"] = new(NoSetup, ["ping"], Env: "REDISCLI_AUTH=secret"),
         ["eval error with -e"] = new([["SET", "cli:a", "x"]], ["-e", "--eval", "{script}", "cli:a", "cli:b", ",", "x"]),
         ["eval error without -e"] = new([["SET", "cli:a", "x"]], ["--eval", "{script}", "cli:a", "cli:b", ",", "x"]),
