@@ -48,6 +48,8 @@ public sealed class CliConnection : IDisposable
         }
         else
         {
+            // getaddrinfo finds nothing for an empty name (e.g. from redis://:6380), where .NET would list this machine's addresses.
+            if (host.Length == 0) throw new SocketException((int)SocketError.HostNotFound);
             var addresses = IPAddress.TryParse(host, out var ip) ? [ip] : Dns.GetHostAddresses(host);
             SocketException? last = null;
             foreach (var address in addresses)

@@ -67,6 +67,7 @@ public sealed partial class CliComparisonTests
         ["plain connection to tls port"] = new(NoSetup, ["-p", "{tlsport}", "ping"]),
         ["uri with user and password"] = new(NoSetup, ["-u", "redis://someone:p%41ss@127.0.0.1:{port}", "ping"], Env: "NOPORT=1"),
         ["uri with trailing slash"] = new(NoSetup, ["-u", "redis://127.0.0.1:{port}/", "ping"], Env: "NOPORT=1"),
+        ["uri without host"] = new(NoSetup, ["-u", "redis://:{port}", "ping"], Env: "NOPORT=1"),
         ["uri incomplete encoding"] = new(NoSetup, ["-u", "redis://p%@127.0.0.1:{port}", "ping"], Env: "NOPORT=1"),
         ["uri illegal encoding"] = new(NoSetup, ["-u", "redis://p%zz@127.0.0.1:{port}", "ping"], Env: "NOPORT=1"),
         ["uri bad scheme"] = new(NoSetup, ["-u", "http://127.0.0.1:{port}", "ping"], Env: "NOPORT=1"),
