@@ -7,6 +7,8 @@ cd "$(dirname "$0")"
 need=()
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# The carmine-cli TLS tests make their certificates with openssl.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 /usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || need+=(python3-redis)
 # Scripting embeds Lua 5.1 as Redis does, with the cjson and bit C modules.
 for pkg in liblua5.1-0 lua-cjson lua-bitop; do

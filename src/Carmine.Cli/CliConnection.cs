@@ -1,14 +1,17 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using Carmine.Protocol;
 
 namespace Carmine.Cli;
 
-/// <summary>One blocking connection to the server (TCP or unix socket): requests are written with
-/// <see cref="RespBuffer"/>, replies parsed with <see cref="RespReader"/>.</summary>
+/// <summary>One blocking connection to the server (TCP or unix socket, with or without TLS): requests are
+/// written with <see cref="RespBuffer"/>, replies parsed with <see cref="RespReader"/>.</summary>
 public sealed class CliConnection : IDisposable
 {
     readonly Socket socket;
+    // Set when the link is TLS; all bytes then go through it instead of the socket.
+    SslStream? tls;
     readonly RespBuffer output = new();
     byte[] input = new byte[64 * 1024];
     int start;
@@ -16,8 +19,25 @@ public sealed class CliConnection : IDisposable
 
     CliConnection(Socket socket) => this.socket = socket;
 
-    /// <summary>Connects, or throws <see cref="SocketException"/> whose message is what hiredis reports.</summary>
-    public static CliConnection Open(string host, int port, string? unixSocket)
+    /// <summary>Connects, or throws <see cref="SocketException"/> whose message is what hiredis reports
+    /// (<see cref="CliTlsException"/> when <paramref name="tlsOptions"/> are given and TLS fails).</summary>
+    public static CliConnection Open(string host, int port, string? unixSocket, CliTlsOptions? tlsOptions = null)
+    {
+        var connection = Connect(host, port, unixSocket);
+        if (tlsOptions is null) return connection;
+        try
+        {
+            connection.tls = CliTls.Handshake(connection.socket, tlsOptions);
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    static CliConnection Connect(string host, int port, string? unixSocket)
     {
         Socket s;
         if (unixSocket is not null)
@@ -28,6 +48,8 @@ public sealed class CliConnection : IDisposable
         }
         else
         {
+            // getaddrinfo finds nothing for an empty name (e.g. from redis://:6380), where .NET would list this machine's addresses.
+            if (host.Length == 0) throw new SocketException((int)SocketError.HostNotFound);
             var addresses = IPAddress.TryParse(host, out var ip) ? [ip] : Dns.GetHostAddresses(host);
             SocketException? last = null;
             foreach (var address in addresses)
@@ -61,10 +83,31 @@ public sealed class CliConnection : IDisposable
 
     public void Flush()
     {
-        var data = output.Written;
+        Write(output.Written);
+        output.Clear();
+    }
+
+    /// <summary>Sends raw bytes (the --pipe stream, SYNC).</summary>
+    public void Write(ReadOnlySpan<byte> data)
+    {
+        if (tls is not null)
+        {
+            tls.Write(data);
+            return;
+        }
         int sent = 0;
         while (sent < data.Length) sent += socket.Send(data[sent..]);
-        output.Clear();
+    }
+
+    /// <summary>Raw bytes as they arrive (an RDB payload): what is already buffered first, then at most one receive.
+    /// Throws <see cref="IOException"/> on end of stream.</summary>
+    public int ReadRaw(Span<byte> destination)
+    {
+        if (start == end) Fill();
+        int n = Math.Min(destination.Length, end - start);
+        input.AsSpan(start, n).CopyTo(destination);
+        start += n;
+        return n;
     }
 
     public RespValue Call(params string[] args)
@@ -117,10 +160,27 @@ public sealed class CliConnection : IDisposable
             }
             else Array.Resize(ref input, input.Length * 2);
         }
-        int n = socket.Receive(input, end, input.Length - end, SocketFlags.None);
+        int n = tls is null ? socket.Receive(input, end, input.Length - end, SocketFlags.None) : ReceiveTls();
         if (n == 0) throw new IOException("Server closed the connection");
         end += n;
     }
 
-    public void Dispose() => socket.Dispose();
+    // A receive timeout surfaces as the socket's own exception, as without TLS.
+    int ReceiveTls()
+    {
+        try
+        {
+            return tls!.Read(input, end, input.Length - end);
+        }
+        catch (IOException e) when (e.InnerException is SocketException s)
+        {
+            throw s;
+        }
+    }
+
+    public void Dispose()
+    {
+        tls?.Dispose();
+        socket.Dispose();
+    }
 }

@@ -45,6 +45,27 @@ public sealed class CliOptions
     public bool Latency { get; set; }
     public bool LatencyHistory { get; set; }
     public bool Stat { get; set; }
+    /// <summary>--latency-dist: PING latencies as a coloured spectrum; --mono picks the grey palette.</summary>
+    public bool LatencyDist { get; set; }
+    public bool Mono { get; set; }
+    /// <summary>--bigkeys: the biggest key of each type by length.</summary>
+    public bool BigKeys { get; set; }
+    /// <summary>--memkeys: the biggest key of each type by MEMORY USAGE, with SAMPLES when --memkeys-samples is given.</summary>
+    public bool MemKeys { get; set; }
+    public int MemKeysSamples { get; set; }
+    /// <summary>--hotkeys: the keys with the highest LFU counters.</summary>
+    public bool HotKeys { get; set; }
+    /// <summary>--rdb FILE, or --functions-rdb FILE for the functions only: the master's RDB through SYNC; "-" is stdout.</summary>
+    public bool Rdb { get; set; }
+    public bool FunctionsRdb { get; set; }
+    public string? RdbFile { get; set; }
+    /// <summary>--replica: a fake replica printing the commands the master streams.</summary>
+    public bool Replica { get; set; }
+    /// <summary>--askpass: the password is read from stdin, masked on a terminal.</summary>
+    public bool AskPass { get; set; }
+    /// <summary>--tls, or a rediss:// URI; the other TLS options apply only then.</summary>
+    public bool Tls { get; set; }
+    public CliTlsOptions TlsOptions { get; } = new();
     public bool ShowHelp { get; set; }
     public bool ShowVersion { get; set; }
     public bool Verbose { get; set; }
@@ -56,6 +77,11 @@ public sealed class CliOptions
     public List<string> Warnings { get; } = [];
     /// <summary>The command and its arguments after the options.</summary>
     public List<string> Command { get; } = [];
+
+    public const string PasswordWarning = "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.";
+
+    /// <summary>A password given with -a, --pass or -u is warned about unless --no-auth-warning.</summary>
+    public bool WarnsAboutPassword => !NoAuthWarning && Password is not null;
 
     /// <summary>Parses the arguments as redis-cli does; throws <see cref="CliUsageException"/> with
     /// redis-cli's message for an unknown option.</summary>
@@ -81,6 +107,7 @@ public sealed class CliOptions
                 case "-i" when hasValue: o.Interval = TimeSpan.FromSeconds(Atof(args[++i])); break;
                 case "-n" when hasValue: o.Database = (int)Atoi(args[++i]); break;
                 case "--no-auth-warning": o.NoAuthWarning = true; break;
+                case "--askpass": o.AskPass = true; break;
                 case "-a" when hasValue:
                 case "--pass" when hasValue: o.Password = args[++i]; break;
                 case "--user" when hasValue: o.User = args[++i]; break;
@@ -91,8 +118,42 @@ public sealed class CliOptions
                 case "--latency": o.Latency = true; break;
                 case "--latency-history": o.Latency = o.LatencyHistory = true; break;
                 case "--stat": o.Stat = true; break;
+                case "--latency-dist": o.LatencyDist = true; break;
+                case "--mono": o.Mono = true; break;
+                case "--bigkeys": o.BigKeys = true; break;
+                case "--memkeys":
+                    o.MemKeys = true;
+                    o.MemKeysSamples = 0;
+                    break;
+                case "--memkeys-samples" when hasValue:
+                    o.MemKeys = true;
+                    o.MemKeysSamples = (int)Atoi(args[++i]);
+                    break;
+                case "--hotkeys": o.HotKeys = true; break;
+                case "--rdb" when hasValue:
+                    o.Rdb = true;
+                    o.RdbFile = args[++i];
+                    break;
+                case "--functions-rdb" when hasValue:
+                    o.FunctionsRdb = true;
+                    o.RdbFile = args[++i];
+                    break;
+                case "--slave":
+                case "--replica": o.Replica = true; break;
+                case "--tls": o.Tls = true; break;
+                case "--sni" when hasValue: o.TlsOptions.Sni = args[++i]; break;
+                case "--cacertdir" when hasValue: o.TlsOptions.CaCertDir = args[++i]; break;
+                case "--cacert" when hasValue: o.TlsOptions.CaCert = args[++i]; break;
+                case "--cert" when hasValue: o.TlsOptions.Cert = args[++i]; break;
+                case "--key" when hasValue: o.TlsOptions.Key = args[++i]; break;
+                case "--insecure": o.TlsOptions.Insecure = true; break;
+                case "--tls-ciphersuites" when hasValue: o.TlsOptions.Ciphersuites = args[++i]; break;
                 case "--scan": o.Scan = true; break;
                 case "--pattern" when hasValue: o.Pattern = args[++i]; break;
+                case "--quoted-pattern" when hasValue:
+                    o.Pattern = ArgSplitter.Split(args[++i]) is [var pattern] ? Encoding.UTF8.GetString(pattern)
+                        : throw new CliUsageException("Invalid quoted string specified for --quoted-pattern.");
+                    break;
                 case "--count" when hasValue: o.Count = (int)Atoi(args[++i]); break;
                 case "--pipe": o.Pipe = true; break;
                 case "--pipe-timeout" when hasValue: o.PipeTimeoutSeconds = (int)Atoi(args[++i]); break;
@@ -135,19 +196,24 @@ public sealed class CliOptions
     {
         if (UnixSocket is not null && ClusterMode) throw new CliUsageException("Options -c and -s are mutually exclusive.");
         if (Resp2 && Resp3) throw new CliUsageException("Options -2 and -3 are mutually exclusive.");
-        if (StdinLastArg && StdinTag is not null) throw new CliUsageException("Options -x and -X are mutually exclusive.");
+        // redis-cli warns about a password on the command line before its remaining checks.
+        string warning = WarnsAboutPassword ? PasswordWarning + "\n" : "";
+        if (Rdb && FunctionsRdb) throw new CliUsageException(warning + "Option --functions-rdb and --rdb are mutually exclusive.");
+        if (StdinLastArg && StdinTag is not null) throw new CliUsageException(warning + "Options -x and -X are mutually exclusive.");
         return this;
     }
 
     /// <summary>redis://[[user:]password@][host[:port]][/db], as redis-cli accepts with -u.</summary>
     void ParseUri(string uri)
     {
-        const string scheme = "redis://";
+        string rest;
         if (uri.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase))
-            throw new CliUsageException("rediss:// is only supported when carmine-cli is compiled with OpenSSL");
-        if (!uri.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-            throw new CliUsageException("Invalid URI scheme");
-        string rest = uri[scheme.Length..];
+        {
+            Tls = true;
+            rest = uri["rediss://".Length..];
+        }
+        else if (uri.StartsWith("redis://", StringComparison.OrdinalIgnoreCase)) rest = uri["redis://".Length..];
+        else throw new CliUsageException("Invalid URI scheme");
         int at = rest.IndexOf('@');
         if (at >= 0)
         {
@@ -165,14 +231,10 @@ public sealed class CliOptions
         int slash = rest.IndexOf('/');
         if (slash != 0)
         {
-            string hostPort = slash < 0 ? rest : rest[..slash];
-            int portAt = hostPort.IndexOf(':');
-            if (portAt >= 0)
-            {
-                Port = (int)Atoi(hostPort[(portAt + 1)..]);
-                hostPort = hostPort[..portAt];
-            }
-            Host = hostPort;
+            // As redis-cli does, the port follows the first ':' even past the '/'.
+            int portAt = rest.IndexOf(':');
+            if (portAt >= 0) Port = (int)Atoi(rest[(portAt + 1)..]);
+            Host = portAt >= 0 ? rest[..portAt] : slash < 0 ? rest : rest[..slash];
         }
         if (slash >= 0 && slash + 1 < rest.Length) Database = (int)Atoi(rest[(slash + 1)..]);
     }
@@ -182,12 +244,16 @@ public sealed class CliOptions
         var bytes = new List<byte>();
         for (int i = 0; i < s.Length; i++)
         {
-            if (s[i] == '%' && i + 2 < s.Length && byte.TryParse(s.AsSpan(i + 1, 2), NumberStyles.HexNumber, null, out byte b))
+            if (s[i] != '%')
             {
-                bytes.Add(b);
-                i += 2;
+                bytes.AddRange(Encoding.UTF8.GetBytes(s[i].ToString()));
+                continue;
             }
-            else bytes.AddRange(Encoding.UTF8.GetBytes(s[i].ToString()));
+            if (i + 1 >= s.Length) throw new CliUsageException("Incomplete URI encoding");
+            if (i + 2 >= s.Length || !char.IsAsciiHexDigit(s[i + 1]) || !char.IsAsciiHexDigit(s[i + 2]))
+                throw new CliUsageException("Illegal character in URI encoding");
+            bytes.Add(byte.Parse(s.AsSpan(i + 1, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+            i += 2;
         }
         return Encoding.UTF8.GetString(bytes.ToArray());
     }

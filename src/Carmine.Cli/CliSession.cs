@@ -48,7 +48,14 @@ public sealed partial class CliSession(CliOptions options, Stream stdout) : IDis
         inMulti = false;
         try
         {
-            connection = CliConnection.Open(options.Host, options.Port, options.UnixSocket);
+            connection = CliConnection.Open(options.Host, options.Port, options.UnixSocket, options.Tls ? options.TlsOptions : null);
+        }
+        catch (CliTlsException e)
+        {
+            // A bad CA, certificate or key is reported even when quiet, a failed handshake like a failed connect.
+            if (e.Configuration) Console.Error.Write($"Could not negotiate a TLS connection: {e.Message}\n");
+            else if (!quiet) Console.Error.Write($"Could not connect to Redis at {options.UnixSocket ?? $"{options.Host}:{options.Port}"}: {e.Message}\n");
+            return false;
         }
         catch (SocketException e)
         {
@@ -141,7 +148,7 @@ public sealed partial class CliSession(CliOptions options, Stream stdout) : IDis
             }
             // SHUTDOWN closing the link is its success.
             if (shutdownSent) return true;
-            Console.Error.Write("Error: Server closed the connection\n");
+            Console.Error.Write($"Error: {LostLinkReason(e)}\n");
             // Only the interactive mode survives a lost link: its next command reconnects.
             if (!Interactive) Environment.Exit(1);
             return false;
@@ -178,6 +185,11 @@ public sealed partial class CliSession(CliOptions options, Stream stdout) : IDis
             if (options.Interval > TimeSpan.Zero) Thread.Sleep(options.Interval);
         }
     }
+
+    // hiredis names a reset link by its errno; anything else is the end of the stream.
+    static string LostLinkReason(Exception e) =>
+        (e as SocketException ?? e.InnerException as SocketException)?.SocketErrorCode == SocketError.ConnectionReset
+            ? "Connection reset by peer" : "Server closed the connection";
 
     // INFO, CLIENT LIST and the like are meant to be read as text, so redis-cli never quotes them.
     static bool PrintsRaw(string[] w, int argc)

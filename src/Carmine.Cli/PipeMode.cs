@@ -24,14 +24,14 @@ public static class PipeMode
                 var buffer = new byte[64 * 1024];
                 int n;
                 while ((n = stdin.Read(buffer, 0, buffer.Length)) > 0)
-                    Send(connection.Socket, buffer.AsSpan(0, n));
+                    connection.Write(buffer.AsSpan(0, n));
                 session.WriteOut("All data transferred. Waiting for the last reply...\n");
                 var echo = new RespBuffer();
                 // The leading CRLF ends any half line left by garbage on stdin; the server ignores it.
                 echo.WriteRaw("\r\n"u8);
                 echo.Command([ "ECHO"u8.ToArray(), magic ]);
                 eof.Set();
-                Send(connection.Socket, echo.Written);
+                connection.Write(echo.Written);
             }
             catch (Exception e) when (e is IOException or SocketException)
             {
@@ -87,11 +87,5 @@ public static class PipeMode
         }
         session.WriteOut($"errors: {errors}, replies: {replies}\n");
         return errors > 0 ? 1 : 0;
-    }
-
-    static void Send(Socket socket, ReadOnlySpan<byte> data)
-    {
-        int sent = 0;
-        while (sent < data.Length) sent += socket.Send(data[sent..]);
     }
 }

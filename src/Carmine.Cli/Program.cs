@@ -33,8 +33,10 @@ public static class Program
             Console.Out.Write($"carmine-cli {Version}\n");
             return 0;
         }
-        if (!options.NoAuthWarning && options.Password is not null)
-            Console.Error.Write("Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n");
+        if (options.WarnsAboutPassword) Console.Error.Write(CliOptions.PasswordWarning + "\n");
+        // Scripts keep the password out of the command line with REDISCLI_AUTH, or type it with --askpass.
+        options.Password ??= Environment.GetEnvironmentVariable("REDISCLI_AUTH");
+        if (options.AskPass) options.Password = AskPass.Read("Please input password: ");
         if (options.ClusterManager?.Command is not null) return Cluster.ClusterManager.Run(options);
         using var stdout = Console.OpenStandardOutput();
         using var session = new CliSession(options, stdout) { PushOutput = options.ShowPushes ?? stdoutTty };
@@ -52,11 +54,17 @@ public static class Program
     static int Run(CliSession session)
     {
         var o = session.Options;
-        if (o.Latency || o.Pipe || o.Scan || o.Stat)
+        if (o.Latency || o.LatencyDist || o.Replica || o.RdbFile is not null || o.Pipe || o.BigKeys || o.MemKeys || o.HotKeys || o.Scan || o.Stat)
         {
             if (!session.Connect()) return 1;
             if (o.Latency) return LatencyMode.Run(session);
+            if (o.LatencyDist) return LatencyDistMode.Run(session);
+            if (o.Replica) return ReplicaMode.Run(session);
+            if (o.RdbFile is not null) return RdbMode.Run(session);
             if (o.Pipe) return PipeMode.Run(session);
+            if (o.BigKeys) return BigKeysMode.Run(session, memkeys: false);
+            if (o.MemKeys) return BigKeysMode.Run(session, memkeys: true);
+            if (o.HotKeys) return HotKeysMode.Run(session);
             if (o.Stat) return StatMode.Run(session);
             return ScanMode.Run(session);
         }
@@ -112,7 +120,8 @@ public static class Program
         byte[] script;
         try
         {
-            script = File.ReadAllBytes(o.Eval!);
+            // A directory opens but reads as nothing, so its script is empty.
+            script = Directory.Exists(o.Eval) ? [] : File.ReadAllBytes(o.Eval!);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -143,8 +152,10 @@ public static class Program
         "  -p <port>          Server port (default: 6379).\n" +
         "  -s <socket>        Server socket (overrides hostname and port).\n" +
         "  -a <password>      Password to use when connecting to the server (also --pass).\n" +
+        "                     REDISCLI_AUTH in the environment also passes it.\n" +
         "  --user <username>  Used to send ACL style 'AUTH username pass'. Needs -a.\n" +
-        "  -u <uri>           Server URI: redis://[[user:]password@]host[:port][/db].\n" +
+        "  --askpass          Read the password from STDIN, masked; '-a' and REDISCLI_AUTH are ignored.\n" +
+        "  -u <uri>           Server URI: redis[s]://[[user:]password@]host[:port][/db].\n" +
         "  -r <repeat>        Execute specified command N times (-1: forever).\n" +
         "  -i <interval>      When -r is used, waits <interval> seconds per command.\n" +
         "  -n <db>            Database number.\n" +
@@ -156,6 +167,15 @@ public static class Program
         "  -D <delimiter>     Delimiter between responses for raw formatting (default: \\n).\n" +
         "  -c                 Enable cluster mode (follow -ASK and -MOVED redirections).\n" +
         "  -e                 Return exit error code when command execution fails.\n" +
+        "  --tls              Establish a secure TLS connection.\n" +
+        "  --sni <host>       Server name indication for TLS.\n" +
+        "  --cacert <file>    CA Certificate file to verify with.\n" +
+        "  --cacertdir <dir>  Directory of trusted CA certificates (hashed names, as c_rehash makes).\n" +
+        "                     Without --cacert or --cacertdir the system's trusted roots apply.\n" +
+        "  --insecure         Allow insecure TLS connection by skipping cert validation.\n" +
+        "  --cert <file>      Client certificate to authenticate with.\n" +
+        "  --key <file>       Private key file to authenticate with.\n" +
+        "  --tls-ciphersuites <list> TLSv1.3 cipher suites, colon separated.\n" +
         "  --raw              Use raw formatting for replies (default when STDOUT is not a tty).\n" +
         "  --no-raw           Force formatted output even when STDOUT is not a tty.\n" +
         "  --quoted-input     Force input to be handled as quoted strings.\n" +
@@ -166,9 +186,18 @@ public static class Program
         "  --no-auth-warning  Don't show warning message when using password on command line.\n" +
         "  --latency          Enter a special mode continuously sampling latency.\n" +
         "  --latency-history  Like --latency but tracking latency changes over time.\n" +
+        "  --latency-dist     Shows latency as a spectrum, requires xterm 256 colors (--mono: greys).\n" +
+        "  --replica          Simulate a replica showing commands received from the master.\n" +
+        "  --rdb <filename>   Transfer an RDB dump from remote server to local file ('-': stdout).\n" +
+        "  --functions-rdb <filename> Like --rdb but only the functions.\n" +
+        "  --bigkeys          Sample Redis keys looking for keys with many elements (complexity).\n" +
+        "  --memkeys          Sample Redis keys looking for keys consuming a lot of memory.\n" +
+        "  --memkeys-samples <n> Like --memkeys, with MEMORY USAGE ... SAMPLES <n>.\n" +
+        "  --hotkeys          Sample Redis keys looking for hot keys (needs an LFU maxmemory-policy).\n" +
         "  --stat             Print rolling stats about server: mem, clients, ...\n" +
         "  --scan             List all keys using the SCAN command.\n" +
-        "  --pattern <pat>    Keys pattern when using the --scan option.\n" +
+        "  --pattern <pat>    Keys pattern when using the --scan, --bigkeys or --hotkeys options.\n" +
+        "  --quoted-pattern <pat> Same as --pattern, but the pattern is a quoted string (\"\\x00\" and the like).\n" +
         "  --count <count>    Count option when using the --scan option.\n" +
         "  --pipe             Transfer raw Redis protocol from stdin to server.\n" +
         "  --pipe-timeout <n> In --pipe mode, abort with error if after sending all data\n" +

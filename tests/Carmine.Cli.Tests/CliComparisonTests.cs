@@ -5,7 +5,7 @@ namespace Carmine.Cli.Tests;
 
 /// <summary>Runs each scenario with Debian's redis-cli and with carmine-cli against the same real
 /// redis-server, after the same setup, and requires stdout, stderr and exit code to be identical.</summary>
-public sealed class CliComparisonTests(RedisServerFixture server, ITestOutputHelper log) : IClassFixture<RedisServerFixture>
+public sealed partial class CliComparisonTests(RedisServerFixture server, ITestOutputHelper log) : IClassFixture<RedisServerFixture>
 {
     /// <summary>One invocation: data written first, then the CLI's arguments ("{port}" is replaced), stdin and environment.</summary>
     public sealed record Scenario(string[][] Setup, string[] Args, string? Stdin = null, string? Env = null, bool Subscribed = false);
@@ -128,13 +128,13 @@ public sealed class CliComparisonTests(RedisServerFixture server, ITestOutputHel
         return s.ToString();
     }
 
-    public static TheoryData<string> Names => new(Scenarios.Keys);
+    public static TheoryData<string> Names => new(Scenarios.Keys.Concat(ToolScenarios.Keys));
 
     [Theory]
     [MemberData(nameof(Names))]
     public void OutputIsIdenticalToRedisCli(string name)
     {
-        var scenario = Scenarios[name];
+        var scenario = Scenarios.TryGetValue(name, out var s) ? s : ToolScenarios[name];
         string script = Path.Combine(server.Dir, "script.lua");
         File.WriteAllText(script, "return {KEYS[1], KEYS[2], ARGV[1], ARGV[2], redis.call('incr', KEYS[1])}\n");
         var expected = RunWith("redis-cli", scenario, script);
@@ -157,7 +157,8 @@ public sealed class CliComparisonTests(RedisServerFixture server, ITestOutputHel
         var env = new Dictionary<string, string>();
         if (scenario.Env is not null) env[scenario.Env.Split('=')[0]] = scenario.Env.Split('=')[1];
         var args = scenario.Args.Select(a => a.Replace("{port}", server.Port.ToString()).Replace("{script}", script)
-            .Replace("{socket}", server.UnixSocket).Replace("{freeport}", closedPort.ToString()));
+            .Replace("{socket}", server.UnixSocket).Replace("{freeport}", closedPort.ToString())
+            .Replace("{tlsport}", server.TlsPort.ToString()).Replace("{tls}", server.TlsDir).Replace("{dir}", server.Dir));
         if (!env.ContainsKey("NOPORT")) args = new[] { "-p", server.Port.ToString() }.Concat(args);
         byte[]? stdin = scenario.Stdin is null ? null : Encoding.UTF8.GetBytes(scenario.Stdin);
         return CliRun.Run(program, args.ToList(), stdin, env, scenario.Subscribed ? PublishToSubscriber : null);
