@@ -27,6 +27,8 @@ public sealed class RedisOptions
     /// <summary>First delay between reconnect attempts; it doubles up to <see cref="MaxReconnectDelay"/>.</summary>
     public TimeSpan MinReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(50);
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>Sends READONLY on connect, so a cluster replica serves reads (set by the cluster client).</summary>
+    internal bool ReadOnly { get; set; }
 
     public string EndPoint => UnixSocket is not null ? "unix:" + UnixSocket : $"{Host}:{Port}";
 
