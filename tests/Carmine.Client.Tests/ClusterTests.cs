@@ -126,28 +126,101 @@ public sealed class ClusterTests(RedisClusterFixture cluster, ITestOutputHelper 
         Assert.Equal("hello", messages.Current.Message);
     }
 
-    [Fact]
-    public async Task ReadsGoToReplicasUnderReadFromReplica()
+    [Theory]
+    [InlineData(ReadFrom.Replica)]
+    [InlineData(ReadFrom.PreferReplica)]
+    [InlineData(ReadFrom.Random)]
+    [InlineData(ReadFrom.LowestLatency)]
+    public async Task ReadsFollowTheReadFromPolicy(ReadFrom readFrom)
     {
-        var keys = Enumerable.Range(0, 90).Select(i => $"replica:{i}").ToArray();
+        var keys = Enumerable.Range(0, 90).Select(i => $"readfrom:{i}").ToArray();
         foreach (var k in keys) await client.SetAsync(k, "v");
-        await using var readers = await Connect(ReadFrom.Replica);
+        await using var readers = await Connect(readFrom);
+        await readers.MeasureLatenciesAsync();
         await readers.ForEachNodeAsync(n => n.ExecuteAsync("CONFIG", "RESETSTAT"));
         foreach (var k in keys) await readers.GetAsync(k);
-        await readers.SetAsync("replica:write", "w");
-        var gets = new ConcurrentDictionary<string, (string Role, long Gets, long Sets)>();
+        await readers.SetAsync("readfrom:write", "w");
+        var stats = new ConcurrentDictionary<string, (bool Master, long Gets, long Sets)>();
         await readers.ForEachNodeAsync(async n =>
         {
-            var stats = await n.InfoAsync("commandstats");
-            var role = (await n.InfoAsync("replication")).Contains("role:master") ? "master" : "replica";
-            gets[n.Connection.Options.EndPoint] = (role, Calls(stats, "get"), Calls(stats, "set"));
+            var commandStats = await n.InfoAsync("commandstats");
+            bool master = (await n.InfoAsync("replication")).Contains("role:master");
+            stats[n.Connection.Options.EndPoint] = (master, Calls(commandStats, "get"), Calls(commandStats, "set"));
         });
-        foreach (var (node, s) in gets.OrderBy(g => g.Key)) log.WriteLine($"{node} {s.Role}: GET calls {s.Gets}, SET calls {s.Sets}");
-        Assert.Equal(6, gets.Count);
-        Assert.Equal(keys.Length, gets.Values.Where(g => g.Role == "replica").Sum(g => g.Gets));
-        Assert.Equal(0, gets.Values.Where(g => g.Role == "master").Sum(g => g.Gets));
-        Assert.Equal(1, gets.Values.Where(g => g.Role == "master").Sum(g => g.Sets));
-        Assert.All(gets.Values.Where(g => g.Role == "replica"), g => Assert.True(g.Gets > 0));
+        foreach (var (node, s) in stats.OrderBy(g => g.Key))
+            log.WriteLine($"ReadFrom.{readFrom}: {node} {(s.Master ? "master" : "replica")}: GET calls {s.Gets}, SET calls {s.Sets}");
+        long masterGets = stats.Values.Where(g => g.Master).Sum(g => g.Gets), replicaGets = stats.Values.Where(g => !g.Master).Sum(g => g.Gets);
+        Assert.Equal(6, stats.Count);
+        Assert.Equal(keys.Length, masterGets + replicaGets);
+        Assert.Equal(1, stats.Values.Where(g => g.Master).Sum(g => g.Sets));
+        switch (readFrom)
+        {
+            case ReadFrom.Replica or ReadFrom.PreferReplica:
+                Assert.Equal(0, masterGets);
+                Assert.All(stats.Values.Where(g => !g.Master), g => Assert.True(g.Gets > 0));
+                break;
+            case ReadFrom.Random:
+                Assert.True(masterGets > 0 && replicaGets > 0);
+                break;
+        }
+    }
+
+    [Fact]
+    public async Task ClusterSlotsAndClusterShardsGiveTheSameMap()
+    {
+        await using var admin = await RedisClusterFixture.AdminAsync(cluster.Nodes[0]);
+        var fromShards = ClusterSlotMap.FromShards(await admin.ExecuteAsync("CLUSTER", "SHARDS"), "127.0.0.1", tls: false, a => a);
+        var fromSlots = ClusterSlotMap.FromSlots(await admin.ExecuteAsync("CLUSTER", "SLOTS"), "127.0.0.1", a => a);
+        for (int slot = 0; slot < HashSlot.Count; slot++)
+        {
+            Assert.Equal(fromShards[slot]!.Master, fromSlots[slot]!.Master);
+            Assert.Equal(fromShards[slot]!.Replicas.Order(), fromSlots[slot]!.Replicas.Order());
+        }
+        Assert.Equal(3, fromSlots.Masters.Count());
+        Assert.Equal(6, fromSlots.Nodes.Count());
+    }
+
+    [Fact]
+    public async Task NatMapRewritesAnnouncedAddresses()
+    {
+        var o = RedisClusterOptions.Parse(cluster.Seed);
+        o.WithNatMap(cluster.Nodes.ToDictionary(n => $"127.0.0.1:{n.Port}", n => $"localhost:{n.Port}"));
+        await using var mapped = await RedisClusterClient.ConnectAsync(o);
+        await mapped.SetAsync("nat:key", "v");
+        Assert.Equal("v", await mapped.GetAsync("nat:key"));
+        Assert.StartsWith("localhost:", mapped.MasterOf(HashSlot.Of("nat:key")));
+        var endpoints = new ConcurrentBag<string>();
+        await mapped.ForEachNodeAsync(n => { endpoints.Add(n.Connection.Options.EndPoint); return Task.CompletedTask; });
+        Assert.Equal(6, endpoints.Count);
+        Assert.All(endpoints, e => Assert.StartsWith("localhost:", e));
+    }
+
+    [Fact]
+    public async Task TryAgainDuringMigrationIsRetriedUntilItEnds()
+    {
+        int slot = HashSlot.Of("{again}");
+        var (source, target) = await MigrationPair(slot);
+        await using var s = await RedisClusterFixture.AdminAsync(source);
+        await using var t = await RedisClusterFixture.AdminAsync(target);
+        await client.SetAsync("{again}old", "1");
+        await client.DelAsync("{again}new");
+        string sourceId = (await s.ExecuteAsync("CLUSTER", "MYID")).Text!, targetId = (await t.ExecuteAsync("CLUSTER", "MYID")).Text!;
+        await t.ExecuteAsync("CLUSTER", "SETSLOT", slot, "IMPORTING", sourceId);
+        await s.ExecuteAsync("CLUSTER", "SETSLOT", slot, "MIGRATING", targetId);
+        Task<string?[]> both;
+        try
+        {
+            await client.SetAsync("{again}new", "2");
+            // One key on each side of the migration: the source answers TRYAGAIN until the slot has moved.
+            both = client.MGetAsync("{again}old", "{again}new");
+            await Task.Delay(100);
+            Assert.False(both.IsCompleted);
+        }
+        finally
+        {
+            await FinishMigration(slot, s, t, targetId);
+        }
+        Assert.Equal(new string?[] { "1", "2" }, await both);
     }
 
     static long Calls(string commandStats, string command)
@@ -176,6 +249,7 @@ public sealed class ClusterTests(RedisClusterFixture cluster, ITestOutputHelper 
             Assert.Equal(0, (await s.ExecuteAsync("CLUSTER", "COUNTKEYSINSLOT", slot)).Integer);
             Assert.Equal(1, (await t.ExecuteAsync("CLUSTER", "COUNTKEYSINSLOT", slot)).Integer);
             Assert.Equal($"127.0.0.1:{source.Port}", client.MasterOf(slot));
+            Assert.Equal(2, client.Stats.Asked);
         }
         finally
         {
@@ -224,7 +298,7 @@ public sealed class ClusterTests(RedisClusterFixture cluster, ITestOutputHelper 
         stop.Cancel();
         await Task.WhenAll(workers);
 
-        log.WriteLine($"INCRs done during the migration: {done.Sum()}, failed: {failures.Count} {failures.FirstOrDefault()}");
+        log.WriteLine($"INCRs done during the migration: {done.Sum()}, failed: {failures.Count} {failures.FirstOrDefault()}; client: {client.Stats}");
         Assert.Empty(failures);
         Assert.Equal($"127.0.0.1:{target.Port}", client.MasterOf(slot));
         for (int i = 0; i < keys.Length; i++) Assert.Equal(done[i].ToString(), await t.GetAsync(keys[i]));
@@ -234,6 +308,7 @@ public sealed class ClusterTests(RedisClusterFixture cluster, ITestOutputHelper 
         await p.ExecAsync();
         Assert.Equal(done.Select(d => d.ToString()).ToArray(), await Task.WhenAll(reads));
         Assert.Equal($"127.0.0.1:{target.Port}", stale.MasterOf(slot));
+        Assert.True(stale.Stats.Moved > 0);
     }
 
     /// <summary>The master serving <paramref name="slot"/> and another master to move it to.</summary>
@@ -317,8 +392,9 @@ public sealed class ClusterTests(RedisClusterFixture cluster, ITestOutputHelper 
         long opsAfterPromotion = ops - opsBeforePromotion;
         var outside = failures.Where(f => f.AtMs < killedAt || f.AtMs > promotedAt).ToList();
         log.WriteLine($"killed {victimAddress} at {killedAt:F0} ms; {replicaAddress} promoted at {promotedAt:F0} ms (window {promotedAt - killedAt:F0} ms)");
-        log.WriteLine($"operations: {ops} ok ({opsAfterPromotion} after the promotion); failed: {failures.Count}, of which outside the window: {outside.Count}");
+        log.WriteLine($"operations: {ops} ok ({opsAfterPromotion} after the promotion); failed: {failures.Count}, of which outside the window: {outside.Count}; client: {client.Stats}");
         foreach (var f in failures.Take(5)) log.WriteLine($"  failed at {f.AtMs:F0} ms: {f.Error}");
+        Assert.Empty(outside);
         Assert.Contains("role:master", await replica.InfoAsync("replication"));
         Assert.Equal(replicaAddress, client.MasterOf(HashSlot.Of(keys[0])));
         Assert.True(await client.SetAsync(keys[0], "after"));

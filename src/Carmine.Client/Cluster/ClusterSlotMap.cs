@@ -73,6 +73,7 @@ sealed class ClusterSlotMap
                 string host = n.Items![0].Text is { Length: > 0 } h && h != "?" ? h : queriedHost;
                 return remap(Address(host, Integer(n.Items[1])));
             }).ToArray();
+            if (addresses.Length == 0) continue;
             if (!shards.TryGetValue(addresses[0], out var entry))
                 shards[addresses[0]] = entry = new ClusterShard(addresses[0], addresses[1..]);
             for (long s = Integer(r[0]); s <= Integer(r[1]); s++) map.slots[s] = entry;

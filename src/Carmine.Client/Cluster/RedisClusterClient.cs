@@ -21,7 +21,9 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
     readonly CancellationTokenSource disposed = new();
     ClusterSlotMap map = new();
     ClusterCommandTable table = ClusterCommandTable.BuiltIn;
+    readonly SemaphoreSlim loading = new(1, 1);
     Task periodic = Task.CompletedTask;
+    Task refresh = Task.CompletedTask;
     int refreshing;
     volatile bool refreshAgain;
 
@@ -56,8 +58,7 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
 
     public RedisClusterOptions Options => options;
 
-    /// <summary>How many times the slot map was loaded (at connect, after MOVED and connection errors, periodically).</summary>
-    public int SlotMapLoads { get; private set; }
+    public ClusterStats Stats { get; } = new();
 
     /// <summary>The address ("host:port") of the master serving <paramref name="slot"/> in the current map.</summary>
     public string? MasterOf(int slot) => Volatile.Read(ref map)[slot]?.Master;
@@ -182,6 +183,7 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
                 }
                 catch (Exception e) when (e is RedisConnectionException or ObjectDisposedException)
                 {
+                    Stats.OnRetry();
                     if (++retries > options.MaxRetries)
                         throw new RedisConnectionException($"{Encoding.UTF8.GetString(args[0])} for slot {slot} failed after {retries} attempts; last error: {e.Message}", e);
                     ask = null;
@@ -201,6 +203,7 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
                     if (++redirects > options.MaxRedirects) return error;
                     if (prefix == "ASK")
                     {
+                        Stats.OnAsk();
                         ask = ParseRedirect(text, address!).Address;
                     }
                     else
@@ -210,6 +213,7 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
                     }
                     continue;
                 case "TRYAGAIN" or "CLUSTERDOWN" or "LOADING" or "MASTERDOWN" or "READONLY":
+                    Stats.OnRetry();
                     if (++retries > options.MaxRetries) return error;
                     ask = null;
                     if (prefix != "TRYAGAIN") TriggerRefresh();
@@ -228,6 +232,7 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
     /// <summary>A MOVED reply from <paramref name="from"/>: the slot's new master goes into the map at once, the rest comes with a reload.</summary>
     internal void ApplyMoved(string error, string from)
     {
+        Stats.OnMoved();
         var (slot, target) = ParseRedirect(error, from);
         Volatile.Read(ref map).Move(slot, target);
         TriggerRefresh();
@@ -295,7 +300,12 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
         }
     }
 
-    ClusterNode Node(string address) => nodes.GetOrAdd(address, a => new ClusterNode(a, nodeOptions));
+    ClusterNode Node(string address)
+    {
+        // A reload still running while the client is disposed must not open new connections.
+        ObjectDisposedException.ThrowIf(disposed.IsCancellationRequested, this);
+        return nodes.GetOrAdd(address, a => new ClusterNode(a, nodeOptions));
+    }
 
     /// <summary>Reloads the slot map soon, in the background; requests while one load runs make one more load after it.</summary>
     internal void TriggerRefresh()
@@ -303,7 +313,7 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
         if (disposed.IsCancellationRequested) return;
         refreshAgain = true;
         if (Interlocked.CompareExchange(ref refreshing, 1, 0) != 0) return;
-        _ = Task.Run(async () =>
+        refresh = Task.Run(async () =>
         {
             try
             {
@@ -315,13 +325,15 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
                     await Task.Delay(100, disposed.Token).ConfigureAwait(false);
                 }
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
             }
             finally
             {
                 Volatile.Write(ref refreshing, 0);
             }
+            // A request that came after the loop's last check but before the flag was cleared.
+            if (refreshAgain) TriggerRefresh();
         });
     }
 
@@ -336,7 +348,7 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
                 if (options.ReadFrom == ReadFrom.LowestLatency) await MeasureLatenciesAsync().ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
         {
         }
     }
@@ -349,6 +361,20 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
     /// is unknown (before 7.0), and installs the first answer; nodes no longer in the map are disconnected.
     /// </summary>
     async Task LoadSlotMapAsync(bool throwOnFailure)
+    {
+        // One load at a time, so an older answer never replaces a newer one.
+        await loading.WaitAsync(disposed.Token).ConfigureAwait(false);
+        try
+        {
+            await LoadSlotMapOnceAsync(throwOnFailure).ConfigureAwait(false);
+        }
+        finally
+        {
+            loading.Release();
+        }
+    }
+
+    async Task LoadSlotMapOnceAsync(bool throwOnFailure)
     {
         var current = Volatile.Read(ref map);
         var candidates = current.Masters.OrderBy(_ => System.Random.Shared.Next())
@@ -385,7 +411,7 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
                     continue;
                 }
                 Volatile.Write(ref map, loaded);
-                SlotMapLoads++;
+                Stats.OnSlotMapLoad();
                 await ForgetNodesNotInAsync(loaded).ConfigureAwait(false);
                 return;
             }
@@ -428,6 +454,7 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
         if (disposed.IsCancellationRequested) return;
         disposed.Cancel();
         await periodic.ConfigureAwait(false);
+        await refresh.ConfigureAwait(false);
         foreach (var node in nodes.Values) await node.DisposeAsync().ConfigureAwait(false);
         nodes.Clear();
     }
