@@ -126,6 +126,35 @@ public sealed class ClusterTests(RedisClusterFixture cluster, ITestOutputHelper 
         Assert.Equal("hello", messages.Current.Message);
     }
 
+    [Fact]
+    public async Task ShardedSubscriptionFollowsItsSlotToAnotherMaster()
+    {
+        const string channel = "{shard}news";
+        int slot = HashSlot.Of(channel);
+        await using var subscriber = client.CreateShardedSubscriber();
+        await using var sub = await subscriber.SSubscribeAsync(channel);
+        await using var messages = sub.GetAsyncEnumerator();
+        Assert.Equal(client.MasterOf(slot), subscriber.Homes[channel]);
+        Assert.Equal(1, (await client.ExecuteAsync("SPUBLISH", channel, "before")).Integer);
+        Assert.True(await messages.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal("before", messages.Current.Message);
+
+        var (source, target) = await MigrationPair(slot);
+        await using var s = await RedisClusterFixture.AdminAsync(source);
+        await using var t = await RedisClusterFixture.AdminAsync(target);
+        string sourceId = (await s.ExecuteAsync("CLUSTER", "MYID")).Text!, targetId = (await t.ExecuteAsync("CLUSTER", "MYID")).Text!;
+        await t.ExecuteAsync("CLUSTER", "SETSLOT", slot, "IMPORTING", sourceId);
+        await s.ExecuteAsync("CLUSTER", "SETSLOT", slot, "MIGRATING", targetId);
+        await FinishMigration(slot, s, t, targetId);
+
+        // The source drops the channel (sunsubscribe); the subscriber subscribes again on the target.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await client.ExecuteAsync("SPUBLISH", channel, "after") is { Integer: 0 } && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.True(await messages.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal("after", messages.Current.Message);
+        Assert.Equal($"127.0.0.1:{target.Port}", subscriber.Homes[channel]);
+    }
+
     [Theory]
     [InlineData(ReadFrom.Replica)]
     [InlineData(ReadFrom.PreferReplica)]

@@ -33,16 +33,7 @@ sealed class ClusterNode(string address, RedisOptions options) : IAsyncDisposabl
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            if (client is null || client.IsFaulted || client.IsCanceled)
-            {
-                var (host, port) = ClusterSlotMap.Split(Address);
-                var o = options.Clone();
-                o.Host = host;
-                o.Port = port;
-                o.UnixSocket = null;
-                o.Database = 0;
-                client = RedisClient.ConnectAsync(o);
-            }
+            if (client is null || client.IsFaulted || client.IsCanceled) client = RedisClient.ConnectAsync(options);
             return client;
         }
     }

@@ -99,6 +99,9 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
     public async Task<RedisSubscriber> SubscriberAsync() =>
         await (await Node(PickNode(-1, read: false)).ClientAsync().ConfigureAwait(false)).SubscriberAsync().ConfigureAwait(false);
 
+    /// <summary>Sharded Pub/Sub (SSUBSCRIBE): each channel is subscribed on its slot's master and follows the slot when it moves.</summary>
+    public ShardedSubscriber CreateShardedSubscriber() => new(this);
+
     private protected override async Task<T> SendAsync<T>(byte[][] args, Func<RespValue, T> convert)
     {
         var fanOut = FanOut(args);
@@ -300,11 +303,23 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
         }
     }
 
+    /// <summary>The connection settings of one node: the shared template with the node's host and port.</summary>
+    internal RedisOptions OptionsFor(string address)
+    {
+        var (host, port) = ClusterSlotMap.Split(address);
+        var o = nodeOptions.Clone();
+        o.Host = host;
+        o.Port = port;
+        o.UnixSocket = null;
+        o.Database = 0;
+        return o;
+    }
+
     ClusterNode Node(string address)
     {
         // A reload still running while the client is disposed must not open new connections.
         ObjectDisposedException.ThrowIf(disposed.IsCancellationRequested, this);
-        return nodes.GetOrAdd(address, a => new ClusterNode(a, nodeOptions));
+        return nodes.GetOrAdd(address, a => new ClusterNode(a, OptionsFor(a)));
     }
 
     /// <summary>Reloads the slot map soon, in the background; requests while one load runs make one more load after it.</summary>
