@@ -294,6 +294,7 @@ public sealed class ClusterTests(RedisClusterFixture cluster, ITestOutputHelper 
         var keys = Enumerable.Range(0, 20).Select(i => $"{{moved}}{i}").ToArray();
         foreach (var k in keys) await client.SetAsync(k, 0);
         await using var stale = await Connect(ReadFrom.Master);
+        await using var staleTx = await Connect(ReadFrom.Master);
         var (source, target) = await MigrationPair(slot);
         await using var s = await RedisClusterFixture.AdminAsync(source);
         await using var t = await RedisClusterFixture.AdminAsync(target);
@@ -338,6 +339,15 @@ public sealed class ClusterTests(RedisClusterFixture cluster, ITestOutputHelper 
         Assert.Equal(done.Select(d => d.ToString()).ToArray(), await Task.WhenAll(reads));
         Assert.Equal($"127.0.0.1:{target.Port}", stale.MasterOf(slot));
         Assert.True(stale.Stats.Moved > 0);
+        // Queued on the old owner, MULTI's commands get MOVED and EXEC aborts: the transaction goes to the new one.
+        var tx = staleTx.CreateTransaction();
+        var first = tx.IncrAsync(keys[0]);
+        var second = tx.IncrAsync(keys[1]);
+        Assert.True(await tx.ExecAsync());
+        Assert.Equal(done[0] + 1, await first);
+        Assert.Equal(done[1] + 1, await second);
+        Assert.Equal($"127.0.0.1:{target.Port}", staleTx.MasterOf(slot));
+        Assert.Equal(1, staleTx.Stats.Moved);
     }
 
     /// <summary>The master serving <paramref name="slot"/> and another master to move it to.</summary>
