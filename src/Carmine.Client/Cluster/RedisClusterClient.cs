@@ -19,9 +19,9 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
     readonly Func<string, string> remap;
     readonly ConcurrentDictionary<string, ClusterNode> nodes = new();
     readonly CancellationTokenSource disposed = new();
+    readonly SemaphoreSlim loading = new(1, 1);
     ClusterSlotMap map = new();
     ClusterCommandTable table = ClusterCommandTable.BuiltIn;
-    readonly SemaphoreSlim loading = new(1, 1);
     Task periodic = Task.CompletedTask;
     Task refresh = Task.CompletedTask;
     int refreshing;
@@ -38,7 +38,7 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
 
     public static Task<RedisClusterClient> ConnectAsync(string seeds) => ConnectAsync(RedisClusterOptions.Parse(seeds));
 
-    /// <summary>Loads the slot map from the first seed that answers, and the command table from that node.</summary>
+    /// <summary>Loads the slot map from the first seed that answers and the command table from a master (and, for LowestLatency, measures every node).</summary>
     public static async Task<RedisClusterClient> ConnectAsync(RedisClusterOptions options)
     {
         var c = new RedisClusterClient(options);
@@ -46,6 +46,7 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
         {
             await c.LoadSlotMapAsync(throwOnFailure: true).ConfigureAwait(false);
             await c.LoadCommandTableAsync().ConfigureAwait(false);
+            if (options.ReadFrom == ReadFrom.LowestLatency) await c.MeasureLatenciesAsync().ConfigureAwait(false);
         }
         catch
         {
