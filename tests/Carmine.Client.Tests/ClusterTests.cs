@@ -31,6 +31,31 @@ public sealed class ClusterTests(RedisClusterFixture cluster, ITestOutputHelper 
         Assert.Equal(HashSlot.Of("bar"), HashSlot.Of("foo{bar}{zap}"));
     }
 
+    [Theory]
+    [InlineData("GET k")]
+    [InlineData("MSET a 1 b 2")]
+    [InlineData("BLPOP a b 0")]
+    [InlineData("EVAL return 2 k1 k2 arg")]
+    [InlineData("FCALL f 1 k1 arg")]
+    [InlineData("ZUNIONSTORE dst 2 a b WEIGHTS 1 2")]
+    [InlineData("ZINTER 2 a b")]
+    [InlineData("LMPOP 2 a b LEFT")]
+    [InlineData("BZMPOP 0 2 a b MIN")]
+    [InlineData("XREAD COUNT 2 STREAMS s1 s2 0 0")]
+    [InlineData("XREADGROUP GROUP g c STREAMS s1 >")]
+    [InlineData("SORT k BY w STORE d")]
+    [InlineData("OBJECT ENCODING k")]
+    [InlineData("XINFO STREAM k")]
+    [InlineData("RENAME a b")]
+    public async Task KeyPositionsMatchCommandGetkeys(string command)
+    {
+        var args = command.Split(' ');
+        await using var admin = await RedisClusterFixture.AdminAsync(cluster.Nodes[0]);
+        var server = (await admin.ExecuteAsync("COMMAND", ["GETKEYS", .. args])).Items!.Select(k => k.Text).ToArray();
+        var ours = client.KeysOf(args.Select(System.Text.Encoding.UTF8.GetBytes).ToArray()).Select(System.Text.Encoding.UTF8.GetString).ToArray();
+        Assert.Equal(server, ours);
+    }
+
     [Fact]
     public async Task SingleKeyCommandsReachEveryMaster()
     {
