@@ -70,6 +70,21 @@ public sealed class ClusterTests(RedisClusterFixture cluster, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task WholeKeyspaceCommandsRunOnEveryMaster()
+    {
+        for (int i = 0; i < 30; i++) await client.SetAsync($"whole:{i}", i);
+        Assert.True(await client.DbSizeAsync() >= 30);
+        Assert.True(await client.FlushDbAsync());
+        Assert.Equal(0, await client.DbSizeAsync());
+        var script = new LuaScript("return 7");
+        Assert.Equal(script.Sha1, (await client.ExecuteAsync("SCRIPT", "LOAD", script.Source)).Text);
+        var loaded = new ConcurrentBag<long>();
+        await client.ForEachMasterAsync(async n => loaded.Add((await n.ExecuteAsync("SCRIPT", "EXISTS", script.Sha1)).Items![0].Integer));
+        Assert.Equal([1L, 1L, 1L], loaded);
+        await Assert.ThrowsAsync<NotSupportedException>(async () => await client.ScanAsync().GetAsyncEnumerator().MoveNextAsync());
+    }
+
+    [Fact]
     public async Task MultiKeyCommandsWithOneHashTag()
     {
         await client.MSetAsync(("{multi}a", "1"), ("{multi}b", "2"), ("{multi}c", "3"));

@@ -17,8 +17,14 @@ sealed record CommandSpec(bool ReadOnly, int First, int Last, int Step);
 sealed class ClusterCommandTable
 {
     readonly Dictionary<string, CommandSpec> specs;
+    // Commands with subcommands ("config", "object"): only for these is "name|sub" looked up.
+    readonly HashSet<string> containers;
 
-    ClusterCommandTable(Dictionary<string, CommandSpec> specs) => this.specs = specs;
+    ClusterCommandTable(Dictionary<string, CommandSpec> specs)
+    {
+        this.specs = specs;
+        containers = new HashSet<string>(specs.Keys.Where(k => k.Contains('|')).Select(k => k[..k.IndexOf('|')]), StringComparer.OrdinalIgnoreCase);
+    }
 
     /// <summary>The table from a COMMAND reply, subcommands named "object|encoding" as Redis names them.</summary>
     public static ClusterCommandTable FromCommandReply(RespValue reply)
@@ -70,7 +76,7 @@ sealed class ClusterCommandTable
     public CommandSpec Find(byte[][] args)
     {
         string name = Encoding.UTF8.GetString(args[0]);
-        if (args.Length > 1 && specs.TryGetValue(name + "|" + Encoding.UTF8.GetString(args[1]), out var sub)) return sub;
+        if (args.Length > 1 && containers.Contains(name) && specs.TryGetValue(name + "|" + Encoding.UTF8.GetString(args[1]), out var sub)) return sub;
         if (specs.TryGetValue(name, out var spec)) return spec;
         // Unknown to us and to the server's table: most commands take their key first.
         return new CommandSpec(false, args.Length > 1 ? 1 : 0, 1, 1);

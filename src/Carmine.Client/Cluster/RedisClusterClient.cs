@@ -141,11 +141,10 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
     Task<RespValue>? FanOut(byte[][] args)
     {
         string name = Encoding.UTF8.GetString(args[0]).ToUpperInvariant();
-        string sub = args.Length > 1 ? Encoding.UTF8.GetString(args[1]).ToUpperInvariant() : "";
         return name switch
         {
             "FLUSHDB" or "FLUSHALL" => OnAllMasters(args, replies => replies[0]),
-            "SCRIPT" when sub is "LOAD" or "FLUSH" => OnAllMasters(args, replies => replies[0]),
+            "SCRIPT" when args.Length > 1 && Encoding.UTF8.GetString(args[1]).ToUpperInvariant() is "LOAD" or "FLUSH" => OnAllMasters(args, replies => replies[0]),
             "DBSIZE" => OnAllMasters(args, replies => new RespValue { Type = RespType.Integer, Integer = replies.Sum(r => r.Integer) }),
             "KEYS" => OnAllMasters(args, replies => new RespValue { Type = RespType.Array, Items = replies.SelectMany(r => r.Items ?? []).ToArray() }),
             "SCAN" => throw new NotSupportedException("SCAN's cursor belongs to one node; use ForEachMasterAsync(node => node.ScanAsync(...)) to scan every master"),
