@@ -85,6 +85,15 @@ public sealed class ClusterTests(RedisClusterFixture cluster, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task ScriptsRunOnTheirKeysSlot()
+    {
+        var script = new LuaScript("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+        await client.DelAsync("{lua}n");
+        Assert.Equal(5, (await script.EvaluateAsync(client, ["{lua}n"], 5)).Integer);
+        Assert.Equal(7, (await script.EvaluateAsync(client, ["{lua}n"], 2)).Integer);
+    }
+
+    [Fact]
     public async Task MultiKeyCommandsWithOneHashTag()
     {
         await client.MSetAsync(("{multi}a", "1"), ("{multi}b", "2"), ("{multi}c", "3"));
