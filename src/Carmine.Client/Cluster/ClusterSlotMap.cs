@@ -13,18 +13,32 @@ sealed record ClusterShard(string Master, string[] Replicas);
 sealed class ClusterSlotMap
 {
     readonly ClusterShard?[] slots = new ClusterShard?[HashSlot.Count];
+    // The shards the slots point to (kept so listing masters does not scan 16384 slots); guarded by itself.
+    readonly List<ClusterShard> shards = [];
 
     public ClusterShard? this[int slot] => Volatile.Read(ref slots[slot]);
 
-    /// <summary>Every address the map names, masters first.</summary>
-    public IEnumerable<string> Masters => slots.Where(s => s is not null).Select(s => s!.Master).Distinct();
+    /// <summary>The masters the map names (after a MOVED, possibly one that has no slot left until the next load).</summary>
+    public string[] Masters
+    {
+        get { lock (shards) return shards.Select(s => s.Master).Distinct().ToArray(); }
+    }
 
-    public IEnumerable<string> Nodes => slots.Where(s => s is not null).SelectMany(s => s!.Replicas.Prepend(s.Master)).Distinct();
+    /// <summary>Every master and replica the map names.</summary>
+    public string[] Nodes
+    {
+        get { lock (shards) return shards.SelectMany(s => s.Replicas.Prepend(s.Master)).Distinct().ToArray(); }
+    }
 
     /// <summary>A MOVED reply: the slot now belongs to <paramref name="master"/>, whose replicas we learn on the next refresh.</summary>
     public void Move(int slot, string master)
     {
-        var shard = slots.FirstOrDefault(s => s?.Master == master) ?? new ClusterShard(master, []);
+        ClusterShard? shard;
+        lock (shards)
+        {
+            shard = shards.FirstOrDefault(s => s.Master == master);
+            if (shard is null) shards.Add(shard = new ClusterShard(master, []));
+        }
         Volatile.Write(ref slots[slot], shard);
     }
 
@@ -52,8 +66,10 @@ sealed class ClusterSlotMap
                 else if (Text(n, "health") == "online") replicas.Add(address);
             }
             if (master is null) continue;
-            var entry = new ClusterShard(master, replicas.ToArray());
             var bounds = ranges.Items ?? [];
+            if (bounds.Length == 0) continue;
+            var entry = new ClusterShard(master, replicas.ToArray());
+            map.shards.Add(entry);
             for (int i = 0; i + 1 < bounds.Length; i += 2)
                 for (long s = Integer(bounds[i]); s <= Integer(bounds[i + 1]); s++) map.slots[s] = entry;
         }
@@ -64,7 +80,7 @@ sealed class ClusterSlotMap
     public static ClusterSlotMap FromSlots(RespValue reply, string queriedHost, Func<string, string> remap)
     {
         var map = new ClusterSlotMap();
-        var shards = new Dictionary<string, ClusterShard>();
+        var byMaster = new Dictionary<string, ClusterShard>();
         foreach (var range in reply.Items ?? [])
         {
             if (range.Items is not { Length: >= 3 } r) continue;
@@ -74,8 +90,11 @@ sealed class ClusterSlotMap
                 return remap(Address(host, Integer(n.Items[1])));
             }).ToArray();
             if (addresses.Length == 0) continue;
-            if (!shards.TryGetValue(addresses[0], out var entry))
-                shards[addresses[0]] = entry = new ClusterShard(addresses[0], addresses[1..]);
+            if (!byMaster.TryGetValue(addresses[0], out var entry))
+            {
+                byMaster[addresses[0]] = entry = new ClusterShard(addresses[0], addresses[1..]);
+                map.shards.Add(entry);
+            }
             for (long s = Integer(r[0]); s <= Integer(r[1]); s++) map.slots[s] = entry;
         }
         return map;

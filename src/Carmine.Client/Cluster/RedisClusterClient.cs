@@ -273,7 +273,7 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
         if (shard is null)
         {
             // No key, or a slot nobody serves (yet): any master answers or redirects.
-            var masters = current.Masters.ToArray();
+            var masters = current.Masters;
             if (masters.Length == 0) return options.Seeds[System.Random.Shared.Next(options.Seeds.Count)];
             if (slot >= 0) TriggerRefresh();
             return masters[System.Random.Shared.Next(masters.Length)];
@@ -392,15 +392,16 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
     async Task LoadSlotMapOnceAsync(bool throwOnFailure)
     {
         var current = Volatile.Read(ref map);
+        var known = current.Nodes;
         var candidates = current.Masters.OrderBy(_ => System.Random.Shared.Next())
-            .Concat(current.Nodes.OrderBy(_ => System.Random.Shared.Next()))
+            .Concat(known.OrderBy(_ => System.Random.Shared.Next()))
             .Concat(options.Seeds).Distinct().ToList();
         var errors = new List<string>();
         foreach (var address in candidates)
         {
             if (disposed.IsCancellationRequested) return;
             var node = Node(address);
-            if (node.IsDown && current.Nodes.Contains(address))
+            if (node.IsDown && known.Contains(address))
             {
                 errors.Add($"{address}: down");
                 continue;
@@ -420,7 +421,7 @@ public sealed class RedisClusterClient : RedisCommands, IAsyncDisposable, IDispo
                 {
                     loaded = reply.IsError ? new ClusterSlotMap() : ClusterSlotMap.FromShards(reply, host, nodeOptions.Tls, remap);
                 }
-                if (reply.IsError || !loaded.Masters.Any())
+                if (reply.IsError || loaded.Masters.Length == 0)
                 {
                     errors.Add($"{address}: {(reply.IsError ? reply.Text : "serves no slots")}");
                     continue;

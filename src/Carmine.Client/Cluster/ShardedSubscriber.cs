@@ -42,16 +42,23 @@ public sealed class ShardedSubscriber : IAsyncDisposable
                 list.Add(sub);
             }
         }
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            await HomeAsync(names).ConfigureAwait(false);
+            try
+            {
+                await HomeAsync(names).ConfigureAwait(false);
+                return sub;
+            }
+            catch (RedisServerException e) when (e.Prefix == "MOVED" && attempt <= client.Options.MaxRedirects)
+            {
+                // The map was stale; OnPush already put the new owner in it.
+            }
+            catch
+            {
+                await RemoveAsync(sub).ConfigureAwait(false);
+                throw;
+            }
         }
-        catch
-        {
-            await RemoveAsync(sub).ConfigureAwait(false);
-            throw;
-        }
-        return sub;
     }
 
     /// <summary>The node address each channel is subscribed on.</summary>
@@ -197,8 +204,9 @@ public sealed class ShardedSubscriber : IAsyncDisposable
                 {
                     await HomeAsync(unhomed.Concat(moving.Select(m => m.Channel))).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is RedisConnectionException or TimeoutException or ObjectDisposedException)
+                catch (Exception e) when (e is RedisConnectionException or RedisServerException or TimeoutException or ObjectDisposedException)
                 {
+                    // Tried again on the next check, with the map the reload brings.
                     client.TriggerRefresh();
                 }
                 await ForgetIdleConnectionsAsync().ConfigureAwait(false);
