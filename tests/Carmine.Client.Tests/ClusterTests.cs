@@ -436,7 +436,7 @@ public sealed class ClusterTests(RedisClusterFixture cluster, ITestOutputHelper 
         await using var replica = await RedisClusterFixture.AdminAsync(cluster.ByAddress(replicaAddress));
 
         var clock = Stopwatch.StartNew();
-        var failures = new ConcurrentQueue<(double AtMs, string Error)>();
+        var failures = new ConcurrentQueue<(double StartMs, double EndMs, string Error)>();
         long ops = 0;
         using var stop = new CancellationTokenSource();
         var workers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
@@ -444,6 +444,7 @@ public sealed class ClusterTests(RedisClusterFixture cluster, ITestOutputHelper 
             for (int i = w; !stop.IsCancellationRequested; i += 8)
             {
                 string k = keys[i % keys.Length];
+                double start = clock.Elapsed.TotalMilliseconds;
                 try
                 {
                     await client.SetAsync(k, i);
@@ -452,7 +453,7 @@ public sealed class ClusterTests(RedisClusterFixture cluster, ITestOutputHelper 
                 }
                 catch (Exception e)
                 {
-                    failures.Enqueue((clock.Elapsed.TotalMilliseconds, e.GetType().Name + ": " + e.Message));
+                    failures.Enqueue((start, clock.Elapsed.TotalMilliseconds, e.GetType().Name + ": " + e.Message));
                 }
             }
         })).ToArray();
@@ -477,10 +478,11 @@ public sealed class ClusterTests(RedisClusterFixture cluster, ITestOutputHelper 
             victim.Start();
         }
         long opsAfterPromotion = ops - opsBeforePromotion;
-        var outside = failures.Where(f => f.AtMs < killedAt || f.AtMs > promotedAt).ToList();
+        // Outside the window: failed before the kill, or started after the replica was promoted.
+        var outside = failures.Where(f => f.EndMs < killedAt || f.StartMs > promotedAt).ToList();
         log.WriteLine($"killed {victimAddress} at {killedAt:F0} ms; {replicaAddress} promoted at {promotedAt:F0} ms (window {promotedAt - killedAt:F0} ms)");
         log.WriteLine($"operations: {ops} ok ({opsAfterPromotion} after the promotion); failed: {failures.Count}, of which outside the window: {outside.Count}; client: {client.Stats}");
-        foreach (var f in failures.Take(5)) log.WriteLine($"  failed at {f.AtMs:F0} ms: {f.Error}");
+        foreach (var f in failures.Take(5)) log.WriteLine($"  started at {f.StartMs:F0} ms, failed at {f.EndMs:F0} ms: {f.Error}");
         Assert.Empty(outside);
         Assert.Contains("role:master", await replica.InfoAsync("replication"));
         Assert.Equal(replicaAddress, client.MasterOf(HashSlot.Of(keys[0])));
