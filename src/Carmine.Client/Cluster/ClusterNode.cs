@@ -9,8 +9,8 @@ namespace Carmine.Client;
 sealed class ClusterNode(string address, RedisOptions options) : IAsyncDisposable
 {
     readonly object gate = new();
-    Task<RedisClient>? client;
-    bool disposed;
+    volatile Task<RedisClient>? client;
+    volatile bool disposed;
     double latencyMs = double.NaN;
 
     public string Address { get; } = address;
@@ -30,6 +30,8 @@ sealed class ClusterNode(string address, RedisOptions options) : IAsyncDisposabl
 
     public Task<RedisClient> ClientAsync()
     {
+        var connected = client;
+        if (connected is { IsCompletedSuccessfully: true } && !disposed) return connected;
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
