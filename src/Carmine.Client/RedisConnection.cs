@@ -236,7 +236,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         return stream;
     }
 
-    /// <summary>HELLO/AUTH, CLIENT SETNAME and SELECT, answered before any queued command is sent.</summary>
+    /// <summary>HELLO/AUTH, CLIENT SETNAME, SELECT and READONLY, answered before any queued command is sent.</summary>
     async Task HandshakeAsync(Stream stream)
     {
         var commands = new List<byte[][]>();
