@@ -10,7 +10,7 @@ public sealed class LuaScript(string source)
     public string Source { get; } = source;
     public string Sha1 { get; } = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(source)));
 
-    public async Task<RespValue> EvaluateAsync(RedisClient target, string[] keys, params object[] args)
+    public async Task<RespValue> EvaluateAsync(RedisCommands target, string[] keys, params object[] args)
     {
         object[] tail = [keys.Length, .. keys, .. args];
         try
@@ -24,5 +24,5 @@ public sealed class LuaScript(string source)
     }
 
     /// <summary>SCRIPT LOAD, so the first EVALSHA finds the script.</summary>
-    public Task LoadAsync(RedisClient target) => target.ExecuteAsync("SCRIPT", "LOAD", Source);
+    public Task LoadAsync(RedisCommands target) => target.ExecuteAsync("SCRIPT", "LOAD", Source);
 }

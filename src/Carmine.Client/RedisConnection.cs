@@ -237,7 +237,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         return stream;
     }
 
-    /// <summary>HELLO/AUTH, CLIENT SETNAME and SELECT, answered before any queued command is sent.</summary>
+    /// <summary>HELLO/AUTH, CLIENT SETNAME, SELECT and READONLY, answered before any queued command is sent.</summary>
     async Task HandshakeAsync(Stream stream)
     {
         var commands = new List<byte[][]>();
@@ -255,6 +255,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
             if (options.ClientName is not null) commands.Add(Args.Encode("CLIENT", "SETNAME", options.ClientName));
         }
         if (options.Database != 0) commands.Add(Args.Encode("SELECT", options.Database));
+        if (options.ReadOnly) commands.Add(Args.Encode("READONLY"));
         if (commands.Count == 0) return;
         var buf = new RespBuffer(1024);
         foreach (var c in commands) buf.Command(c);

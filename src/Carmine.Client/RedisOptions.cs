@@ -33,6 +33,8 @@ public sealed class RedisOptions
     public TimeSpan PoolTimeout { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary>An idle pooled connection older than this is closed instead of reused; zero keeps them forever.</summary>
     public TimeSpan PoolIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>Sends READONLY on connect, so a cluster replica serves reads (set by the cluster client).</summary>
+    internal bool ReadOnly { get; set; }
 
     public string EndPoint => UnixSocket is not null ? "unix:" + UnixSocket : $"{Host}:{Port}";
 

@@ -134,12 +134,18 @@ public sealed class RedisSubscriber : IAsyncDisposable
 /// <summary>The messages of one SUBSCRIBE or PSUBSCRIBE call, read with await foreach; disposing it unsubscribes.</summary>
 public sealed class Subscription : IAsyncEnumerable<PubSubMessage>, IAsyncDisposable
 {
-    readonly RedisSubscriber owner;
+    // Unsubscribes when nobody else listens; the owner is a RedisSubscriber or the cluster's ShardedSubscriber.
+    readonly Func<Subscription, Task> remove;
     readonly Channel<PubSubMessage> messages = Channel.CreateUnbounded<PubSubMessage>(new UnboundedChannelOptions { SingleWriter = true });
 
     internal Subscription(RedisSubscriber owner, string[] names, bool isPattern)
+        : this(owner.RemoveAsync, names, isPattern)
     {
-        this.owner = owner;
+    }
+
+    internal Subscription(Func<Subscription, Task> remove, string[] names, bool isPattern)
+    {
+        this.remove = remove;
         Names = names;
         IsPattern = isPattern;
     }
@@ -156,6 +162,6 @@ public sealed class Subscription : IAsyncEnumerable<PubSubMessage>, IAsyncDispos
     public async ValueTask DisposeAsync()
     {
         Complete();
-        await owner.RemoveAsync(this).ConfigureAwait(false);
+        await remove(this).ConfigureAwait(false);
     }
 }
