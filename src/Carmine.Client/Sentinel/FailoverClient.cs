@@ -122,26 +122,38 @@ public sealed class FailoverClient : RedisCommands, IAsyncDisposable, IDisposabl
         }
     }
 
+    /// <summary>
+    /// A read on the node the policy picks. Reads are safe to run twice, so one that fails on a replica (connection lost,
+    /// data still loading) goes to another node, and under ReadFrom.Replica a read waits for a replica to be up.
+    /// </summary>
     async Task<RespValue> ReadAsync(byte[][] args)
     {
-        FailoverNode? tried = null;
+        long start = Stopwatch.GetTimestamp();
+        FailoverNode? failed = null;
         while (true)
         {
-            var node = replicas.Pick(options.ReadFrom, CurrentMaster, tried);
+            var node = replicas.Pick(options.ReadFrom, CurrentMaster, failed) ?? replicas.Pick(options.ReadFrom, CurrentMaster, null);
+            bool late = Stopwatch.GetElapsedTime(start) >= options.Redis.ResponseTimeout;
             if (node is null)
-                throw new RedisConnectionException($"no replica of '{options.MasterName}' is up, and ReadFrom.Replica sends reads to replicas only");
+            {
+                if (late)
+                    throw new RedisConnectionException($"no replica of '{options.MasterName}' was up within the response timeout of " +
+                        $"{options.Redis.ResponseTimeout.TotalMilliseconds:F0} ms, and ReadFrom.Replica reads from replicas only", lastError);
+                await Task.Delay(MasterPoll).ConfigureAwait(false);
+                continue;
+            }
             if (node == master) return await OnMasterAsync(args).ConfigureAwait(false);
+            if (node == failed) await Task.Delay(MasterPoll).ConfigureAwait(false);
             try
             {
                 var reply = await node.Connection.SendAsync(args).ConfigureAwait(false);
-                // A replica still loading its copy of the data cannot answer yet; the next node can.
-                if (tried is not null || !reply.IsError || reply.Text?.StartsWith("LOADING ", StringComparison.Ordinal) != true) return reply;
+                if (late || !reply.IsError || reply.Text?.Split(' ', 2)[0] is not ("LOADING" or "MASTERDOWN")) return reply;
             }
-            catch (Exception e) when (tried is null && e is RedisConnectionException or ObjectDisposedException)
+            catch (Exception e) when (!late && e is RedisConnectionException or ObjectDisposedException)
             {
-                // Reads run twice harmlessly: one more try on another node.
+                // Tried again below, on another node when there is one.
             }
-            tried = node;
+            failed = node;
         }
     }
 
@@ -206,6 +218,8 @@ public sealed class FailoverClient : RedisCommands, IAsyncDisposable, IDisposabl
                 if (role == "master") return true;
                 if (role is not null) m.Demoted = true;
             }
+            // Sentinels mostly agree: a dead master they all still name is tried once per round, not once per sentinel.
+            var tried = new HashSet<string>();
             foreach (var address in sentinels.Ordered())
             {
                 if (await sentinels.ClientAsync(address).ConfigureAwait(false) is not { } sentinel) continue;
@@ -224,6 +238,7 @@ public sealed class FailoverClient : RedisCommands, IAsyncDisposable, IDisposabl
                     lastError = new RedisConnectionException($"sentinel {address} monitors no master named '{options.MasterName}'");
                     continue;
                 }
+                if (!tried.Add($"{addr.Host}:{addr.Port}")) continue;
                 if (await TryMoveToAsync(addr.Host, addr.Port).ConfigureAwait(false))
                 {
                     sentinels.Prefer(address);
