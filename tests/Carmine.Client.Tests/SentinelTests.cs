@@ -31,6 +31,22 @@ public sealed class SentinelTests(SentinelTopology topology, ITestOutputHelper o
         Assert.True(await incr >= 1);
     }
 
+    [Fact]
+    public async Task ConnectFailureSaysWhatTheSentinelsAnswered()
+    {
+        int down = Carmine.TestSupport.ServerProcess.FreePort();
+        var options = new FailoverOptions { MasterName = "sentinel-nosuch", Sentinels = [$"127.0.0.1:{down}"] };
+        var e = await Assert.ThrowsAsync<RedisConnectionException>(() => FailoverClient.ConnectAsync(options));
+        Assert.StartsWith($"none of the sentinels named a reachable master for 'sentinel-nosuch' (sentinels 127.0.0.1:{down}; last master none); " +
+            $"last error: cannot connect to 127.0.0.1:{down}: ", e.Message);
+        options.Sentinels = [$"127.0.0.1:{topology.SentinelPorts[0]}"];
+        e = await Assert.ThrowsAsync<RedisConnectionException>(() => FailoverClient.ConnectAsync(options));
+        Assert.EndsWith($"last error: sentinel 127.0.0.1:{topology.SentinelPorts[0]} monitors no master named 'sentinel-nosuch'", e.Message);
+        options.Sentinels = ["nohost"];
+        var f = await Assert.ThrowsAsync<FormatException>(() => FailoverClient.ConnectAsync(options));
+        Assert.Equal("sentinel address 'nohost' is not host:port", f.Message);
+    }
+
     [Theory]
     [InlineData(ReadFrom.Master)]
     [InlineData(ReadFrom.Replica)]

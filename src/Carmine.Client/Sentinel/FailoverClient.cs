@@ -37,6 +37,7 @@ public sealed class FailoverClient : RedisCommands, IAsyncDisposable, IDisposabl
     FailoverClient(FailoverOptions options)
     {
         if (options.Sentinels.Count == 0) throw new ArgumentException("FailoverOptions.Sentinels names no sentinel", nameof(options));
+        foreach (var address in options.Sentinels) FailoverOptions.ParseAddress(address);
         this.options = options;
         sentinels = new SentinelSet(options, OnSentinelEventAsync);
         replicas = new ReplicaSet(options);
@@ -222,7 +223,11 @@ public sealed class FailoverClient : RedisCommands, IAsyncDisposable, IDisposabl
             var tried = new HashSet<string>();
             foreach (var address in sentinels.Ordered())
             {
-                if (await sentinels.ClientAsync(address).ConfigureAwait(false) is not { } sentinel) continue;
+                if (await sentinels.ClientAsync(address).ConfigureAwait(false) is not { } sentinel)
+                {
+                    lastError = sentinels.LastError ?? lastError;
+                    continue;
+                }
                 (string Host, int Port)? found;
                 try
                 {
@@ -245,7 +250,6 @@ public sealed class FailoverClient : RedisCommands, IAsyncDisposable, IDisposabl
                     return true;
                 }
             }
-            lastError ??= sentinels.LastError;
             return false;
         }
         finally

@@ -7,8 +7,6 @@ sealed class FailoverNode(string host, int port, RedisConnection connection)
 {
     double latencyMs = double.NaN;
 
-    public string Host { get; } = host;
-    public int Port { get; } = port;
     public string EndPoint { get; } = $"{host}:{port}";
     public RedisConnection Connection { get; } = connection;
     /// <summary>A sentinel reported the replica down (+sdown, or flags in SENTINEL REPLICAS) and has not reported it up since.</summary>
