@@ -146,13 +146,22 @@ public sealed partial class FailoverClient
         }
         var node = new FailoverNode(host, port, connection);
         FailoverNode? old;
-        TaskCompletionSource changed;
+        TaskCompletionSource? changed = null;
         lock (gate)
         {
+            // Disposal takes the master under the same lock: a master found after that is closed here, not leaked.
             old = master;
-            master = node;
-            changed = masterChanged;
-            masterChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!stopping.IsCancellationRequested)
+            {
+                master = node;
+                changed = masterChanged;
+                masterChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+        if (changed is null)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            return false;
         }
         changed.TrySetResult();
         if (old is null) return true;

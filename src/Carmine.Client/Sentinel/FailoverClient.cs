@@ -194,9 +194,9 @@ public sealed partial class FailoverClient : RedisCommands, IAsyncDisposable, ID
         {
             left = [.. retired];
             retired.Clear();
+            if (master is { } m) left = [.. left, m.Connection];
+            master = null;
         }
         foreach (var c in left) await c.DisposeAsync().ConfigureAwait(false);
-        var m = Interlocked.Exchange(ref master, null);
-        if (m is not null) await m.Connection.DisposeAsync().ConfigureAwait(false);
     }
 }
