@@ -12,15 +12,19 @@ public sealed class SentinelTests(SentinelTopology topology, ITestOutputHelper o
 {
     const string Name = SentinelTopology.MasterName;
 
-    [Fact]
-    public async Task FindsTheMasterThroughTheSentinels()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task FindsTheMasterThroughTheSentinels(int protocol)
     {
         int master = await topology.WaitHealthyAsync();
-        var options = topology.Options();
+        var options = topology.Options(ReadFrom.PreferReplica);
+        options.Redis.Protocol = protocol;
         // A sentinel that is down is skipped.
         options.Sentinels.Insert(0, $"127.0.0.1:{Carmine.TestSupport.ServerProcess.FreePort()}");
         await using var client = await FailoverClient.ConnectAsync(options);
         Assert.Equal($"127.0.0.1:{master}", client.MasterEndPoint);
+        Assert.Equal(topology.Nodes.Select(n => $"127.0.0.1:{n.Port}").Where(e => e != client.MasterEndPoint).Order(), client.ReplicaEndPoints.Order());
         Assert.True(await client.SetAsync("sentinel:find", "v"));
         Assert.Equal("v", await SentinelTopology.WithClient(master, c => c.GetAsync("sentinel:find")));
         var pipeline = client.CreatePipeline();
