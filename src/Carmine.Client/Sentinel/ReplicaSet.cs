@@ -80,6 +80,13 @@ sealed class ReplicaSet(FailoverOptions options) : IAsyncDisposable
             // Not reachable from here although the sentinels see it: tried again at the next refresh.
             return;
         }
+        // After SENTINEL FAILOVER the sentinels list the old master as a replica some seconds before they convert it:
+        // until it says ROLE slave its data is the one being discarded. +convert-to-slave brings it in later.
+        if (await FailoverNode.RoleAsync(connection, options.SentinelTimeout).ConfigureAwait(false) != "slave")
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
         var node = new FailoverNode(host, port, connection);
         bool added;
         lock (gate) added = !disposed && nodes.TryAdd(node.EndPoint, node);
