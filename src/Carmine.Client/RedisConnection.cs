@@ -105,7 +105,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
     void Enqueue(object item)
     {
         if (disposed.IsCancellationRequested || !outgoing.Writer.TryWrite(item))
-            throw new ObjectDisposedException(nameof(RedisConnection), $"the connection to {options.EndPoint} was closed");
+            throw new CommandNotSentException($"the connection to {options.EndPoint} was closed");
     }
 
     async Task<RespValue> WithTimeout(PendingCommand command, TimeSpan timeout)
@@ -177,7 +177,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
             catch (OperationCanceledException) { break; }
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.MaxReconnectDelay.Ticks));
         }
-        var closed = new ObjectDisposedException(nameof(RedisConnection), $"the connection to {options.EndPoint} was closed");
+        var closed = new CommandNotSentException($"the connection to {options.EndPoint} was closed");
         while (outgoing.Reader.TryRead(out var item)) Fail(item, closed);
     }
 

@@ -15,3 +15,9 @@ public class RedisTimeoutException(string message) : TimeoutException(message);
 
 /// <summary>A WATCHed key changed before EXEC and the transaction did not run, even after all retries.</summary>
 public class RedisTransactionConflictException(string message) : Exception(message);
+
+/// <summary>
+/// The connection was closed while the command was still queued: it never reached the server, so sending it
+/// elsewhere is safe (the failover client does, after moving to a new master).
+/// </summary>
+sealed class CommandNotSentException(string message) : ObjectDisposedException(nameof(RedisConnection), message);

@@ -18,6 +18,7 @@ public sealed class RedisSubscriber : IAsyncDisposable
     // Subscribe confirmations awaited by SubscribeAsync, by "subscribe:name" / "psubscribe:name".
     readonly Dictionary<string, TaskCompletionSource> confirmations = [];
     RedisConnection? connection;
+    volatile bool disposed;
 
     RedisSubscriber()
     {
@@ -31,6 +32,22 @@ public sealed class RedisSubscriber : IAsyncDisposable
     }
 
     public RedisConnection Connection => connection!;
+
+    internal bool IsDisposed => disposed;
+
+    /// <summary>
+    /// Moves every subscription to another server (the failover client's new master): the new connection
+    /// subscribes to all live channels and patterns before the old one is closed.
+    /// </summary>
+    internal async Task MoveToAsync(RedisOptions options)
+    {
+        if (disposed) return;
+        var next = await RedisConnection.ConnectPubSubAsync(options, OnPush, Resubscribe).ConfigureAwait(false);
+        var old = Interlocked.Exchange(ref connection, next);
+        if (old is not null) await old.DisposeAsync().ConfigureAwait(false);
+        // Disposed while moving: DisposeAsync may have closed the old connection only.
+        if (disposed) await next.DisposeAsync().ConfigureAwait(false);
+    }
 
     /// <summary>Subscribes to channels; returns once the server confirmed, so messages published afterwards arrive.</summary>
     public Task<Subscription> SubscribeAsync(params string[] names) => AddAsync(names, pattern: false);
@@ -124,6 +141,7 @@ public sealed class RedisSubscriber : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        disposed = true;
         List<Subscription> all;
         lock (gate) all = channels.Values.Concat(patterns.Values).SelectMany(l => l).Distinct().ToList();
         foreach (var s in all) s.Complete();

@@ -24,6 +24,16 @@ public abstract class ClientTests(ServerProcess server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UniversalClientWithOneAddressIsASingleServerClient()
+    {
+        await using var client = await UniversalClient.ConnectAsync(new UniversalOptions { Addresses = [$"127.0.0.1:{Server.Port}"] });
+        Assert.Equal(UniversalKind.Single, client.Kind);
+        Assert.IsType<RedisClient>(client.Commands);
+        await client.Commands.SetAsync("client:universal", "one");
+        Assert.Equal("one", await client.Commands.GetAsync("client:universal"));
+    }
+
+    [Fact]
     public async Task GetOfMissingKeyIsNull()
     {
         Assert.Null(await Client.GetAsync("client:missing"));

@@ -22,6 +22,21 @@ public sealed class ClusterTests(RedisClusterFixture cluster, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task UniversalClientWithSeveralAddressesIsAClusterClient()
+    {
+        await using var client = await UniversalClient.ConnectAsync(new UniversalOptions
+        {
+            Addresses = [.. cluster.Nodes.Take(2).Select(n => $"127.0.0.1:{n.Port}")],
+        });
+        Assert.Equal(UniversalKind.Cluster, client.Kind);
+        foreach (var key in new[] { "universal:a", "universal:b", "universal:c" })
+        {
+            Assert.True(await client.Commands.SetAsync(key, key));
+            Assert.Equal(key, await client.Commands.GetAsync(key));
+        }
+    }
+
+    [Fact]
     public async Task HashSlotMatchesClusterKeyslot()
     {
         await using var admin = await RedisClusterFixture.AdminAsync(cluster.Nodes[0]);

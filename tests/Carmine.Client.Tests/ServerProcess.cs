@@ -29,6 +29,13 @@ public sealed class ServerProcess : IDisposable
 
     public string Url => $"redis://127.0.0.1:{Port}";
 
+    /// <summary>Stops (SIGSTOP) or continues (SIGCONT) the process: a hung server whose connections stay open.</summary>
+    public void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", process!.Id.ToString()]);
+        kill.WaitForExit(5000);
+    }
+
     public void Start()
     {
         var psi = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Dir };
