@@ -2,6 +2,8 @@ using Carmine.Server.Keyspace;
 using Carmine.Server.Network;
 using Carmine.Server.Transactions;
 
+using Carmine.Server.Replication;
+
 namespace Carmine.Server.Commands;
 
 /// <summary>Commands on whole databases: DBSIZE FLUSHDB FLUSHALL SWAPDB.</summary>
@@ -19,6 +21,8 @@ static class DatabaseCommands
         if (!CheckFlushMode(c)) return;
         c.Dirty(Flush(c, c.Database));
         c.Server.Tracking.InvalidateAll();
+        // Propagated even when the database was already empty, as Redis 7.0 does.
+        if (c.Propagating()) c.Propagate([.. ReplicationStream.Argv(c.Args)]);
         c.Reply.Ok();
     }
 
@@ -32,6 +36,7 @@ static class DatabaseCommands
         foreach (var db in c.Server.Keyspace.Databases) removed += Flush(c, db);
         c.Dirty(removed);
         c.Server.Tracking.InvalidateAll();
+        if (c.Propagating()) c.Propagate([.. ReplicationStream.Argv(c.Args)]);
         // As in Redis: a background save of the old data is abandoned, and with save points the empty dataset is saved.
         c.Server.Rdb.AbortBackgroundSave();
         if (c.Server.Config.GetString("save").Length > 0) c.Server.Rdb.Save();

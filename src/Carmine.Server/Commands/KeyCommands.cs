@@ -409,7 +409,7 @@ static class KeyCommands
         }
         var db = c.Database;
         // A time in the past deletes the key, except on a replica, which waits for its master's DEL.
-        if (when <= c.NowMs && c.Server.Keyspace.DeleteExpired)
+        if (when <= c.NowMs && c.Server.Keyspace.DeleteExpired && !c.Server.Keyspace.IgnoreExpiry)
         {
             db.Remove(e);
             Notify(c, "del", c.Db, args[1]);

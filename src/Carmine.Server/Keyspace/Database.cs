@@ -59,7 +59,7 @@ public sealed class Database
         var shard = shards[ShardIndex(hash)];
         var e = shard.Table.Find(key, hash);
         if (e is null) return null;
-        if (e.ExpireAt != 0 && e.ExpireAt <= nowMs && owner.ExpireIfNeeded(this, shard, e)) return null;
+        if (e.ExpireAt != 0 && e.ExpireAt <= nowMs && !owner.IgnoreExpiry && owner.ExpireIfNeeded(this, shard, e)) return null;
         return e;
     }
 

@@ -27,6 +27,12 @@ public sealed class Keyspace
     /// <summary>When false, expired keys are still reported absent but stay in memory (a replica waits for its master's DEL).</summary>
     public bool DeleteExpired { get; set; } = true;
 
+    /// <summary>
+    /// While an AOF is replayed nothing expires, as in Redis: a key whose time ran out still takes the commands that
+    /// follow it in the file and is expired once loading is over.
+    /// </summary>
+    public bool IgnoreExpiry { get; set; }
+
     public Keyspace(int count, int shardsPerDb)
     {
         databases = new Database[count];

@@ -102,12 +102,14 @@ public sealed class AofLoader(RedisServer server)
             var fx = Replication.PendingEffects.Current;
             int mark = fx.Items.Count;
             server.Propagation.Loading = true;
+            server.Keyspace.IgnoreExpiry = true;
             try
             {
                 server.Execute(c);
             }
             finally
             {
+                server.Keyspace.IgnoreExpiry = false;
                 server.Propagation.Loading = false;
                 fx.Items.RemoveRange(mark, fx.Items.Count - mark);
             }

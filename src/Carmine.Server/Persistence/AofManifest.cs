@@ -37,10 +37,10 @@ public sealed class AofManifest
     public static AofManifest Parse(string text)
     {
         var m = new AofManifest();
+        if (text.Length == 0) throw new AofManifestException("Found an empty AOF manifest", 0, "");
         long maxSeq = 0;
         var lines = text.Split('\n');
         int count = text.EndsWith('\n') ? lines.Length - 1 : lines.Length;
-        if (count == 0) throw new AofManifestException("Found an empty AOF manifest", 0, "");
         for (int n = 0; n < count; n++)
         {
             string raw = lines[n];

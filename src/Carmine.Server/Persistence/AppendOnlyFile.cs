@@ -32,8 +32,9 @@ public sealed class AppendOnlyFile : IStreamConsumer
 
     public PropagateTo Kind => PropagateTo.Aof;
 
-    /// <summary>INFO's aof_enabled: the AOF is open and reads the stream.</summary>
-    public bool Enabled => running;
+    /// <summary>INFO's aof_enabled: the AOF is open and reads the stream, or waits for a BGSAVE to end to open.</summary>
+    public bool Enabled => running || enablePending;
+    volatile bool enablePending;
     public bool RewriteInProgress { get; private set; }
     public bool RewriteScheduled { get; set; }
     public long Rewrites { get; private set; }
@@ -69,39 +70,44 @@ public sealed class AppendOnlyFile : IStreamConsumer
         string dir = Dir;
         string manifestPath = Path.Combine(dir, ManifestName);
         string oldStyle = Path.Combine(Path.GetDirectoryName(dir)!, FileName);
-        if (!File.Exists(manifestPath))
+        manifest = new AofManifest();
+        if (File.Exists(manifestPath))
         {
-            if (File.Exists(oldStyle) && new FileInfo(oldStyle).Length > 0)
+            try
             {
-                // A single-file AOF from before 7.0 becomes the base of a multi-part one.
-                Directory.CreateDirectory(dir);
-                var loader = new AofLoader(server);
-                var r = loader.LoadFile(oldStyle, FileName, isLast: true);
-                if (r == AofLoadResult.Failed) return false;
-                File.Move(oldStyle, Path.Combine(dir, FileName));
-                manifest = new AofManifest { Base = new AofFileInfo(FileName, 1, 'b'), BaseSeq = 1 };
-                PersistManifest(manifest);
-                Log.Notice($"Successfully migrated an old-style AOF file ({FileName}) into the AOF directory ({server.Config.GetString("appenddirname")}).");
-                return true;
+                manifest = AofManifest.Parse(File.ReadAllText(manifestPath));
             }
-            manifest = new AofManifest();
-            return true;
+            catch (AofManifestException e)
+            {
+                Log.Warning("\n*** FATAL AOF MANIFEST FILE ERROR ***\n");
+                Log.Warning($"Reading the manifest file, at line {e.Line}\n");
+                Log.Warning($">>> '{e.Text}'\n");
+                Log.Warning($"{e.Message}\n");
+                return false;
+            }
         }
-        try
+        // A single-file AOF from before 7.0 becomes the base of a multi-part one (also when an upgrade was interrupted).
+        if (File.Exists(oldStyle)
+            && (!Directory.Exists(dir)
+                || (manifest.Base is null && manifest.Incr.Count == 0)
+                || (manifest.Base?.Name == FileName && manifest.Incr.Count == 0 && !File.Exists(Path.Combine(dir, FileName)))))
         {
-            manifest = AofManifest.Parse(File.ReadAllText(manifestPath));
-        }
-        catch (AofManifestException e)
-        {
-            Log.Warning("\n*** FATAL AOF MANIFEST FILE ERROR ***\n");
-            Log.Warning($"Reading the manifest file, at line {e.Line}\n");
-            Log.Warning($">>> '{e.Text}'\n");
-            Log.Warning($"{e.Message}\n");
-            return false;
+            Directory.CreateDirectory(dir);
+            manifest = new AofManifest { Base = new AofFileInfo(FileName, 1, 'b'), BaseSeq = 1 };
+            PersistManifest(manifest);
+            File.Move(oldStyle, Path.Combine(dir, FileName), overwrite: true);
+            Log.Notice($"Successfully migrated an old-style AOF file ({FileName}) into the AOF directory ({server.Config.GetString("appenddirname")}).");
         }
         var files = new List<AofFileInfo>();
         if (manifest.Base is not null) files.Add(manifest.Base);
         files.AddRange(manifest.Incr);
+        foreach (var f in files)
+        {
+            // A file the manifest names but the disk does not have is fatal.
+            if (File.Exists(Path.Combine(dir, f.Name))) continue;
+            Log.Warning($"Unable to obtain the AOF file {f.Name} length. stat: No such file or directory");
+            return false;
+        }
         long start = Clock.MonotonicUs();
         var load = new AofLoader(server);
         for (int i = 0; i < files.Count; i++)
@@ -149,7 +155,15 @@ public sealed class AppendOnlyFile : IStreamConsumer
     /// <summary>CONFIG SET appendonly yes: a rewrite creates the base and the first incremental file, and the stream feeds it.</summary>
     public string? Enable()
     {
-        if (running) return null;
+        if (running || enablePending) return null;
+        if (server.Rdb.BgsaveInProgress)
+        {
+            // As Redis, which cannot run two children: the rewrite that opens the AOF starts when the BGSAVE ends.
+            Log.Warning("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
+            enablePending = true;
+            RewriteScheduled = true;
+            return null;
+        }
         Directory.CreateDirectory(Dir);
         string manifestPath = Path.Combine(Dir, ManifestName);
         if (File.Exists(manifestPath))
@@ -169,6 +183,8 @@ public sealed class AppendOnlyFile : IStreamConsumer
     /// <summary>CONFIG SET appendonly no: what is buffered is written and synced, then the AOF stops reading the stream.</summary>
     public void Disable()
     {
+        enablePending = false;
+        RewriteScheduled = false;
         if (!running) return;
         server.Propagation.Detach(this);
         running = false;
@@ -412,6 +428,12 @@ public sealed class AppendOnlyFile : IStreamConsumer
     /// <summary>auto-aof-rewrite-percentage / -min-size: called from the cron.</summary>
     public void Cron()
     {
+        if (enablePending && !server.Rdb.BgsaveInProgress)
+        {
+            enablePending = false;
+            if (Enable() is { } error) Log.Warning(error);
+            return;
+        }
         if (!running || RewriteInProgress) return;
         if (RewriteScheduled && !server.Rdb.BgsaveInProgress)
         {
