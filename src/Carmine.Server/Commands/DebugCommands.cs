@@ -307,7 +307,7 @@ static class DebugCommands
         server.Keyspace.LockAll();
         try
         {
-            if (server.Aof.Enabled && server.Aof.Reload())
+            if (server.Aof.Reload())
             {
                 Log.Warning("Append Only File loaded by DEBUG LOADAOF");
                 c.Reply.Ok();

@@ -13,7 +13,7 @@ public static class AofRewriter
 {
     const int ItemsPerCommand = 64;
 
-    public static void Write(Stream output, IReadOnlyList<DbImage> dbs)
+    public static void Write(Stream output, IReadOnlyList<DbImage> dbs, Action? perKey = null)
     {
         var buffer = new RespBuffer(64 * 1024);
         Span<byte> scratch = stackalloc byte[40];
@@ -23,6 +23,7 @@ public static class AofRewriter
             Command(buffer, "SELECT"u8.ToArray(), Number(db.Index));
             foreach (var k in db.Keys)
             {
+                perKey?.Invoke();
                 switch (k.Value)
                 {
                     case byte[] or RawString:

@@ -27,6 +27,7 @@ public sealed class AppendOnlyFile : IStreamConsumer
     Thread? flusher;
     volatile bool running;
     long rewriteStartMs;
+    volatile bool abortRewrite;
 
     public AppendOnlyFile(RedisServer server) => this.server = server;
 
@@ -185,6 +186,14 @@ public sealed class AppendOnlyFile : IStreamConsumer
     {
         enablePending = false;
         RewriteScheduled = false;
+        if (RewriteInProgress)
+        {
+            // Redis kills its rewrite child here; the rewrite thread stops at its next key.
+            Log.Notice($"Killing running AOF rewrite child: {Environment.ProcessId}");
+            abortRewrite = true;
+            while (RewriteInProgress) Thread.Sleep(1);
+            abortRewrite = false;
+        }
         if (!running) return;
         server.Propagation.Detach(this);
         running = false;
@@ -388,6 +397,10 @@ public sealed class AppendOnlyFile : IStreamConsumer
             Log.Warning($"Write error writing append only file on disk: {e.Message}");
             try { File.Delete(temp); } catch (IOException) { }
         }
+        catch (OperationCanceledException)
+        {
+            try { File.Delete(temp); } catch (IOException) { }
+        }
         lock (stateLock)
         {
             RewriteInProgress = false;
@@ -419,6 +432,7 @@ public sealed class AppendOnlyFile : IStreamConsumer
             if (manifest.Base is not null) files.Add(manifest.Base);
             files.AddRange(manifest.Incr);
         }
+        if (files.Count == 0) return false;
         var load = new AofLoader(server);
         for (int i = 0; i < files.Count; i++)
             if (load.LoadFile(Path.Combine(Dir, files[i].Name), files[i].Name, isLast: i == files.Count - 1) == AofLoadResult.Failed) return false;
@@ -450,16 +464,23 @@ public sealed class AppendOnlyFile : IStreamConsumer
         }
     }
 
+    /// <summary>Writes a base file; rdb-key-save-delay slows it per key (for tests), and an abort stops it.</summary>
     void WriteBase(string path, List<DbImage> dbs)
     {
+        long delayUs = server.Config.GetLong("rdb-key-save-delay");
+        void PerKey()
+        {
+            if (abortRewrite) throw new OperationCanceledException();
+            if (delayUs > 0) Thread.Sleep(TimeSpan.FromMicroseconds(delayUs));
+        }
         if (server.Config.GetBool("aof-use-rdb-preamble"))
         {
-            RdbFile.SaveToPath(path, dbs, server.Rdb.Compress, server.Rdb.Checksum, GC.GetTotalMemory(false));
+            RdbFile.SaveToPath(path, dbs, server.Rdb.Compress, server.Rdb.Checksum, GC.GetTotalMemory(false), PerKey);
             return;
         }
         using (var f = new FileStream(path, FileMode.Create, FileAccess.Write))
         {
-            AofRewriter.Write(f, dbs);
+            AofRewriter.Write(f, dbs, PerKey);
             f.Flush(flushToDisk: true);
         }
     }
