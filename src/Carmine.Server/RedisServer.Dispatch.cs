@@ -202,11 +202,49 @@ public sealed partial class RedisServer
 
     void RunLockedCore(Client c, CommandDef cmd, Action<Client> handler)
     {
+        if (cmd.Exclusive && IsScriptCall(cmd))
+        {
+            // A script runs in its caller's database (the Lua engine runs one script at a time): that database's
+            // shards, under the exclusive gate so that a command inside the script may still lock everything.
+            int scriptDb = c.Db;
+            Monitor.Enter(Keyspace.ExclusiveGate);
+            Keyspace.LockDatabase(scriptDb);
+            try { Invoke(c, cmd, handler); }
+            finally
+            {
+                Keyspace.UnlockDatabase(scriptDb);
+                Monitor.Exit(Keyspace.ExclusiveGate);
+            }
+            return;
+        }
         if (cmd.Exclusive)
         {
-            Keyspace.LockAll();
-            try { Invoke(c, cmd, handler); }
-            finally { Keyspace.UnlockAll(); }
+            var only = cmd.FullName == "exec" ? ExecLockSet(c) : null;
+            if (only is null)
+            {
+                Keyspace.LockAll();
+                try { Invoke(c, cmd, handler); }
+                finally { Keyspace.UnlockAll(); }
+                return;
+            }
+            int taken = 0;
+            // Locks in several databases are taken under the exclusive gate (see Keyspace.ExclusiveGate).
+            bool gate = only.Count > 0 && only[0].Db != only[^1].Db;
+            if (gate) Monitor.Enter(Keyspace.ExclusiveGate);
+            try
+            {
+                foreach (var (lockDb, shard) in only)
+                {
+                    Monitor.Enter(Keyspace[lockDb].Shards[shard].Lock);
+                    taken++;
+                }
+                Invoke(c, cmd, handler);
+            }
+            finally
+            {
+                for (int i = taken - 1; i >= 0; i--) Monitor.Exit(Keyspace[only[i].Db].Shards[only[i].Shard].Lock);
+                if (gate) Monitor.Exit(Keyspace.ExclusiveGate);
+            }
             return;
         }
         var args = c.Args;
@@ -299,6 +337,49 @@ public sealed partial class RedisServer
         }
         // appendfsync always: the reply waits until what this command wrote to the AOF is on disk.
         if (Aof.FsyncAlways) c.AofWaitOffset = Aof.FedOffset;
+    }
+
+    static bool IsScriptCall(CommandDef cmd) =>
+        cmd.FullName is "eval" or "evalsha" or "eval_ro" or "evalsha_ro" or "fcall" or "fcall_ro";
+
+    /// <summary>
+    /// The shard locks an EXEC needs, in the global order (database, then shard): those of every queued command's keys
+    /// (following SELECTs inside the transaction) and of the WATCHed keys. Null when the transaction must run with every
+    /// lock held: a queued command is itself exclusive (scripts, FLUSHALL, SORT ...) or reaches the keyspace without
+    /// declaring keys (SCAN, RANDOMKEY, DBSIZE ...).
+    /// </summary>
+    List<(int Db, int Shard)>? ExecLockSet(Client c)
+    {
+        var set = new List<(int Db, int Shard)>();
+        var multi = c.Multi;
+        if (multi is null) return set;
+        foreach (var (wdb, key) in Watches.LiveWatchedKeys(c))
+            set.Add((wdb, Keyspace[wdb].ShardIndex(Carmine.Server.Keyspace.KeyHash.Hash(key))));
+        int db = c.Db;
+        var keys = new List<int>();
+        foreach (var (queued, args) in multi.Queued)
+        {
+            if (queued.Exclusive) return null;
+            if (queued.FullName == "select")
+            {
+                if (!int.TryParse(args.ToStr(1), out db) || db < 0 || db >= Keyspace.Count) return null;
+                continue;
+            }
+            if (queued.KeySpecs.Length == 0)
+            {
+                if (queued.FullName is "ping" or "echo" or "publish" or "spublish" or "time") continue;
+                return null;
+            }
+            keys.Clear();
+            queued.GetKeys(args, keys);
+            foreach (int k in keys) set.Add((db, Keyspace[db].ShardIndex(Carmine.Server.Keyspace.KeyHash.Hash(args[k]))));
+        }
+        set.Sort();
+        int n = 0;
+        for (int i = 0; i < set.Count; i++)
+            if (n == 0 || set[i] != set[n - 1]) set[n++] = set[i];
+        set.RemoveRange(n, set.Count - n);
+        return set;
     }
 
     static void ApplyReplyMode(Client c, int replyStart)

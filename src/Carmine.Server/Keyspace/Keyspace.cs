@@ -58,9 +58,16 @@ public sealed class Keyspace
         return true;
     }
 
+    /// <summary>
+    /// Held by whoever locks shards in more than one database (LockAll, scripts, EXEC across databases): with it,
+    /// such lockers never wait for each other in opposite orders, and every other locker stays within one database.
+    /// </summary>
+    public object ExclusiveGate { get; } = new();
+
     /// <summary>Takes every shard lock of every database, in the global order: the whole server becomes exclusive.</summary>
     public void LockAll()
     {
+        Monitor.Enter(ExclusiveGate);
         foreach (var db in databases)
             foreach (var s in db.Shards)
                 Monitor.Enter(s.Lock);
@@ -73,6 +80,19 @@ public sealed class Keyspace
             var shards = databases[d].Shards;
             for (int i = shards.Count - 1; i >= 0; i--) Monitor.Exit(shards[i].Lock);
         }
+        Monitor.Exit(ExclusiveGate);
+    }
+
+    /// <summary>Every shard lock of one database (the caller holds <see cref="ExclusiveGate"/>).</summary>
+    public void LockDatabase(int index)
+    {
+        foreach (var s in databases[index].Shards) Monitor.Enter(s.Lock);
+    }
+
+    public void UnlockDatabase(int index)
+    {
+        var shards = databases[index].Shards;
+        for (int i = shards.Count - 1; i >= 0; i--) Monitor.Exit(shards[i].Lock);
     }
 
     /// <summary>
