@@ -130,17 +130,16 @@ public sealed class RdbReader(ReadOnlyMemory<byte> data)
             case Rdb.TypeSetIntset:
                 {
                     int at = pos;
-                    var ints = CompactBlob.ReadIntset(ReadString()) ?? throw new RdbFormatException("Intset integrity check failed", at);
-                    if (ints.Count == 0) return null;
+                    var ints = CompactBlob.ReadIntset(ReadString()) ?? throw new RdbFormatException("Intset integrity check failed.", at);
                     var set = new SetValue();
                     foreach (long v in ints) set.Add(v, limits.SetMaxIntsetEntries);
                     return set;
                 }
-            case Rdb.TypeHashZipmap: return HashFromPairs(CompactBlob.ReadZipmap, "Zipmap integrity check failed", limits);
-            case Rdb.TypeHashZiplist: return HashFromPairs(CompactBlob.ReadZiplist, "Hash ziplist integrity check failed", limits);
-            case Rdb.TypeHashListpack: return HashFromPairs(CompactBlob.ReadListpack, "Hash listpack integrity check failed", limits);
-            case Rdb.TypeZsetZiplist: return ZsetFromPairs(CompactBlob.ReadZiplist, "Zset ziplist integrity check failed", limits);
-            case Rdb.TypeZsetListpack: return ZsetFromPairs(CompactBlob.ReadListpack, "Zset listpack integrity check failed", limits);
+            case Rdb.TypeHashZipmap: return HashFromPairs(CompactBlob.ReadZipmap, "Zipmap integrity check failed.", limits);
+            case Rdb.TypeHashZiplist: return HashFromPairs(CompactBlob.ReadZiplist, "Hash ziplist integrity check failed.", limits);
+            case Rdb.TypeHashListpack: return HashFromPairs(CompactBlob.ReadListpack, "Hash listpack integrity check failed.", limits);
+            case Rdb.TypeZsetZiplist: return ZsetFromPairs(CompactBlob.ReadZiplist, "Zset ziplist integrity check failed.", limits);
+            case Rdb.TypeZsetListpack: return ZsetFromPairs(CompactBlob.ReadListpack, "Zset listpack integrity check failed.", limits);
         }
         var loader = RdbTypeRegistry.Loader(type);
         if (loader is not null) return loader(this, type, limits);
