@@ -21,6 +21,8 @@ public sealed class RdbReader(ReadOnlyMemory<byte> data)
 {
     int pos;
 
+    const ulong MaxLzfExpansion = 88;
+
     public int Position => pos;
     public int Remaining => data.Length - pos;
 
@@ -81,7 +83,9 @@ public sealed class RdbReader(ReadOnlyMemory<byte> data)
                 case 2: return NumberFormat.Int64ToBytes(BinaryPrimitives.ReadInt32LittleEndian(ReadRaw(4)));
                 case 3:
                     ulong clen = ReadLength(), ulen = ReadLength();
-                    if (clen > (ulong)Remaining || ulen > int.MaxValue) throw Bad("Bad LZF lengths");
+                    // An LZF back-reference of 3 bytes yields at most 264: a larger claimed size is corrupt, and
+                    // refusing it early avoids allocating whatever a damaged length asks for.
+                    if (clen > (ulong)Remaining || ulen > int.MaxValue || ulen > clen * MaxLzfExpansion) throw Bad("Invalid LZF compressed string");
                     var compressed = ReadRaw((int)clen);
                     var result = new byte[ulen];
                     if (!Lzf.Decompress(compressed, result)) throw Bad("Invalid LZF compressed string");
