@@ -177,6 +177,7 @@ public static class CompactBlob
             int start = p;
             long prevlen;
             if (zl[p] < 254) { prevlen = zl[p]; p++; }
+            else if (zl[p] == 0xFF) return null;
             else
             {
                 if (p + 5 > end) return null;
