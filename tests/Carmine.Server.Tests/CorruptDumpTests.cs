@@ -122,6 +122,16 @@ public sealed class CorruptDumpTests : IClassFixture<CorruptDumpTests.VerboseSer
     }
 
     [Fact]
+    public void RefusedReplaceKeepsTheExistingValue()
+    {
+        using var c = server.Connect();
+        c.Call("SET", "cd:keep", "old");
+        var reply = Restore(c, "cd:keep", Payload(Rdb.TypeHashListpack, Str(Listpack(["f", "1", "f", "2"]))));
+        Assert.Equal(BadData, reply.Text);
+        Assert.Equal("old", c.Str("GET", "cd:keep"));
+    }
+
+    [Fact]
     public void ZiplistEntryWithWrongPrevlenIsRefused() =>
         AssertRefused(Payload(Rdb.TypeHashZiplist, Str(Ziplist(["f1", "v1", "f2", "v2"], prevlens: [0, 4, 4, 9]))),
             "Hash ziplist integrity check failed.");
