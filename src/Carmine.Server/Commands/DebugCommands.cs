@@ -31,6 +31,11 @@ static class DebugCommands
             c.Server.ActiveExpireEnabled = Atoi(args[2]) != 0;
             c.Reply.Ok();
         }
+        else if (argc == 3 && args.Is(1, "set-skip-checksum-validation"))
+        {
+            Persistence.Rdb.SkipChecksumValidation = Atoi(args[2]) != 0;
+            c.Reply.Ok();
+        }
         else if (argc == 3 && args.Is(1, "set-disable-deny-scripts"))
         {
             c.Server.Scripts.DisableDenyScripts = Atoi(args[2]) != 0;
@@ -121,6 +126,8 @@ static class DebugCommands
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
         "    default.",
+        "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+        "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
         "STRINGMATCH-TEST",

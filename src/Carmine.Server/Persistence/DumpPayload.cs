@@ -25,27 +25,34 @@ public static class DumpPayload
         return payload;
     }
 
-    /// <summary>verifyDumpPayload: the version is one we read and the checksum matches.</summary>
-    public static bool Verify(ReadOnlySpan<byte> payload, bool checkCrc = true)
+    /// <summary>
+    /// verifyDumpPayload: the version is one we read and the checksum matches, unless DEBUG
+    /// SET-SKIP-CHECKSUM-VALIDATION turned the checksum off.
+    /// </summary>
+    public static bool Verify(ReadOnlySpan<byte> payload)
     {
         if (payload.Length < 10) return false;
         var footer = payload[^10..];
         if (BinaryPrimitives.ReadUInt16LittleEndian(footer) > Rdb.Version) return false;
-        return !checkCrc || Crc64.Update(0, payload[..^8]) == BinaryPrimitives.ReadUInt64LittleEndian(footer[2..]);
+        return Rdb.SkipChecksumValidation || Crc64.Update(0, payload[..^8]) == BinaryPrimitives.ReadUInt64LittleEndian(footer[2..]);
     }
 
-    /// <summary>The value in a verified payload, or null when it is malformed or empty.</summary>
+    /// <summary>
+    /// The value in a verified payload, or null when it is malformed or empty. Why a malformed one was refused goes
+    /// to the log at verbose level, as Redis reports a corrupt RESTORE payload.
+    /// </summary>
     public static object? Read(byte[] payload, RdbLoadLimits limits)
     {
         try
         {
             var r = new RdbReader(payload.AsMemory(0, payload.Length - 10));
             byte type = r.ReadByte();
-            if (!Rdb.IsObjectType(type)) return null;
+            if (!Rdb.IsObjectType(type)) throw new RdbFormatException($"Unknown RDB encoding type {type}", 0);
             return r.ReadObject(type, limits);
         }
-        catch (RdbFormatException)
+        catch (RdbFormatException e)
         {
+            Log.Verbose($"Internal error in RDB reading offset {e.Offset} -> {e.Reason}");
             return null;
         }
     }

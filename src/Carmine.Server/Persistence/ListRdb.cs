@@ -55,7 +55,7 @@ static class ListRdb
                 for (int i = r.ReadCount(); i > 0; i--) list.Push(r.ReadString(), atHead: false);
                 break;
             case Rdb.TypeListZiplist:
-                PushBlob(list, r, CompactBlob.ReadZiplist, "Ziplist integrity check failed.");
+                PushBlob(list, r, CompactBlob.ReadZiplist, "List ziplist integrity check failed.");
                 break;
             default:
                 for (int i = r.ReadCount(); i > 0; i--)
@@ -67,7 +67,7 @@ static class ListRdb
                     }
                     int at = r.Position;
                     ulong container = r.ReadLength();
-                    if (container == ContainerPlain) list.Push(r.ReadString(), atHead: false);
+                    if (container == ContainerPlain) list.Push(NodeData(r), atHead: false);
                     else if (container == ContainerPacked) PushBlob(list, r, CompactBlob.ReadListpack, "Listpack integrity check failed.");
                     else throw new RdbFormatException("Quicklist integrity check failed.", at);
                 }
@@ -81,5 +81,13 @@ static class ListRdb
         int at = r.Position;
         var elements = parse(r.ReadString()) ?? throw new RdbFormatException(error, at);
         foreach (var e in elements) list.Push(e, atHead: false);
+    }
+
+    /// <summary>A plain quicklist node's element; Redis never writes an empty node, so one is corrupt.</summary>
+    static byte[] NodeData(RdbReader r)
+    {
+        int at = r.Position;
+        var data = r.ReadString();
+        return data.Length > 0 ? data : throw new RdbFormatException("Empty quicklist node", at);
     }
 }

@@ -78,45 +78,57 @@ public sealed class ListpackBuilder
 /// <summary>Reads the elements of compact blobs found in RDB files: listpack, ziplist, zipmap and intset, checking every bound.</summary>
 public static class CompactBlob
 {
-    /// <summary>The elements of a listpack as strings (integers in decimal); null when malformed.</summary>
+    /// <summary>
+    /// The elements of a listpack as strings (integers in decimal); null when malformed: the header's size and count,
+    /// each entry's encoding and bounds, and the back-length after each entry must all agree (lpValidateIntegrity).
+    /// </summary>
     public static List<byte[]>? ReadListpack(ReadOnlySpan<byte> lp)
     {
         if (lp.Length < 7 || BinaryPrimitives.ReadUInt32LittleEndian(lp) != lp.Length || lp[^1] != 0xFF) return null;
         int declared = BinaryPrimitives.ReadUInt16LittleEndian(lp[4..]);
         var items = new List<byte[]>();
-        int p = 6;
-        while (p < lp.Length - 1)
+        int p = 6, end = lp.Length - 1;
+        while (p < end)
         {
             int b = lp[p];
-            int encoded;
+            long encoded;
             byte[] item;
             if ((b & 0x80) == 0) { item = Int(b); encoded = 1; }
-            else if ((b & 0xC0) == 0x80) { int n = b & 0x3F; if (p + 1 + n > lp.Length - 1) return null; item = lp.Slice(p + 1, n).ToArray(); encoded = 1 + n; }
+            else if ((b & 0xC0) == 0x80)
+            {
+                int n = b & 0x3F;
+                if (p + 1 + n > end) return null;
+                item = lp.Slice(p + 1, n).ToArray();
+                encoded = 1 + n;
+            }
             else if ((b & 0xE0) == 0xC0)
             {
-                if (p + 2 > lp.Length - 1) return null;
+                if (p + 2 > end) return null;
                 int v = ((b & 0x1F) << 8) | lp[p + 1];
                 if (v >= 1 << 12) v -= 1 << 13;
-                item = Int(v); encoded = 2;
+                item = Int(v);
+                encoded = 2;
             }
             else if ((b & 0xF0) == 0xE0)
             {
-                if (p + 2 > lp.Length - 1) return null;
+                if (p + 2 > end) return null;
                 int n = ((b & 0x0F) << 8) | lp[p + 1];
-                if (p + 2 + n > lp.Length - 1) return null;
-                item = lp.Slice(p + 2, n).ToArray(); encoded = 2 + n;
+                if (p + 2 + n > end) return null;
+                item = lp.Slice(p + 2, n).ToArray();
+                encoded = 2 + n;
             }
             else
             {
                 int size = b switch { 0xF0 => 5, 0xF1 => 3, 0xF2 => 4, 0xF3 => 5, 0xF4 => 9, _ => -1 };
-                if (size < 0 || p + size > lp.Length - 1) return null;
+                if (size < 0 || p + size > end) return null;
                 var d = lp.Slice(p + 1, size - 1);
                 switch (b)
                 {
                     case 0xF0:
                         long n = BinaryPrimitives.ReadUInt32LittleEndian(d);
-                        if (p + 5 + n > lp.Length - 1) return null;
-                        item = lp.Slice(p + 5, (int)n).ToArray(); encoded = 5 + (int)n;
+                        if (p + 5 + n > end) return null;
+                        item = lp.Slice(p + 5, (int)n).ToArray();
+                        encoded = 5 + n;
                         break;
                     case 0xF1: item = Int(BinaryPrimitives.ReadInt16LittleEndian(d)); encoded = 3; break;
                     case 0xF2: item = Int((d[0] | (d[1] << 8) | (d[2] << 16)) << 8 >> 8); encoded = 4; break;
@@ -125,28 +137,57 @@ public static class CompactBlob
                 }
             }
             int back = encoded <= 127 ? 1 : encoded < 16383 ? 2 : encoded < 2097151 ? 3 : encoded < 268435455 ? 4 : 5;
-            p += encoded + back;
-            if (p > lp.Length - 1) return null;
+            if (p + encoded + back > end) return null;
+            p += (int)encoded + back;
+            if (BackLength(lp, p - 1) != encoded) return null;
             items.Add(item);
         }
         if (declared != 65535 && declared != items.Count) return null;
         return items;
     }
 
-    /// <summary>The elements of a (pre-7.0) ziplist; null when malformed.</summary>
+    /// <summary>The back-length ending at <paramref name="last"/>, read right to left as lpDecodeBacklen does.</summary>
+    static long BackLength(ReadOnlySpan<byte> lp, int last)
+    {
+        long value = 0;
+        for (int shift = 0, i = last; i >= 0 && shift < 35; shift += 7, i--)
+        {
+            value |= (long)(lp[i] & 127) << shift;
+            if ((lp[i] & 128) == 0) break;
+        }
+        return value;
+    }
+
+    /// <summary>
+    /// The elements of a (pre-7.0) ziplist; null when malformed. Like ziplistValidateIntegrity: every entry's header
+    /// and data lie inside the blob, each entry's prevlen is the size of the one before, the tail offset points at the
+    /// last entry, and the count matches.
+    /// </summary>
     public static List<byte[]>? ReadZiplist(ReadOnlySpan<byte> zl)
     {
         if (zl.Length < 11 || BinaryPrimitives.ReadUInt32LittleEndian(zl) != zl.Length || zl[^1] != 0xFF) return null;
+        uint tail = BinaryPrimitives.ReadUInt32LittleEndian(zl[4..]);
         int declared = BinaryPrimitives.ReadUInt16LittleEndian(zl[8..]);
+        if (tail > zl.Length - 1) return null;
         var items = new List<byte[]>();
-        int p = 10, end = zl.Length - 1;
+        int p = 10, end = zl.Length - 1, last = -1;
+        long prevSize = 0;
         while (p < end)
         {
-            p += zl[p] < 254 ? 1 : 5;
-            if (p >= end) return null;
+            int start = p;
+            long prevlen;
+            if (zl[p] < 254) { prevlen = zl[p]; p++; }
+            else if (zl[p] == 0xFF) return null;
+            else
+            {
+                if (p + 5 > end) return null;
+                prevlen = BinaryPrimitives.ReadUInt32LittleEndian(zl[(p + 1)..]);
+                p += 5;
+            }
+            if (p >= end || prevlen != prevSize) return null;
             int b = zl[p];
             int top = b >> 6;
-            if (top == 0 || top == 1 || top == 2)
+            if (top != 3)
             {
                 long n;
                 int header;
@@ -156,28 +197,33 @@ public static class CompactBlob
                 if (p + header + n > end) return null;
                 items.Add(zl.Slice(p + header, (int)n).ToArray());
                 p += header + (int)n;
-                continue;
             }
-            int size = b switch { 0xC0 => 2, 0xD0 => 4, 0xE0 => 8, 0xF0 => 3, 0xFE => 1, _ => b >= 0xF1 && b <= 0xFD ? 0 : -1 };
-            if (size < 0 || p + 1 + size > end) return null;
-            var d = zl.Slice(p + 1, size);
-            long v = b switch
+            else
             {
-                0xC0 => BinaryPrimitives.ReadInt16LittleEndian(d),
-                0xD0 => BinaryPrimitives.ReadInt32LittleEndian(d),
-                0xE0 => BinaryPrimitives.ReadInt64LittleEndian(d),
-                0xF0 => (d[0] | (d[1] << 8) | (d[2] << 16)) << 8 >> 8,
-                0xFE => (sbyte)d[0],
-                _ => (b & 0x0F) - 1,
-            };
-            items.Add(NumberFormat.Int64ToBytes(v));
-            p += 1 + size;
+                int size = b switch { 0xC0 => 2, 0xD0 => 4, 0xE0 => 8, 0xF0 => 3, 0xFE => 1, _ => b >= 0xF1 && b <= 0xFD ? 0 : -1 };
+                if (size < 0 || p + 1 + size > end) return null;
+                var d = zl.Slice(p + 1, size);
+                long v = b switch
+                {
+                    0xC0 => BinaryPrimitives.ReadInt16LittleEndian(d),
+                    0xD0 => BinaryPrimitives.ReadInt32LittleEndian(d),
+                    0xE0 => BinaryPrimitives.ReadInt64LittleEndian(d),
+                    0xF0 => (d[0] | (d[1] << 8) | (d[2] << 16)) << 8 >> 8,
+                    0xFE => (sbyte)d[0],
+                    _ => (b & 0x0F) - 1,
+                };
+                items.Add(NumberFormat.Int64ToBytes(v));
+                p += 1 + size;
+            }
+            prevSize = p - start;
+            last = start;
         }
+        if (last >= 0 && last != tail) return null;
         if (declared != 65535 && declared != items.Count) return null;
         return items;
     }
 
-    /// <summary>The keys and values, alternating, of a (pre-2.6) zipmap; null when malformed.</summary>
+    /// <summary>The keys and values, alternating, of a (pre-2.6) zipmap; null when malformed or empty, or when its count is wrong.</summary>
     public static List<byte[]>? ReadZipmap(ReadOnlySpan<byte> zm)
     {
         if (zm.Length < 2) return null;
@@ -186,7 +232,11 @@ public static class CompactBlob
         while (true)
         {
             if (p >= zm.Length) return null;
-            if (zm[p] == 0xFF) return p == zm.Length - 1 ? items : null;
+            if (zm[p] == 0xFF)
+            {
+                int count = items.Count / 2;
+                return p == zm.Length - 1 && count > 0 && (zm[0] == 254 || zm[0] == count) ? items : null;
+            }
             if (!ReadZipmapLength(zm, ref p, out int klen) || p + klen > zm.Length) return null;
             items.Add(zm.Slice(p, klen).ToArray());
             p += klen;
@@ -212,13 +262,13 @@ public static class CompactBlob
         return true;
     }
 
-    /// <summary>The integers of an intset blob, which must be sorted and distinct; null when malformed.</summary>
+    /// <summary>The integers of an intset blob, which must be sorted, distinct and not empty; null when malformed.</summary>
     public static List<long>? ReadIntset(ReadOnlySpan<byte> blob)
     {
         if (blob.Length < 8) return null;
         uint width = BinaryPrimitives.ReadUInt32LittleEndian(blob);
         uint count = BinaryPrimitives.ReadUInt32LittleEndian(blob[4..]);
-        if (width is not (2 or 4 or 8) || 8 + (long)width * count != blob.Length) return null;
+        if (width is not (2 or 4 or 8) || 8 + (long)width * count != blob.Length || count == 0) return null;
         var values = new List<long>((int)count);
         for (int i = 0; i < count; i++)
         {

@@ -36,6 +36,18 @@ public static class Rdb
     public const byte OpSelectDb = 254;
     public const byte OpEof = 255;
 
+    static volatile bool skipChecksumValidation;
+
+    /// <summary>
+    /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE payloads and RDB files are read whatever their CRC, so tests can
+    /// feed hand-made corrupt data. Process-wide, like Redis's server flag (one server per process).
+    /// </summary>
+    public static bool SkipChecksumValidation
+    {
+        get => skipChecksumValidation;
+        set => skipChecksumValidation = value;
+    }
+
     /// <summary>Whether a byte after the header may start a key's value (rdbIsObjectType).</summary>
     public static bool IsObjectType(int t) => t is >= 0 and <= 7 or >= 9 and <= 19;
 }

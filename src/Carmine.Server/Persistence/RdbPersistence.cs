@@ -25,6 +25,7 @@ public sealed class RdbPersistence(RedisServer server)
     public long KeysTotal { get; private set; }
     public long LastLoadKeysLoaded { get; private set; }
     public long LastLoadKeysExpired { get; private set; }
+    public long LastLoadEmptyKeysSkipped { get; private set; }
     public bool BgsaveInProgress => bgsaveInProgress;
     public long CurrentBgsaveSec => bgsaveInProgress ? (Clock.NowMs() - bgsaveStartMs) / 1000 : -1;
 
@@ -210,9 +211,12 @@ public sealed class RdbPersistence(RedisServer server)
         {
             Log.Warning($"Internal error in RDB reading offset {e.Offset} -> {e.Reason}");
             Log.Warning($"Fatal error loading the DB: {e.Reason} at offset {e.Offset} of {path}. Exiting.");
+            Log.Warning("Terminating server after rdb file reading failure.");
             return false;
         }
-        Log.Notice($"Done loading RDB, keys loaded: {LastLoadKeysLoaded}, keys expired: {LastLoadKeysExpired}.");
+        if (LastLoadEmptyKeysSkipped > 0)
+            Log.Warning($"Done loading RDB, keys loaded: {LastLoadKeysLoaded}, keys expired: {LastLoadKeysExpired}, empty keys skipped: {LastLoadEmptyKeysSkipped}.");
+        else Log.Notice($"Done loading RDB, keys loaded: {LastLoadKeysLoaded}, keys expired: {LastLoadKeysExpired}.");
         Log.Notice($"DB loaded from disk: {(Clock.MonotonicUs() - start) / 1e6:F3} seconds");
         return true;
     }
@@ -226,6 +230,7 @@ public sealed class RdbPersistence(RedisServer server)
         RdbFile.Install(server.Keyspace, loaded);
         LastLoadKeysLoaded = loaded.KeysLoaded;
         LastLoadKeysExpired = loaded.KeysExpired;
+        LastLoadEmptyKeysSkipped = loaded.EmptyKeysSkipped;
         lock (gate)
         {
             dirtyAtLastSave = TotalDirty;

@@ -21,6 +21,8 @@ public sealed class RdbReader(ReadOnlyMemory<byte> data)
 {
     int pos;
 
+    const ulong MaxLzfExpansion = 88;
+
     public int Position => pos;
     public int Remaining => data.Length - pos;
 
@@ -81,7 +83,9 @@ public sealed class RdbReader(ReadOnlyMemory<byte> data)
                 case 2: return NumberFormat.Int64ToBytes(BinaryPrimitives.ReadInt32LittleEndian(ReadRaw(4)));
                 case 3:
                     ulong clen = ReadLength(), ulen = ReadLength();
-                    if (clen > (ulong)Remaining || ulen > int.MaxValue) throw Bad("Bad LZF lengths");
+                    // An LZF back-reference of 3 bytes yields at most 264: a larger claimed size is corrupt, and
+                    // refusing it early avoids allocating whatever a damaged length asks for.
+                    if (clen > (ulong)Remaining || ulen > int.MaxValue || ulen > clen * MaxLzfExpansion) throw Bad("Invalid LZF compressed string");
                     var compressed = ReadRaw((int)clen);
                     var result = new byte[ulen];
                     if (!Lzf.Decompress(compressed, result)) throw Bad("Invalid LZF compressed string");
@@ -130,17 +134,16 @@ public sealed class RdbReader(ReadOnlyMemory<byte> data)
             case Rdb.TypeSetIntset:
                 {
                     int at = pos;
-                    var ints = CompactBlob.ReadIntset(ReadString()) ?? throw new RdbFormatException("Intset integrity check failed", at);
-                    if (ints.Count == 0) return null;
+                    var ints = CompactBlob.ReadIntset(ReadString()) ?? throw new RdbFormatException("Intset integrity check failed.", at);
                     var set = new SetValue();
                     foreach (long v in ints) set.Add(v, limits.SetMaxIntsetEntries);
                     return set;
                 }
-            case Rdb.TypeHashZipmap: return HashFromPairs(CompactBlob.ReadZipmap, "Zipmap integrity check failed", limits);
-            case Rdb.TypeHashZiplist: return HashFromPairs(CompactBlob.ReadZiplist, "Hash ziplist integrity check failed", limits);
-            case Rdb.TypeHashListpack: return HashFromPairs(CompactBlob.ReadListpack, "Hash listpack integrity check failed", limits);
-            case Rdb.TypeZsetZiplist: return ZsetFromPairs(CompactBlob.ReadZiplist, "Zset ziplist integrity check failed", limits);
-            case Rdb.TypeZsetListpack: return ZsetFromPairs(CompactBlob.ReadListpack, "Zset listpack integrity check failed", limits);
+            case Rdb.TypeHashZipmap: return HashFromPairs(CompactBlob.ReadZipmap, "Zipmap integrity check failed.", limits);
+            case Rdb.TypeHashZiplist: return HashFromPairs(CompactBlob.ReadZiplist, "Hash ziplist integrity check failed.", limits);
+            case Rdb.TypeHashListpack: return HashFromPairs(CompactBlob.ReadListpack, "Hash listpack integrity check failed.", limits);
+            case Rdb.TypeZsetZiplist: return ZsetFromPairs(CompactBlob.ReadZiplist, "Zset ziplist integrity check failed.", limits);
+            case Rdb.TypeZsetListpack: return ZsetFromPairs(CompactBlob.ReadListpack, "Zset listpack integrity check failed.", limits);
         }
         var loader = RdbTypeRegistry.Loader(type);
         if (loader is not null) return loader(this, type, limits);

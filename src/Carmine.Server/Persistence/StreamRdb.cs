@@ -146,6 +146,8 @@ static class StreamRdb
         long length = (long)r.ReadLength();
         var lastId = ReadId(r);
         if (length != live) throw new RdbFormatException("Stream length inconsistent with rax entries", metaAt);
+        // New IDs are made above the last ID: one below an entry already stored would put entries out of order.
+        if (nodes.Count > 0 && lastId < nodes[^1].LastId) throw new RdbFormatException("Stream last ID is smaller than its last entry", metaAt);
         StreamId firstId, maxDeleted = StreamId.Min;
         long entriesAdded = length;
         if (v2)
