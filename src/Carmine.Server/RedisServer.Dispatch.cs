@@ -65,6 +65,11 @@ public sealed partial class RedisServer
             Reject(c, cmd, "ERR Command not allowed inside a transaction");
             return true;
         }
+        if (Eviction.Limit != 0 && DeniedByMaxmemory(c, cmd))
+        {
+            Reject(c, cmd, OomError);
+            return true;
+        }
         if ((cmd.Has(CommandFlags.Write) || cmd.FullName == "ping") && Rdb.DeniesWrites)
         {
             Reject(c, cmd, Persistence.RdbPersistence.MisconfError);
@@ -116,6 +121,7 @@ public sealed partial class RedisServer
         int replyStart = c.Reply.Length;
         long start = Stopwatch.GetTimestamp();
         callDepth++;
+        long dirty = Stats.Local.Dirty;
         try
         {
             RunLocked(c, cmd);
@@ -126,6 +132,7 @@ public sealed partial class RedisServer
             c.Reply.Truncate(replyStart);
             c.Error("ERR internal error executing '" + cmd.FullName + "': " + ex.Message);
         }
+        if (cmd.Has(CommandFlags.Write) && Stats.Local.Dirty != dirty) ChargeWrittenKeys(c, cmd);
         callDepth--;
         long elapsedUs = (long)((Stopwatch.GetTimestamp() - start) * (1_000_000.0 / Stopwatch.Frequency));
         var stats = cmd.Stats[ThreadSlot.Current];

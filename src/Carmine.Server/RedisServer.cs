@@ -74,6 +74,7 @@ public sealed partial class RedisServer
         Watches = new Transactions.WatchedKeys(Keyspace.Count);
         Tracking = new Tracking.TrackingTable(this);
         Rdb = new Persistence.RdbPersistence(this);
+        InitMaxmemory();
         Keyspace.KeyExpired += (db, key) =>
         {
             Stats.Local.ExpiredKeys++;

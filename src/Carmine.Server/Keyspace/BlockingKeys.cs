@@ -192,6 +192,8 @@ public sealed class BlockingKeys
                 if (context.Failed) CountFailedCall(server, b.Client);
                 if (server.Stats.Local.Dirty != dirty)
                 {
+                    db.Remeasure(wk.Key);
+                    if (b.Target is not null) db.Remeasure(b.Target);
                     // As after any write command, WATCHers of the keys the serve changed must fail their EXEC.
                     server.Watches.Touch(wk.Db, wk.Key, db.Find(wk.Key, now) is not null);
                     if (b.Target is not null) server.Watches.Touch(wk.Db, b.Target, db.Find(b.Target, now) is not null);

@@ -211,7 +211,7 @@ public sealed unsafe partial class ScriptEngine
         }
     }
 
-    static bool TryParseShebang(byte[] body, out ScriptFlags flags, out int length, out string? error)
+    internal static bool TryParseShebang(byte[] body, out ScriptFlags flags, out int length, out string? error)
     {
         flags = ScriptFlags.EvalCompat;
         length = 0;
