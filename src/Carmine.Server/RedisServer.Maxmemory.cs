@@ -35,11 +35,14 @@ public sealed partial class RedisServer
         long now = Clock.NowMs();
         if (!fresh && now - Volatile.Read(ref clientsMemoryAtMs) < ClientsMemoryRefreshMs) return Volatile.Read(ref clientsMemory);
         long sum = 0;
-        foreach (var c in clients.Values) sum += ClientInfo.OutputBufferMemory(c) + c.QueryBufferCapacity;
+        foreach (var (_, c) in clients) sum += ClientInfo.OutputBufferMemory(c) + c.QueryBufferCapacity;
         Volatile.Write(ref clientsMemory, sum);
         Volatile.Write(ref clientsMemoryAtMs, now);
         return sum;
     }
+
+    /// <summary>A client went away: its buffers stop counting at once, not when the reused sum expires.</summary>
+    void ForgetClientsMemory() => Volatile.Write(ref clientsMemoryAtMs, 0);
 
     /// <summary>True while the running command started out of memory and did not declare it may run so (scripts with allow-oom).</summary>
     public static bool PreCommandOom => preCommandOom;

@@ -162,6 +162,7 @@ public sealed partial class RedisServer
     internal void OnClientClosed(Client c)
     {
         clients.TryRemove(c.Id, out _);
+        ForgetClientsMemory();
         Blocking.OnClientClosed(c);
         PubSub.RemoveClient(c);
         Watches.UnwatchAll(c);
