@@ -206,7 +206,8 @@ static class MemoryUsage
     static long List(ListValue list, long samples)
     {
         long sampled = 0, bytes = 0;
-        for (var it = list.At(0); sampled < samples && sampled < list.Count; sampled++, it.MoveNext()) bytes += ListpackEntry(it.Current.Length);
+        if (list.Count > 0)
+            for (var it = list.At(0); sampled < samples && sampled < list.Count; sampled++, it.MoveNext()) bytes += ListpackEntry(it.Current.Length);
         long entries = Scale(bytes, sampled, list.Count);
         long nodes = Math.Max(1, (entries + NodeBytes - 1) / NodeBytes);
         return ObjectHeader + QuicklistHeader + nodes * (QuicklistNode + ListpackHeader) + entries;
