@@ -240,14 +240,22 @@ public sealed class Eviction
         }
     }
 
-    /// <summary>Draws maxmemory-samples keys of a database (those with an expiry for volatile policies) into the pool.</summary>
+    /// <summary>
+    /// Draws maxmemory-samples keys of a database (those with an expiry for volatile policies) into the pool; a
+    /// database with no more keys than that offers all of them, as Redis's sampling of a small dictionary does.
+    /// </summary>
     void Populate(Database db, Policy p)
     {
         bool allKeys = (p & Policy.AllKeys) != 0;
         var random = Random.Shared;
         long now = Clock.NowMs();
-        long n = Math.Min(samples, allKeys ? db.Count : db.VolatileCount);
-        for (long j = 0; j < n; j++)
+        int n = samples;
+        if ((allKeys ? db.Count : db.VolatileCount) <= n)
+        {
+            PopulateAll(db, p, now);
+            return;
+        }
+        for (int j = 0; j < n; j++)
         {
             var shard = PickShard(db, allKeys, random);
             if (shard is null) return;
@@ -262,6 +270,23 @@ public sealed class Eviction
             }
             Insert(score, e, db.Index);
         }
+    }
+
+    void PopulateAll(Database db, Policy p, long now)
+    {
+        bool allKeys = (p & Policy.AllKeys) != 0;
+        var found = new List<(ulong Score, Entry Entry)>();
+        foreach (var shard in db.Shards)
+        {
+            lock (shard.Lock)
+            {
+                if (allKeys)
+                    foreach (var e in shard.Table.Entries()) found.Add((Score(e, p, now), e));
+                else
+                    foreach (var e in shard.Volatile) found.Add((Score(e, p, now), e));
+            }
+        }
+        foreach (var (score, e) in found) Insert(score, e, db.Index);
     }
 
     ulong Score(Entry e, Policy p, long now)
