@@ -164,7 +164,7 @@ static class InfoSections
             .Field("mem_allocator", "dotnet-gc")
             .Field("active_defrag_running", 0)
             .Field("lazyfree_pending_objects", 0)
-            .Field("lazyfreed_objects", 0);
+            .Field("lazyfreed_objects", Interlocked.Read(ref s.Stats.LazyfreedObjects));
     }
 
     static double Ratio(long a, long b) => b == 0 ? 0 : (double)a / b;

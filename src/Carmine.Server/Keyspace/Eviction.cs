@@ -76,6 +76,16 @@ public sealed class Eviction
         }
     }
 
+    /// <summary>CONFIG RESETSTAT: the time spent over the limit starts again from zero.</summary>
+    public void ResetStats()
+    {
+        lock (gate)
+        {
+            exceededTotalUs = 0;
+            Volatile.Write(ref exceededSinceUs, 0);
+        }
+    }
+
     /// <summary>Reads the maxmemory directives now and on every CONFIG SET; a new limit starts a background pass, as in Redis.</summary>
     public void Follow(ServerConfig config)
     {
