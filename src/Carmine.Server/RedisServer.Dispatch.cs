@@ -65,6 +65,8 @@ public sealed partial class RedisServer
             Reject(c, cmd, "ERR Command not allowed inside a transaction");
             return true;
         }
+        // As Redis: clients over maxmemory-clients go first (this one included: its command is dropped), then keys.
+        if (clientEvictionEnabled && EvictClients(c)) return true;
         if (Eviction.Limit != 0 && DeniedByMaxmemory(c, cmd))
         {
             Reject(c, cmd, OomError);

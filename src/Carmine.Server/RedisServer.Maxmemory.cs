@@ -51,6 +51,7 @@ public sealed partial class RedisServer
     {
         Eviction = new Eviction(Keyspace, () => UsedMemory, SafeToEvict, (name, ms) => Latency.Add(name, ms));
         Eviction.Follow(Config);
+        FollowClientEviction();
         Keyspace.KeyEvicted = (db, key) =>
         {
             Interlocked.Increment(ref Stats.EvictedKeys);

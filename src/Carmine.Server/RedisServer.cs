@@ -45,7 +45,7 @@ public sealed partial class RedisServer
     public string RunId { get; } = RandomHexId();
     /// <summary>The replication ID INFO reports (master_replid); a new one per start, as in Redis.</summary>
     public string MasterReplId { get; } = RandomHexId();
-    /// <summary>Managed heap in use once the server was listening: INFO's used_memory_startup.</summary>
+    /// <summary>Live managed heap (after a full collection) once the server was listening: INFO's used_memory_startup.</summary>
     public long UsedMemoryStartup { get; private set; }
     public long StartTimeMs { get; } = Clock.NowMs();
     public long StartMonotonicUs { get; } = Clock.MonotonicUs();
@@ -130,7 +130,7 @@ public sealed partial class RedisServer
         foreach (var l in listeners) Watch(loops[0], l);
         cronThread = new Thread(Cron) { IsBackground = true, Name = "carmine-cron" };
         cronThread.Start();
-        UsedMemoryStartup = GC.GetTotalMemory(false);
+        UsedMemoryStartup = GC.GetTotalMemory(forceFullCollection: true);
         return true;
     }
 
@@ -249,6 +249,7 @@ public sealed partial class RedisServer
                 }
                 CheckPauseTimeout();
                 CloseIdleClients();
+                EvictClients(null);
                 Rdb.Cron();
                 Network.MigrateSockets.CloseIdle();
                 SampleInstantaneousMetrics();

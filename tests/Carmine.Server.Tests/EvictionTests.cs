@@ -11,7 +11,7 @@ public sealed class EvictionTests(ServerFixture fixture) : IClassFixture<ServerF
     {
         r.Call("CONFIG", "SET", "maxmemory", "0");
         r.Call("FLUSHALL");
-        r.Call("CONFIG", "SET", "maxmemory-policy", "noeviction", "maxmemory-samples", "5", "lfu-log-factor", "10", "notify-keyspace-events", "");
+        r.Call("CONFIG", "SET", "maxmemory-policy", "noeviction", "maxmemory-samples", "5", "lfu-log-factor", "10", "notify-keyspace-events", "", "maxmemory-clients", "0");
         return r;
     }
 
@@ -241,6 +241,32 @@ public sealed class EvictionTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.StartsWith(Oom, r.Str("EVAL", "redis.call('set', KEYS[1], 1) return 1", "1", "ev:script"));
         Assert.Equal("1", r.Str("EVAL", "#!lua flags=allow-oom\nredis.call('set', KEYS[1], 1) return 1", "1", "ev:script"));
         Assert.Equal(Oom, r.Str("EVAL", "#!lua\nreturn 1", "0"));
+    }
+
+    [Fact]
+    public void UnlinkOfALargeValueCountsAsLazyfreed()
+    {
+        r.Call("CONFIG", "RESETSTAT");
+        var sadd = new List<string> { "SADD", "ev:lazy:big" };
+        for (int i = 0; i < 100; i++) sadd.Add("member" + i);
+        r.Call([.. sadd]);
+        r.Call("SADD", "ev:lazy:small", "a");
+        Assert.Equal(2, r.Int("UNLINK", "ev:lazy:big", "ev:lazy:small"));
+        Assert.Equal(1, Info("lazyfreed_objects"));
+    }
+
+    [Fact]
+    public void MaxmemoryClientsDisconnectsTheLargestClientButNotANoEvictOne()
+    {
+        r.Call("CONFIG", "RESETSTAT");
+        r.Call("CLIENT", "NO-EVICT", "on");
+        using var big = fixture.Server.Connect();
+        big.SendRaw("*2\r\n$4\r\nECHO\r\n$400000\r\n" + new string('x', 300_000));
+        r.Call("CONFIG", "SET", "maxmemory-clients", "200kb");
+        Assert.True(big.IsClosedByServer());
+        Assert.Equal("PONG", r.Str("PING"));
+        Assert.Equal(1, Info("evicted_clients"));
+        r.Call("CONFIG", "SET", "maxmemory-clients", "0");
     }
 
     [Fact]

@@ -257,7 +257,7 @@ static class InfoSections
             .Field("expired_time_cap_reached_count", 0)
             .Field("expire_cycle_cpu_milliseconds", 0)
             .Field("evicted_keys", st.EvictedKeys)
-            .Field("evicted_clients", 0)
+            .Field("evicted_clients", st.EvictedClients)
             .Field("total_eviction_exceeded_time", s.Eviction.ExceededTotalMs)
             .Field("current_eviction_exceeded_time", s.Eviction.ExceededCurrentMs)
             .Field("keyspace_hits", st.Sum(t => t.KeyspaceHits))

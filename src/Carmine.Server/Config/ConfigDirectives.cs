@@ -204,7 +204,7 @@ public static class ConfigDirectives
         Mem("hll-sparse-max-bytes", 0, LongMax, 3000, U),
         Int("tracking-table-max-keys", 0, LongMax, 1000000, U),
         Mem("client-query-buffer-limit", 1024 * 1024, LongMax, 1024L * 1024 * 1024, Dbg | U),
-        Mem("maxmemory-clients", -100, LongMax, 0, ConfigFlags.Percent | Later),
+        Mem("maxmemory-clients", -100, LongMax, 0, ConfigFlags.Percent),
         Int("repl-backlog-ttl", 0, LongMax, 3600, Later),
         Mem("auto-aof-rewrite-min-size", 0, LongMax, 64L * 1024 * 1024, Later),
         Int("loading-process-events-interval-bytes", 1024, IntMax, 2 * 1024 * 1024, Hidden | Later),
