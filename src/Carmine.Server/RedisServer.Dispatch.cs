@@ -71,6 +71,13 @@ public sealed partial class RedisServer
             Reject(c, cmd, "ERR Command not allowed inside a transaction");
             return true;
         }
+        // As Redis: clients over maxmemory-clients go first (this one included: its command is dropped), then keys.
+        if (clientEvictionEnabled && EvictClients(c)) return true;
+        if (Eviction.Limit != 0 && DeniedByMaxmemory(c, cmd))
+        {
+            Reject(c, cmd, OomError);
+            return true;
+        }
         if ((cmd.Has(CommandFlags.Write) || cmd.FullName == "ping") && Rdb.DeniesWrites)
         {
             Reject(c, cmd, Persistence.RdbPersistence.MisconfError);
@@ -122,6 +129,7 @@ public sealed partial class RedisServer
         int replyStart = c.Reply.Length;
         long start = Stopwatch.GetTimestamp();
         callDepth++;
+        long dirty = Stats.Local.Dirty;
         try
         {
             RunLocked(c, cmd);
@@ -132,6 +140,7 @@ public sealed partial class RedisServer
             c.Reply.Truncate(replyStart);
             c.Error("ERR internal error executing '" + cmd.FullName + "': " + ex.Message);
         }
+        if (cmd.Has(CommandFlags.Write) && Stats.Local.Dirty != dirty) ChargeWrittenKeys(c, cmd);
         callDepth--;
         long elapsedUs = (long)((Stopwatch.GetTimestamp() - start) * (1_000_000.0 / Stopwatch.Frequency));
         var stats = cmd.Stats[ThreadSlot.Current];

@@ -49,7 +49,7 @@ public sealed partial class RedisServer
     public string RunId { get; } = RandomHexId();
     /// <summary>The replication ID INFO reports (master_replid); a new one per start, as in Redis.</summary>
     public string MasterReplId { get; } = RandomHexId();
-    /// <summary>Managed heap in use once the server was listening: INFO's used_memory_startup.</summary>
+    /// <summary>Live managed heap (after a full collection) once the server was set up, before loading data: INFO's used_memory_startup.</summary>
     public long UsedMemoryStartup { get; private set; }
     public long StartTimeMs { get; } = Clock.NowMs();
     public long StartMonotonicUs { get; } = Clock.MonotonicUs();
@@ -91,6 +91,7 @@ public sealed partial class RedisServer
         Tracking = new Tracking.TrackingTable(this);
         Rdb = new Persistence.RdbPersistence(this);
         Aof = new Persistence.AppendOnlyFile(this);
+        InitMaxmemory();
         Keyspace.KeyExpired += (db, key) =>
         {
             Stats.Local.ExpiredKeys++;
@@ -107,6 +108,8 @@ public sealed partial class RedisServer
         foreach (var name in new[] { "loglevel", "notify-keyspace-events", "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold", "latency-tracking" })
             OnConfigChanged(name);
         oomScoreAdj.Apply(Config);
+        // Before any data is loaded, as Redis measures it after initServer: keys count separately in used_memory.
+        UsedMemoryStartup = GC.GetTotalMemory(forceFullCollection: true);
     }
 
     public bool RequiresAuth => Config.GetString("requirepass").Length > 0;
@@ -147,7 +150,6 @@ public sealed partial class RedisServer
         foreach (var l in listeners) Watch(loops[0], l);
         cronThread = new Thread(Cron) { IsBackground = true, Name = "carmine-cron" };
         cronThread.Start();
-        UsedMemoryStartup = GC.GetTotalMemory(false);
         return true;
     }
 
@@ -179,6 +181,7 @@ public sealed partial class RedisServer
     internal void OnClientClosed(Client c)
     {
         clients.TryRemove(c.Id, out _);
+        ForgetClientsMemory();
         Blocking.OnClientClosed(c);
         PubSub.RemoveClient(c);
         Watches.UnwatchAll(c);
@@ -271,6 +274,7 @@ public sealed partial class RedisServer
                 }
                 CheckPauseTimeout();
                 CloseIdleClients();
+                EvictClients(null);
                 Rdb.Cron();
                 Aof.Cron();
                 ReplicationCron();

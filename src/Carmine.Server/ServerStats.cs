@@ -41,6 +41,10 @@ public sealed class ServerStats
     public long RejectedConnections;
     public long ProtocolErrors;
     public long EvictedKeys;
+    /// <summary>Clients disconnected by maxmemory-clients.</summary>
+    public long EvictedClients;
+    /// <summary>Values Redis would have freed in the background (INFO lazyfreed_objects, see Keyspace/LazyFree).</summary>
+    public long LazyfreedObjects;
     public long ExpiredStalePerc;
     public long ClientQueryBufferLimitDisconnections;
     public long ClientOutputBufferLimitDisconnections;
@@ -78,7 +82,7 @@ public sealed class ServerStats
             s.Reads = s.Writes = 0;
         }
         errors.Clear();
-        TotalConnections = RejectedConnections = ProtocolErrors = EvictedKeys = 0;
+        TotalConnections = RejectedConnections = ProtocolErrors = EvictedKeys = EvictedClients = LazyfreedObjects = 0;
         UnexpectedErrorReplies = ClientQueryBufferLimitDisconnections = ClientOutputBufferLimitDisconnections = 0;
     }
 }

@@ -53,6 +53,7 @@ static class ConfigCommands
     {
         // Redis resets the server counters, every command's call statistics and the error statistics.
         c.Server.Stats.Reset();
+        c.Server.Eviction.ResetStats();
         foreach (var cmd in c.Server.Commands.All)
         {
             ResetCommandStats(cmd);

@@ -48,6 +48,8 @@ static class DatabaseCommands
         c.Server.Watches.TouchDb(db.Index, key => Holds(db, key), _ => WatchedKeys.Replacement.None);
         long count = db.Count;
         db.Clear();
+        // Redis frees a database emptied with ASYNC in the background, counting its keys as lazily freed.
+        if (c.Args.Count == 2 && c.Args.Is(1, "async")) Interlocked.Add(ref c.Server.Stats.LazyfreedObjects, count);
         return count;
     }
 

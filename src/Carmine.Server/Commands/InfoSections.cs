@@ -87,21 +87,22 @@ static class InfoSections
         long Dataset, long Allocated, long Active);
 
     /// <summary>
-    /// used_memory is the managed heap the GC reports; the startup figure is that heap once the server was
-    /// listening; overhead is the startup figure plus client buffers; the dataset is the rest.
+    /// used_memory is what maxmemory counts (docs/eviction.md): the managed heap once the server was listening (the
+    /// startup figure), the keys as MEMORY USAGE estimates them, and the client buffers; overhead is the startup
+    /// figure plus client buffers; the dataset is the keys. The allocator figures are the GC's own.
     /// </summary>
     internal static MemoryFigures ComputeMemory(RedisServer s)
     {
         var gc = GC.GetGCMemoryInfo();
-        long used = GC.GetTotalMemory(false);
+        long clientsMemory = s.ClientsMemory(fresh: true);
+        long dataset = s.Keyspace.UsedBytes;
+        long startup = s.UsedMemoryStartup;
+        long used = startup + dataset + clientsMemory;
         long peak = InterlockedMax(ref peakMemory, used);
-        long startup = Math.Min(s.UsedMemoryStartup, used);
-        long clientsMemory = 0;
-        foreach (var c in s.Clients) clientsMemory += ClientInfo.OutputBufferMemory(c) + c.QueryBufferCapacity;
-        long overhead = Math.Min(used, startup + clientsMemory);
+        long allocated = GC.GetTotalMemory(false);
         // The GC reports committed memory as of its last collection (nothing before the first one).
-        long active = Math.Max(used, gc.TotalCommittedBytes);
-        return new MemoryFigures(used, peak, RedisServer.RssBytes(), startup, clientsMemory, overhead, used - overhead, used, active);
+        long active = Math.Max(allocated, gc.TotalCommittedBytes);
+        return new MemoryFigures(used, peak, RedisServer.RssBytes(), startup, clientsMemory, startup + clientsMemory, dataset, allocated, active);
     }
 
     public static void Memory(StringBuilder sb, RedisServer s)
@@ -163,7 +164,7 @@ static class InfoSections
             .Field("mem_allocator", "dotnet-gc")
             .Field("active_defrag_running", 0)
             .Field("lazyfree_pending_objects", 0)
-            .Field("lazyfreed_objects", 0);
+            .Field("lazyfreed_objects", Interlocked.Read(ref s.Stats.LazyfreedObjects));
     }
 
     static double Ratio(long a, long b) => b == 0 ? 0 : (double)a / b;
@@ -266,9 +267,9 @@ static class InfoSections
             .Field("expired_time_cap_reached_count", 0)
             .Field("expire_cycle_cpu_milliseconds", 0)
             .Field("evicted_keys", st.EvictedKeys)
-            .Field("evicted_clients", 0)
-            .Field("total_eviction_exceeded_time", 0)
-            .Field("current_eviction_exceeded_time", 0)
+            .Field("evicted_clients", st.EvictedClients)
+            .Field("total_eviction_exceeded_time", s.Eviction.ExceededTotalMs)
+            .Field("current_eviction_exceeded_time", s.Eviction.ExceededCurrentMs)
             .Field("keyspace_hits", st.Sum(t => t.KeyspaceHits))
             .Field("keyspace_misses", st.Sum(t => t.KeyspaceMisses))
             .Field("pubsub_channels", s.PubSub.ChannelCount)

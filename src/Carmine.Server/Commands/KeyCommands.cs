@@ -15,21 +15,24 @@ static class KeyCommands
 
     [Command("del", -2, Flags = "write", Acl = "keyspace", Keys = ["RM delete; index 1; range -1 1 0"], Tips = MultiShardSum,
         Summary = "Delete a key", Complexity = "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).")]
-    static void Del(Client c) => DeleteKeys(c);
+    static void Del(Client c) => DeleteKeys(c, lazy: false);
 
     [Command("unlink", -2, Flags = "write fast", Acl = "keyspace", Keys = ["RM delete; index 1; range -1 1 0"], Tips = MultiShardSum, Since = "4.0.0",
         Summary = "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
         Complexity = "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.")]
-    static void Unlink(Client c) => DeleteKeys(c);
+    static void Unlink(Client c) => DeleteKeys(c, lazy: true);
 
-    // Memory is reclaimed by the GC either way, so UNLINK and DEL share one path.
-    static void DeleteKeys(Client c)
+    // Memory is reclaimed by the GC either way, so UNLINK and DEL share one path; UNLINK counts what Redis frees lazily.
+    static void DeleteKeys(Client c, bool lazy)
     {
         var db = c.Database;
         long deleted = 0;
         for (int i = 1; i < c.Args.Count; i++)
         {
-            if (!db.Delete(c.Args[i], c.NowMs)) continue;
+            var e = db.Find(c.Args[i], c.NowMs);
+            if (e is null) continue;
+            if (lazy && LazyFree.FreeEffort(e.Value) > LazyFree.Threshold) Interlocked.Increment(ref c.Server.Stats.LazyfreedObjects);
+            db.Remove(e);
             Notify(c, "del", c.Db, c.Args[i]);
             deleted++;
         }

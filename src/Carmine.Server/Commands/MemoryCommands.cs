@@ -166,7 +166,8 @@ static class MemoryCommands
 /// MEMORY USAGE's estimate of a key, in the terms Redis accounts it: the key's string and dictionary entry, the value's
 /// object header and structures, each allocation rounded up to jemalloc's size classes. Compact encodings (listpack,
 /// intset) are measured whole; a hash table, skiplist, quicklist or stream is measured on its first elements and scaled
-/// to its size, as Redis samples them.
+/// to its size, as Redis samples them. Maxmemory accounting (<see cref="Keyspace.KeySize"/>) samples compact encodings
+/// too, so that measuring a key after each write stays O(samples).
 /// </summary>
 static class MemoryUsage
 {
@@ -183,14 +184,14 @@ static class MemoryUsage
     /// <summary>A dictionary of <paramref name="count"/> entries: the entries and the bucket array (as Redis's per-db overhead).</summary>
     public static long HashTable(long count) => count * DictEntry + Slots(count) * Pointer;
 
-    public static long Value(object value, long samples) => value switch
+    public static long Value(object value, long samples, bool sampleCompact = false) => value switch
     {
         byte[] b => String(b),
         RawString raw => ObjectHeader + Sds(raw.Length),
         ListValue list => List(list, samples),
-        HashValue hash => Hash(hash, samples),
+        HashValue hash => Hash(hash, samples, sampleCompact),
         SetValue set => Set(set, samples),
-        SortedSet zset => ZSet(zset, samples),
+        SortedSet zset => ZSet(zset, samples, sampleCompact),
         StreamValue stream => Stream(stream, samples),
         _ => ObjectHeader,
     };
@@ -205,23 +206,26 @@ static class MemoryUsage
     static long List(ListValue list, long samples)
     {
         long sampled = 0, bytes = 0;
-        for (var it = list.At(0); sampled < samples && sampled < list.Count; sampled++, it.MoveNext()) bytes += ListpackEntry(it.Current.Length);
+        if (list.Count > 0)
+            for (var it = list.At(0); sampled < samples && sampled < list.Count; sampled++, it.MoveNext()) bytes += ListpackEntry(it.Current.Length);
         long entries = Scale(bytes, sampled, list.Count);
         long nodes = Math.Max(1, (entries + NodeBytes - 1) / NodeBytes);
         return ObjectHeader + QuicklistHeader + nodes * (QuicklistNode + ListpackHeader) + entries;
     }
 
-    static long Hash(HashValue hash, long samples)
+    static long Hash(HashValue hash, long samples, bool sampleCompact)
     {
         long sampled = 0, bytes = 0;
+        bool whole = hash.IsListpack && !sampleCompact;
         foreach (var pair in hash)
         {
-            if (hash.IsListpack) bytes += ListpackEntry(pair.Field.Length) + ListpackEntry(pair.Value.Length);
-            else if (sampled < samples) bytes += Sds(pair.Field.Length) + Sds(pair.Value.Length) + DictEntry;
-            else break;
+            if (!whole && sampled >= samples) break;
+            bytes += hash.IsListpack
+                ? ListpackEntry(pair.Field.Length) + ListpackEntry(pair.Value.Length)
+                : Sds(pair.Field.Length) + Sds(pair.Value.Length) + DictEntry;
             sampled++;
         }
-        if (hash.IsListpack) return ObjectHeader + Alloc(ListpackHeader + bytes);
+        if (hash.IsListpack) return ObjectHeader + Alloc(ListpackHeader + Scale(bytes, sampled, hash.Count));
         return ObjectHeader + Dict + Slots(hash.Count) * Pointer + Scale(bytes, sampled, hash.Count);
     }
 
@@ -234,17 +238,18 @@ static class MemoryUsage
         return ObjectHeader + Dict + Slots(set.Count) * Pointer + Scale(bytes, sampled, set.Count);
     }
 
-    static long ZSet(SortedSet zset, long samples)
+    static long ZSet(SortedSet zset, long samples, bool sampleCompact)
     {
         long sampled = 0, bytes = 0;
+        bool whole = zset.IsCompact && !sampleCompact;
         Span<byte> score = stackalloc byte[32];
-        for (var cur = zset.Iterate(); cur.Valid; cur.Next(), sampled++)
+        for (var cur = zset.Iterate(); cur.Valid && (whole || sampled < samples); cur.Next(), sampled++)
         {
-            if (zset.IsCompact) bytes += ListpackEntry(cur.Member.Length) + ListpackEntry(NumberFormat.FormatDouble(cur.Score, score));
-            else if (sampled < samples) bytes += Sds(cur.Member.Length) + Alloc(SkiplistNode + SkiplistLevel) + DictEntry;
-            else break;
+            bytes += zset.IsCompact
+                ? ListpackEntry(cur.Member.Length) + ListpackEntry(NumberFormat.FormatDouble(cur.Score, score))
+                : Sds(cur.Member.Length) + Alloc(SkiplistNode + SkiplistLevel) + DictEntry;
         }
-        if (zset.IsCompact) return ObjectHeader + Alloc(ListpackHeader + bytes);
+        if (zset.IsCompact) return ObjectHeader + Alloc(ListpackHeader + Scale(bytes, sampled, zset.Count));
         return ObjectHeader + ZSetHeader + SkiplistHeader + Dict + Slots(zset.Count) * Pointer +
             Alloc(SkiplistNode + SkiplistMaxLevel * SkiplistLevel) + Scale(bytes, sampled, zset.Count);
     }
@@ -272,7 +277,7 @@ static class MemoryUsage
     }
 
     /// <summary>The sampled bytes scaled to the whole collection, from their average per element as Redis does.</summary>
-    static long Scale(long bytes, long sampled, long count) => sampled == 0 ? 0 : bytes / sampled * count;
+    static long Scale(long bytes, long sampled, long count) => sampled == 0 ? 0 : sampled >= count ? bytes : bytes / sampled * count;
 
     /// <summary>A listpack entry: the encoding byte(s), the string, the back-length.</summary>
     static long ListpackEntry(int length)

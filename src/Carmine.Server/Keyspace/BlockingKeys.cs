@@ -179,6 +179,7 @@ public sealed class BlockingKeys
         if (second < first) (first, second) = (second, first);
         var reply = new RespBuffer(256) { Resp3 = b.Client.Protocol == 3 };
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        bool changed = false;
         Monitor.Enter(db.Shards[first].Lock);
         if (second != first) Monitor.Enter(db.Shards[second].Lock);
         try
@@ -192,6 +193,9 @@ public sealed class BlockingKeys
                 if (context.Failed) CountFailedCall(server, b.Client);
                 if (server.Stats.Local.Dirty != dirty)
                 {
+                    changed = true;
+                    db.Remeasure(wk.Key);
+                    if (b.Target is not null) db.Remeasure(b.Target);
                     // As after any write command, WATCHers of the keys the serve changed must fail their EXEC.
                     server.Watches.Touch(wk.Db, wk.Key, db.Find(wk.Key, now) is not null);
                     if (b.Target is not null) server.Watches.Touch(wk.Db, b.Target, db.Find(b.Target, now) is not null);
@@ -208,6 +212,12 @@ public sealed class BlockingKeys
         {
             if (b.Client.Closed) return;
             b.Client.Reply.WriteRaw(reply.Written);
+            if (changed)
+            {
+                // Tracking clients learn of the change; the served client, if it tracks the keys, after its reply.
+                server.Tracking.InvalidateKey(wk.Key, b.Client);
+                if (b.Target is not null) server.Tracking.InvalidateKey(b.Target, b.Client);
+            }
             Resume(b, servedUs);
         });
     }

@@ -68,7 +68,9 @@ public sealed class Database
     {
         uint hash = KeyHash.Hash(key);
         var e = new Entry(key, hash, value) { Lru = owner.Access.Initial(Clock.NowMs()) };
-        shards[ShardIndex(hash)].Table.Add(e);
+        var shard = shards[ShardIndex(hash)];
+        shard.Table.Add(e);
+        shard.Charge(e);
         if (value is Types.IRedisObject) owner.AggregateKeyAdded?.Invoke(this, key);
         return e;
     }
@@ -88,6 +90,7 @@ public sealed class Database
     {
         bool wasStream = e.Value is Types.StreamValue;
         e.Value = value;
+        shards[ShardIndex(e.Hash)].Charge(e);
         if (value is Types.IRedisObject || wasStream) owner.AggregateKeyAdded?.Invoke(this, e.Key);
     }
 
@@ -104,20 +107,58 @@ public sealed class Database
         var shard = shards[ShardIndex(e.Hash)];
         shard.Table.Remove(e);
         shard.RemoveVolatile(e);
+        shard.Release(e);
         e.ExpireAt = 0;
         if (e.Value is Types.StreamValue) owner.AggregateKeyAdded?.Invoke(this, e.Key);
     }
 
+    /// <summary>
+    /// Deletes a key chosen by maxmemory eviction (the caller holds its shard's lock) and raises
+    /// <see cref="Keyspace.KeyEvicted"/>: the one place where eviction deletes, for notifications and propagation.
+    /// Returns the bytes it freed.
+    /// </summary>
+    public long Evict(Entry e)
+    {
+        long freed = e.Size;
+        Remove(e);
+        owner.KeyEvicted?.Invoke(this, e.Key);
+        return freed;
+    }
+
+    /// <summary>Charges a key its size again after a command changed its value in place (LPUSH, APPEND ...).</summary>
+    public void Remeasure(ReadOnlySpan<byte> key)
+    {
+        uint hash = KeyHash.Hash(key);
+        var shard = shards[ShardIndex(hash)];
+        lock (shard.Lock)
+            if (shard.Table.Find(key, hash) is { } e) shard.Charge(e);
+    }
+
+    /// <summary>Bytes the keys of this database are charged (an estimate; exact when no write is in progress).</summary>
+    public long UsedBytes
+    {
+        get
+        {
+            long n = 0;
+            foreach (var s in shards) n += Volatile.Read(ref s.UsedBytes);
+            return n;
+        }
+    }
+
     public void SetExpire(Entry e, long atMs)
     {
+        var shard = shards[ShardIndex(e.Hash)];
+        if (e.ExpireAt == 0) shard.Adjust(e, KeySize.ExpiresEntry);
         e.ExpireAt = atMs;
-        shards[ShardIndex(e.Hash)].AddVolatile(e);
+        shard.AddVolatile(e);
     }
 
     public void RemoveExpire(Entry e)
     {
+        var shard = shards[ShardIndex(e.Hash)];
+        if (e.ExpireAt != 0) shard.Adjust(e, -KeySize.ExpiresEntry);
         e.ExpireAt = 0;
-        shards[ShardIndex(e.Hash)].RemoveVolatile(e);
+        shard.RemoveVolatile(e);
     }
 
     /// <summary>Empties the database; all its shard locks must be held.</summary>

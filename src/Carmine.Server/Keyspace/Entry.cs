@@ -14,4 +14,6 @@ public sealed class Entry(byte[] key, uint hash, object value)
     public uint Lru;
     /// <summary>Position in the shard's list of keys with an expiry, or -1.</summary>
     public int VolatileIndex = -1;
+    /// <summary>Bytes this key is charged in its shard's <see cref="Shard.UsedBytes"/> (<see cref="KeySize"/>).</summary>
+    public int Size;
 }

@@ -12,6 +12,12 @@ public sealed class Keyspace
     public event Action<Database, byte[]>? KeyExpired;
 
     /// <summary>
+    /// Called, under the shard's lock, when maxmemory eviction deleted a key (<see cref="Database.Evict"/>): the hook for
+    /// the evicted notification, WATCH, client tracking and the DEL that replicas and the AOF must see.
+    /// </summary>
+    public Action<Database, byte[]>? KeyEvicted;
+
+    /// <summary>
     /// Called, under the key's shard lock, when a key is created or overwritten with an aggregate value (list, zset,
     /// stream ...): clients blocked on that key may now be served. Also when a stream is deleted or overwritten, as
     /// clients blocked in XREADGROUP on it must then get an error.
@@ -46,6 +52,17 @@ public sealed class Keyspace
 
     public Database this[int index] => databases[index];
 
+    /// <summary>Bytes charged for every key of every database: the dataset part of used_memory.</summary>
+    public long UsedBytes
+    {
+        get
+        {
+            long n = 0;
+            foreach (var db in databases) n += db.UsedBytes;
+            return n;
+        }
+    }
+
     public IReadOnlyList<Database> Databases => databases;
 
     /// <summary>Deletes an expired entry (the caller holds its shard's lock); true if it is gone from the caller's view.</summary>
@@ -54,6 +71,7 @@ public sealed class Keyspace
         if (!DeleteExpired) return true;
         shard.Table.Remove(e);
         shard.RemoveVolatile(e);
+        shard.Release(e);
         KeyExpired?.Invoke(db, e.Key);
         return true;
     }

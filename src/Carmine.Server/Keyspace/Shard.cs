@@ -10,6 +10,8 @@ public sealed class Shard
     public KeyTable Table = new();
     /// <summary>The entries that have an expiry, for active expiry's random sampling.</summary>
     public List<Entry> Volatile = [];
+    /// <summary>The sum of the <see cref="Entry.Size"/> of the keys in this shard: its part of used_memory.</summary>
+    public long UsedBytes;
 
     public void AddVolatile(Entry e)
     {
@@ -35,11 +37,35 @@ public sealed class Shard
     {
         (Table, other.Table) = (other.Table, Table);
         (Volatile, other.Volatile) = (other.Volatile, Volatile);
+        (UsedBytes, other.UsedBytes) = (other.UsedBytes, UsedBytes);
     }
 
     public void Clear()
     {
         Table = new KeyTable();
         Volatile = [];
+        UsedBytes = 0;
+    }
+
+    /// <summary>Charges a key its current size (after it was added or its value changed).</summary>
+    public void Charge(Entry e)
+    {
+        int size = KeySize.Of(e);
+        UsedBytes += size - e.Size;
+        e.Size = size;
+    }
+
+    /// <summary>Takes a removed key's size off the shard.</summary>
+    public void Release(Entry e)
+    {
+        UsedBytes -= e.Size;
+        e.Size = 0;
+    }
+
+    /// <summary>Adds to (or takes from) a key's size without measuring its value again (its expires entry came or went).</summary>
+    public void Adjust(Entry e, int delta)
+    {
+        e.Size += delta;
+        UsedBytes += delta;
     }
 }

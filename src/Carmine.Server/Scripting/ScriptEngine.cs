@@ -211,7 +211,7 @@ public sealed unsafe partial class ScriptEngine
         }
     }
 
-    static bool TryParseShebang(byte[] body, out ScriptFlags flags, out int length, out string? error)
+    internal static bool TryParseShebang(byte[] body, out ScriptFlags flags, out int length, out string? error)
     {
         flags = ScriptFlags.EvalCompat;
         length = 0;
@@ -420,6 +420,12 @@ public sealed unsafe partial class ScriptEngine
         if (cmd.Has(CommandFlags.Write))
         {
             if (ctx.ReadOnly) return "ERR Write commands are not allowed from read-only scripts.";
+            // Out of memory when the script started: refused until its first write, which can no longer be undone.
+            if (!ctx.Wrote && cmd.Has(CommandFlags.DenyOom) && server.Eviction.Limit != 0 && RedisServer.PreCommandOom)
+            {
+                cmd.Stats[ThreadSlot.Current].RejectedCalls++;
+                return RedisServer.OomError;
+            }
             ctx.Wrote = true;
         }
         sc.Args = args;
