@@ -210,7 +210,11 @@ public sealed partial class RedisServer
             if (single < args.Count)
             {
                 var shard = Keyspace[c.Db].ShardOf(args[single]);
-                lock (shard.Lock) handler(c);
+                lock (shard.Lock)
+                {
+                    if (cmd.Has(CommandFlags.Write | CommandFlags.MayReplicate)) shard.BeforeWrite();
+                    handler(c);
+                }
             }
             else handler(c);
             return;
@@ -238,6 +242,7 @@ public sealed partial class RedisServer
                 if (s == last) continue;
                 Monitor.Enter(db.Shards[s].Lock);
                 held0[held++] = s;
+                if (cmd.Has(CommandFlags.Write | CommandFlags.MayReplicate)) db.Shards[s].BeforeWrite();
                 last = s;
             }
             handler(c);

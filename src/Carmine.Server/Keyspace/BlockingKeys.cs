@@ -183,6 +183,9 @@ public sealed class BlockingKeys
         if (second != first) Monitor.Enter(db.Shards[second].Lock);
         try
         {
+            // Serving pops or moves elements: like a write command, the shards are first kept for a running snapshot.
+            db.Shards[first].BeforeWrite();
+            db.Shards[second].BeforeWrite();
             lock (gate)
             {
                 long now = Clock.NowMs(), dirty = server.Stats.Local.Dirty;

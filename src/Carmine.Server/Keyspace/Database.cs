@@ -68,7 +68,9 @@ public sealed class Database
     {
         uint hash = KeyHash.Hash(key);
         var e = new Entry(key, hash, value) { Lru = owner.Access.Initial(Clock.NowMs()) };
-        shards[ShardIndex(hash)].Table.Add(e);
+        var shard = shards[ShardIndex(hash)];
+        shard.BeforeWrite();
+        shard.Table.Add(e);
         if (value is Types.IRedisObject) owner.AggregateKeyAdded?.Invoke(this, key);
         return e;
     }
@@ -87,6 +89,7 @@ public sealed class Database
     public void Replace(Entry e, object value)
     {
         bool wasStream = e.Value is Types.StreamValue;
+        shards[ShardIndex(e.Hash)].BeforeWrite();
         e.Value = value;
         if (value is Types.IRedisObject || wasStream) owner.AggregateKeyAdded?.Invoke(this, e.Key);
     }
@@ -102,6 +105,7 @@ public sealed class Database
     public void Remove(Entry e)
     {
         var shard = shards[ShardIndex(e.Hash)];
+        shard.BeforeWrite();
         shard.Table.Remove(e);
         shard.RemoveVolatile(e);
         e.ExpireAt = 0;
@@ -110,14 +114,18 @@ public sealed class Database
 
     public void SetExpire(Entry e, long atMs)
     {
+        var shard = shards[ShardIndex(e.Hash)];
+        shard.BeforeWrite();
         e.ExpireAt = atMs;
-        shards[ShardIndex(e.Hash)].AddVolatile(e);
+        shard.AddVolatile(e);
     }
 
     public void RemoveExpire(Entry e)
     {
+        var shard = shards[ShardIndex(e.Hash)];
+        shard.BeforeWrite();
         e.ExpireAt = 0;
-        shards[ShardIndex(e.Hash)].RemoveVolatile(e);
+        shard.RemoveVolatile(e);
     }
 
     /// <summary>Empties the database; all its shard locks must be held.</summary>

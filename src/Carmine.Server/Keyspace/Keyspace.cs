@@ -46,6 +46,7 @@ public sealed class Keyspace
     internal bool ExpireIfNeeded(Database db, Shard shard, Entry e)
     {
         if (!DeleteExpired) return true;
+        shard.BeforeWrite();
         shard.Table.Remove(e);
         shard.RemoveVolatile(e);
         KeyExpired?.Invoke(db, e.Key);

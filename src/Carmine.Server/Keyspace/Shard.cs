@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using Carmine.Server.Persistence;
+
 namespace Carmine.Server.Keyspace;
 
 /// <summary>
@@ -10,6 +13,18 @@ public sealed class Shard
     public KeyTable Table = new();
     /// <summary>The entries that have an expiry, for active expiry's random sampling.</summary>
     public List<Entry> Volatile = [];
+    /// <summary>Snapshots that still need this shard as it was when they started (docs/snapshots.md); guarded by <see cref="Lock"/>.</summary>
+    internal List<SnapshotSlot>? PendingSnapshots;
+
+    /// <summary>
+    /// Called with the lock held before anything in the shard changes: a snapshot still waiting for the shard first
+    /// takes a copy of it. Outside a snapshot this is one field read.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void BeforeWrite()
+    {
+        if (PendingSnapshots is not null) Snapshot.Capture(this, detached: false);
+    }
 
     public void AddVolatile(Entry e)
     {
@@ -33,12 +48,16 @@ public sealed class Shard
     /// <summary>Exchanges contents with another shard (SWAPDB); both locks must be held.</summary>
     public void SwapContents(Shard other)
     {
+        BeforeWrite();
+        other.BeforeWrite();
         (Table, other.Table) = (other.Table, Table);
         (Volatile, other.Volatile) = (other.Volatile, Volatile);
     }
 
     public void Clear()
     {
+        // The old table leaves the keyspace and never changes again: a waiting snapshot can keep it as it is.
+        if (PendingSnapshots is not null) Snapshot.Capture(this, detached: true);
         Table = new KeyTable();
         Volatile = [];
     }
