@@ -125,12 +125,26 @@ public static class CompactBlob
                 }
             }
             int back = encoded <= 127 ? 1 : encoded < 16383 ? 2 : encoded < 2097151 ? 3 : encoded < 268435455 ? 4 : 5;
+            if (p + encoded + back > lp.Length - 1 || !BacklenMatches(lp.Slice(p + encoded, back), encoded)) return null;
             p += encoded + back;
-            if (p > lp.Length - 1) return null;
             items.Add(item);
         }
         if (declared != 65535 && declared != items.Count) return null;
         return items;
+    }
+
+    /// <summary>
+    /// Whether an entry's back-length (its size, 7 bits a byte from the end, all but the first byte flagged) says
+    /// <paramref name="size"/>, as Redis's listpack validation requires.
+    /// </summary>
+    static bool BacklenMatches(ReadOnlySpan<byte> backlen, int size)
+    {
+        for (int i = 0; i < backlen.Length; i++)
+        {
+            int expected = ((size >> (7 * (backlen.Length - 1 - i))) & 127) | (i == 0 ? 0 : 128);
+            if (backlen[i] != expected) return false;
+        }
+        return true;
     }
 
     /// <summary>The elements of a (pre-7.0) ziplist; null when malformed.</summary>
