@@ -98,7 +98,7 @@ public sealed class RdbPersistence(RedisServer server)
             snapshot.Dispose();
             return false;
         }
-        bgsaveStartMs = lastBgsaveTryMs = Clock.NowMs();
+        bgsaveStartMs = lastBgsaveTryMs = snapshot.StartedAtMs;
         KeysTotal = snapshot.KeyCount;
         Interlocked.Exchange(ref KeysProcessed, 0);
         long delayUs = server.Config.GetLong("rdb-key-save-delay");

@@ -62,7 +62,15 @@ public sealed class Snapshot : IDisposable
         try
         {
             var snapshot = new Snapshot(keyspace);
-            atCapturePoint?.Invoke();
+            try
+            {
+                atCapturePoint?.Invoke();
+            }
+            catch
+            {
+                snapshot.Dispose();
+                throw;
+            }
             return snapshot;
         }
         finally
@@ -71,6 +79,7 @@ public sealed class Snapshot : IDisposable
         }
     }
 
+    /// <summary>When the snapshot was taken, in Unix milliseconds.</summary>
     public long StartedAtMs { get; }
 
     /// <summary>Keys in the snapshot, logically expired ones included.</summary>
