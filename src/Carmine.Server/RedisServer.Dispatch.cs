@@ -212,7 +212,7 @@ public sealed partial class RedisServer
                 var shard = Keyspace[c.Db].ShardOf(args[single]);
                 lock (shard.Lock)
                 {
-                    if (cmd.Has(CommandFlags.Write | CommandFlags.MayReplicate)) shard.BeforeWrite();
+                    if (cmd.Has(CommandFlags.Write | CommandFlags.MayReplicate)) shard.BeforeWrite(args[single]);
                     handler(c);
                 }
             }
@@ -242,9 +242,10 @@ public sealed partial class RedisServer
                 if (s == last) continue;
                 Monitor.Enter(db.Shards[s].Lock);
                 held0[held++] = s;
-                if (cmd.Has(CommandFlags.Write | CommandFlags.MayReplicate)) db.Shards[s].BeforeWrite();
                 last = s;
             }
+            if (cmd.Has(CommandFlags.Write | CommandFlags.MayReplicate))
+                foreach (int k in keys) db.BeforeWrite(args[k]);
             handler(c);
         }
         finally

@@ -23,7 +23,7 @@ public sealed class SnapshotApiTests
         var shard = db.ShardOf(Key(i));
         lock (shard.Lock)
         {
-            shard.BeforeWrite();
+            shard.BeforeWrite(Key(i));
             change(db, db.Find(Key(i), 0));
         }
     }

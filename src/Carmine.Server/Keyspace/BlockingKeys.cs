@@ -184,8 +184,8 @@ public sealed class BlockingKeys
         try
         {
             // Serving pops or moves elements: like a write command, the shards are first kept for a running snapshot.
-            db.Shards[first].BeforeWrite();
-            db.Shards[second].BeforeWrite();
+            db.BeforeWrite(wk.Key);
+            if (b.Target is not null) db.BeforeWrite(b.Target);
             lock (gate)
             {
                 long now = Clock.NowMs(), dirty = server.Stats.Local.Dirty;

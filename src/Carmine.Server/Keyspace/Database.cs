@@ -51,6 +51,13 @@ public sealed class Database
         }
     }
 
+    /// <summary>Called, with the key's shard lock held, before a command changes the key (see <see cref="Shard.BeforeWrite(uint)"/>).</summary>
+    public void BeforeWrite(ReadOnlySpan<byte> key)
+    {
+        uint hash = KeyHash.Hash(key);
+        shards[ShardIndex(hash)].BeforeWrite(hash);
+    }
+
     /// <summary>Looks a key up; an expired key is deleted on the spot and reported absent.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Entry? Find(ReadOnlySpan<byte> key, long nowMs)
@@ -69,7 +76,7 @@ public sealed class Database
         uint hash = KeyHash.Hash(key);
         var e = new Entry(key, hash, value) { Lru = owner.Access.Initial(Clock.NowMs()) };
         var shard = shards[ShardIndex(hash)];
-        shard.BeforeWrite();
+        shard.BeforeWrite(hash);
         shard.Table.Add(e);
         if (value is Types.IRedisObject) owner.AggregateKeyAdded?.Invoke(this, key);
         return e;
@@ -89,7 +96,7 @@ public sealed class Database
     public void Replace(Entry e, object value)
     {
         bool wasStream = e.Value is Types.StreamValue;
-        shards[ShardIndex(e.Hash)].BeforeWrite();
+        shards[ShardIndex(e.Hash)].BeforeWrite(e.Hash);
         e.Value = value;
         if (value is Types.IRedisObject || wasStream) owner.AggregateKeyAdded?.Invoke(this, e.Key);
     }
@@ -105,7 +112,7 @@ public sealed class Database
     public void Remove(Entry e)
     {
         var shard = shards[ShardIndex(e.Hash)];
-        shard.BeforeWrite();
+        shard.BeforeWrite(e.Hash);
         shard.Table.Remove(e);
         shard.RemoveVolatile(e);
         e.ExpireAt = 0;
@@ -115,7 +122,7 @@ public sealed class Database
     public void SetExpire(Entry e, long atMs)
     {
         var shard = shards[ShardIndex(e.Hash)];
-        shard.BeforeWrite();
+        shard.BeforeWrite(e.Hash);
         e.ExpireAt = atMs;
         shard.AddVolatile(e);
     }
@@ -123,7 +130,7 @@ public sealed class Database
     public void RemoveExpire(Entry e)
     {
         var shard = shards[ShardIndex(e.Hash)];
-        shard.BeforeWrite();
+        shard.BeforeWrite(e.Hash);
         e.ExpireAt = 0;
         shard.RemoveVolatile(e);
     }

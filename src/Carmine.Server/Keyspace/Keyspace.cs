@@ -46,7 +46,7 @@ public sealed class Keyspace
     internal bool ExpireIfNeeded(Database db, Shard shard, Entry e)
     {
         if (!DeleteExpired) return true;
-        shard.BeforeWrite();
+        shard.BeforeWrite(e.Hash);
         shard.Table.Remove(e);
         shard.RemoveVolatile(e);
         KeyExpired?.Invoke(db, e.Key);

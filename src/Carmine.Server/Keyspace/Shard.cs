@@ -17,13 +17,20 @@ public sealed class Shard
     internal List<SnapshotSlot>? PendingSnapshots;
 
     /// <summary>
-    /// Called with the lock held before anything in the shard changes: a snapshot still waiting for the shard first
-    /// takes a copy of it. Outside a snapshot this is one field read.
+    /// Called with the lock held before the key with this hash changes: a snapshot still waiting for the key's
+    /// segment of the shard first takes a copy of that segment. Outside a snapshot this is one field read.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void BeforeWrite()
+    public void BeforeWrite(uint hash)
     {
-        if (PendingSnapshots is not null) Snapshot.Capture(this, detached: false);
+        if (PendingSnapshots is not null) Snapshot.Capture(this, hash);
+    }
+
+    /// <inheritdoc cref="BeforeWrite(uint)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void BeforeWrite(ReadOnlySpan<byte> key)
+    {
+        if (PendingSnapshots is not null) Snapshot.Capture(this, KeyHash.Hash(key));
     }
 
     public void AddVolatile(Entry e)
@@ -48,8 +55,8 @@ public sealed class Shard
     /// <summary>Exchanges contents with another shard (SWAPDB); both locks must be held.</summary>
     public void SwapContents(Shard other)
     {
-        BeforeWrite();
-        other.BeforeWrite();
+        if (PendingSnapshots is not null) Snapshot.CaptureAll(this, detached: false);
+        if (other.PendingSnapshots is not null) Snapshot.CaptureAll(other, detached: false);
         (Table, other.Table) = (other.Table, Table);
         (Volatile, other.Volatile) = (other.Volatile, Volatile);
     }
@@ -57,7 +64,7 @@ public sealed class Shard
     public void Clear()
     {
         // The old table leaves the keyspace and never changes again: a waiting snapshot can keep it as it is.
-        if (PendingSnapshots is not null) Snapshot.Capture(this, detached: true);
+        if (PendingSnapshots is not null) Snapshot.CaptureAll(this, detached: true);
         Table = new KeyTable();
         Volatile = [];
     }

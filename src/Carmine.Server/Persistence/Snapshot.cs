@@ -3,24 +3,31 @@ using Carmine.Server.Keyspace;
 namespace Carmine.Server.Persistence;
 
 /// <summary>
-/// A snapshot shard's place: empty until the shard is captured, then the shard's keys as they were when the
-/// snapshot started. Written and read under the shard's lock.
+/// A snapshot's place for one shard: the segments not captured yet, and the captured ones' keys as they were when
+/// the snapshot started. Written and read under the shard's lock.
 /// </summary>
 public sealed class SnapshotSlot(Snapshot owner)
 {
     internal readonly Snapshot Owner = owner;
-    internal IEnumerable<KeyImage>? Image;
+    /// <summary>One bit per segment still to capture.</summary>
+    internal ulong Pending = ulong.MaxValue;
+    internal readonly IEnumerable<KeyImage>?[] Images = new IEnumerable<KeyImage>?[Snapshot.Segments];
 }
 
 /// <summary>
 /// A point-in-time view of the whole keyspace without fork and without a stop-the-world copy (docs/snapshots.md):
 /// <see cref="Start"/> only marks every shard pending under the all-locks moment; <see cref="WriteRdb"/> then walks
-/// the shards, copying each under its lock and serializing outside it, while a write that reaches a shard still
-/// pending first copies it (<see cref="Shard.BeforeWrite"/>). The RDB produced is the dataset at the start.
+/// the shards segment by segment (keys grouped by the low bits of their hash), copying each under the shard's lock
+/// and serializing outside it, while a write to a key whose segment is still pending first copies that segment
+/// (<see cref="Shard.BeforeWrite(uint)"/>). The RDB produced is the dataset at the start.
 /// BGSAVE, a replica's full resync and an AOF rewrite base all use it; several may run at once.
 /// </summary>
 public sealed class Snapshot : IDisposable
 {
+    /// <summary>Segments per shard: the unit a write copies, 1/64 of a shard (a pending mask is one ulong).</summary>
+    internal const int Segments = 64;
+    const int SegmentBits = 6;
+
     readonly Keyspace.Keyspace keyspace;
     readonly SnapshotSlot[][] slots;
     readonly long[] keyCounts;
@@ -115,22 +122,25 @@ public sealed class Snapshot : IDisposable
     {
         for (int i = 0; i < slots[db].Length; i++)
         {
-            cancel.ThrowIfCancellationRequested();
-            foreach (var k in Take(keyspace[db].Shards[i], slots[db][i], cancel))
-                yield return k;
+            for (int segment = 0; segment < Segments; segment++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                foreach (var k in Take(keyspace[db].Shards[i], slots[db][i], segment, cancel))
+                    yield return k;
+            }
         }
     }
 
-    /// <summary>The shard's image: captured now under its lock unless a write captured it already.</summary>
-    static IEnumerable<KeyImage> Take(Shard shard, SnapshotSlot slot, CancellationToken cancel)
+    /// <summary>A segment's image: captured now under the shard's lock unless a write captured it already.</summary>
+    static IEnumerable<KeyImage> Take(Shard shard, SnapshotSlot slot, int segment, CancellationToken cancel)
     {
         while (!Monitor.TryEnter(shard.Lock, 5)) cancel.ThrowIfCancellationRequested();
         try
         {
-            if (slot.Image is null) Capture(shard, detached: false);
-            var image = slot.Image!;
+            if ((slot.Pending & (1UL << segment)) != 0) Capture(shard, (uint)segment);
+            var image = slot.Images[segment]!;
             // The slot lets go so the copy can be collected once it is written.
-            slot.Image = [];
+            slot.Images[segment] = null;
             return image;
         }
         finally
@@ -140,32 +150,62 @@ public sealed class Snapshot : IDisposable
     }
 
     /// <summary>
-    /// Gives every snapshot waiting for the shard its contents as they are now, and stops it waiting; the caller
-    /// holds the shard's lock. One copy serves them all. A <paramref name="detached"/> table is leaving the keyspace
-    /// (FLUSHALL) and is kept as it is, without a copy.
+    /// Gives every snapshot waiting for the segment of <paramref name="hash"/> its contents as they are now; the
+    /// caller holds the shard's lock. One copy serves them all.
     /// </summary>
-    internal static void Capture(Shard shard, bool detached)
+    internal static void Capture(Shard shard, uint hash)
     {
-        var waiting = shard.PendingSnapshots!;
-        shard.PendingSnapshots = null;
+        int segment = (int)(hash & (Segments - 1));
+        ulong bit = 1UL << segment;
         IEnumerable<KeyImage>? image = null;
-        foreach (var slot in waiting)
+        foreach (var slot in shard.PendingSnapshots!)
         {
-            if (slot.Owner.finished) continue;
-            image ??= detached ? Live(shard.Table) : Copy(shard.Table);
-            slot.Image = image;
+            if ((slot.Pending & bit) == 0 || slot.Owner.finished) continue;
+            image ??= Copy(shard.Table, segment);
+            slot.Images[segment] = image;
+            slot.Pending &= ~bit;
         }
+        Forget(shard);
     }
 
-    static List<KeyImage> Copy(KeyTable table)
+    /// <summary>
+    /// Captures every pending segment of the shard (SWAPDB, FLUSHDB). A <paramref name="detached"/> table is leaving
+    /// the keyspace and never changes again, so it is kept as it is, without a copy.
+    /// </summary>
+    internal static void CaptureAll(Shard shard, bool detached)
     {
-        var keys = new List<KeyImage>(table.Count);
-        foreach (var e in table.Entries()) keys.Add(new KeyImage(e.Key, RdbFile.CopyValue(e.Value), e.ExpireAt));
+        for (int segment = 0; segment < Segments; segment++)
+        {
+            ulong bit = 1UL << segment;
+            IEnumerable<KeyImage>? image = null;
+            foreach (var slot in shard.PendingSnapshots!)
+            {
+                if ((slot.Pending & bit) == 0 || slot.Owner.finished) continue;
+                image ??= detached ? Live(shard.Table, segment) : Copy(shard.Table, segment);
+                slot.Images[segment] = image;
+                slot.Pending &= ~bit;
+            }
+        }
+        Forget(shard);
+    }
+
+    /// <summary>Drops the slots that wait for nothing more, and the list when it is empty: writes then cost one field read.</summary>
+    static void Forget(Shard shard)
+    {
+        var waiting = shard.PendingSnapshots!;
+        waiting.RemoveAll(s => s.Pending == 0 || s.Owner.finished);
+        if (waiting.Count == 0) shard.PendingSnapshots = null;
+    }
+
+    static List<KeyImage> Copy(KeyTable table, int segment)
+    {
+        var keys = new List<KeyImage>();
+        foreach (var e in table.Segment((uint)segment, SegmentBits)) keys.Add(new KeyImage(e.Key, RdbFile.CopyValue(e.Value), e.ExpireAt));
         return keys;
     }
 
-    static IEnumerable<KeyImage> Live(KeyTable table)
+    static IEnumerable<KeyImage> Live(KeyTable table, int segment)
     {
-        foreach (var e in table.Entries()) yield return new KeyImage(e.Key, e.Value, e.ExpireAt);
+        foreach (var e in table.Segment((uint)segment, SegmentBits)) yield return new KeyImage(e.Key, e.Value, e.ExpireAt);
     }
 }
