@@ -120,24 +120,40 @@ public sealed class Snapshot : IDisposable
 
     IEnumerable<KeyImage> Keys(int db, CancellationToken cancel)
     {
+        // The saver's own copies go through one reused list: each is written out before the next is taken.
+        var scratch = new List<KeyImage>();
         for (int i = 0; i < slots[db].Length; i++)
         {
             for (int segment = 0; segment < Segments; segment++)
             {
                 cancel.ThrowIfCancellationRequested();
-                foreach (var k in Take(keyspace[db].Shards[i], slots[db][i], segment, cancel))
+                foreach (var k in Take(keyspace[db].Shards[i], slots[db][i], segment, scratch, cancel))
                     yield return k;
             }
         }
     }
 
-    /// <summary>A segment's image: captured now under the shard's lock unless a write captured it already.</summary>
-    static IEnumerable<KeyImage> Take(Shard shard, SnapshotSlot slot, int segment, CancellationToken cancel)
+    /// <summary>A segment's image: copied now under the shard's lock unless a write captured it already.</summary>
+    static IEnumerable<KeyImage> Take(Shard shard, SnapshotSlot slot, int segment, List<KeyImage> scratch, CancellationToken cancel)
     {
+        ulong bit = 1UL << segment;
         while (!Monitor.TryEnter(shard.Lock, 5)) cancel.ThrowIfCancellationRequested();
         try
         {
-            if ((slot.Pending & (1UL << segment)) != 0) Capture(shard, (uint)segment);
+            if ((slot.Pending & bit) != 0)
+            {
+                // Another snapshot waiting for the same segment needs a copy of its own to keep.
+                if (shard.PendingSnapshots!.Exists(s => s != slot && (s.Pending & bit) != 0 && !s.Owner.finished))
+                    Capture(shard, (uint)segment);
+                else
+                {
+                    scratch.Clear();
+                    CopyInto(scratch, shard.Table, segment);
+                    slot.Pending &= ~bit;
+                    Forget(shard);
+                    return scratch;
+                }
+            }
             var image = slot.Images[segment]!;
             // The slot lets go so the copy can be collected once it is written.
             slot.Images[segment] = null;
@@ -200,8 +216,13 @@ public sealed class Snapshot : IDisposable
     static List<KeyImage> Copy(KeyTable table, int segment)
     {
         var keys = new List<KeyImage>();
-        foreach (var e in table.Segment((uint)segment, SegmentBits)) keys.Add(new KeyImage(e.Key, RdbFile.CopyValue(e.Value), e.ExpireAt));
+        CopyInto(keys, table, segment);
         return keys;
+    }
+
+    static void CopyInto(List<KeyImage> keys, KeyTable table, int segment)
+    {
+        foreach (var e in table.Segment((uint)segment, SegmentBits)) keys.Add(new KeyImage(e.Key, RdbFile.CopyValue(e.Value), e.ExpireAt));
     }
 
     static IEnumerable<KeyImage> Live(KeyTable table, int segment)
