@@ -263,7 +263,11 @@ public sealed partial class RedisServer
             if (single < args.Count)
             {
                 var shard = Keyspace[c.Db].ShardOf(args[single]);
-                lock (shard.Lock) Invoke(c, cmd, handler);
+                lock (shard.Lock)
+                {
+                    if (cmd.Has(CommandFlags.Write | CommandFlags.MayReplicate)) shard.BeforeWrite(args[single]);
+                    Invoke(c, cmd, handler);
+                }
             }
             else Invoke(c, cmd, handler);
             return;
@@ -293,6 +297,8 @@ public sealed partial class RedisServer
                 held0[held++] = s;
                 last = s;
             }
+            if (cmd.Has(CommandFlags.Write | CommandFlags.MayReplicate))
+                foreach (int k in keys) db.BeforeWrite(args[k]);
             Invoke(c, cmd, handler);
         }
         finally

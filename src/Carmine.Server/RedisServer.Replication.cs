@@ -45,31 +45,35 @@ public sealed partial class RedisServer
     public void StartFullSync(Client c, bool psync)
     {
         var link = AttachReplica(c);
-        List<DbImage> dbs;
-        long offset;
-        lock (Propagation.Gate)
+        long offset = 0;
+        var snapshot = Snapshot.Start(Keyspace, () =>
         {
-            EnsureBacklog();
-            offset = Propagation.MasterOffset;
-            dbs = RdbFile.Capture(Keyspace, copyValues: true);
-            Propagation.Attach(link);
-        }
+            lock (Propagation.Gate)
+            {
+                EnsureBacklog();
+                offset = Propagation.MasterOffset;
+                Propagation.Attach(link);
+            }
+        });
         Interlocked.Increment(ref SyncFull);
         if (psync) c.Reply.SimpleString($"FULLRESYNC {MasterReplId} {offset}");
         Log.Notice($"Replica {link.Ip}:{link.ListeningPort} asks for synchronization");
-        Log.Notice($"Starting BGSAVE for SYNC with target: replicas sockets");
-        bool compress = Rdb.Compress, checksum = Rdb.Checksum;
-        var thread = new Thread(() => SendSnapshot(link, dbs, compress, checksum)) { IsBackground = true, Name = "carmine-sync" };
+        Log.Notice("Starting BGSAVE for SYNC with target: replicas sockets");
+        var options = new RdbWriteOptions(Rdb.Compress, Rdb.Checksum)
+        {
+            ExtraAux = [("repl-stream-db", "0"), ("repl-id", MasterReplId), ("repl-offset", offset.ToString(System.Globalization.CultureInfo.InvariantCulture))],
+        };
+        var thread = new Thread(() => SendSnapshot(link, snapshot, options)) { IsBackground = true, Name = "carmine-sync" };
         thread.Start();
     }
 
-    void SendSnapshot(ReplicaLink link, List<DbImage> dbs, bool compress, bool checksum)
+    void SendSnapshot(ReplicaLink link, Snapshot snapshot, RdbWriteOptions options)
     {
         byte[] payload;
         try
         {
             using var ms = new MemoryStream();
-            RdbFile.Write(ms, dbs, compress, checksum, GC.GetTotalMemory(false));
+            snapshot.WriteRdb(ms, options);
             payload = ms.ToArray();
         }
         catch (Exception ex)

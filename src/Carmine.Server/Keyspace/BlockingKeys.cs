@@ -184,6 +184,9 @@ public sealed class BlockingKeys
         if (second != first) Monitor.Enter(db.Shards[second].Lock);
         try
         {
+            // Serving pops or moves elements: like a write command, the shards are first kept for a running snapshot.
+            db.BeforeWrite(wk.Key);
+            if (b.Target is not null) db.BeforeWrite(b.Target);
             lock (gate)
             {
                 long now = Clock.NowMs(), dirty = server.Stats.Local.Dirty;

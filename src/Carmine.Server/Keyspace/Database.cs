@@ -51,6 +51,13 @@ public sealed class Database
         }
     }
 
+    /// <summary>Called, with the key's shard lock held, before a command changes the key (see <see cref="Shard.BeforeWrite(uint)"/>).</summary>
+    public void BeforeWrite(ReadOnlySpan<byte> key)
+    {
+        uint hash = KeyHash.Hash(key);
+        shards[ShardIndex(hash)].BeforeWrite(hash);
+    }
+
     /// <summary>Looks a key up; an expired key is deleted on the spot and reported absent.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Entry? Find(ReadOnlySpan<byte> key, long nowMs)
@@ -69,6 +76,7 @@ public sealed class Database
         uint hash = KeyHash.Hash(key);
         var e = new Entry(key, hash, value) { Lru = owner.Access.Initial(Clock.NowMs()) };
         var shard = shards[ShardIndex(hash)];
+        shard.BeforeWrite(hash);
         shard.Table.Add(e);
         shard.Charge(e);
         if (value is Types.IRedisObject) owner.AggregateKeyAdded?.Invoke(this, key);
@@ -89,6 +97,7 @@ public sealed class Database
     public void Replace(Entry e, object value)
     {
         bool wasStream = e.Value is Types.StreamValue;
+        shards[ShardIndex(e.Hash)].BeforeWrite(e.Hash);
         e.Value = value;
         shards[ShardIndex(e.Hash)].Charge(e);
         if (value is Types.IRedisObject || wasStream) owner.AggregateKeyAdded?.Invoke(this, e.Key);
@@ -105,6 +114,7 @@ public sealed class Database
     public void Remove(Entry e)
     {
         var shard = shards[ShardIndex(e.Hash)];
+        shard.BeforeWrite(e.Hash);
         shard.Table.Remove(e);
         shard.RemoveVolatile(e);
         shard.Release(e);
@@ -148,6 +158,7 @@ public sealed class Database
     public void SetExpire(Entry e, long atMs)
     {
         var shard = shards[ShardIndex(e.Hash)];
+        shard.BeforeWrite(e.Hash);
         if (e.ExpireAt == 0) shard.Adjust(e, KeySize.ExpiresEntry);
         e.ExpireAt = atMs;
         shard.AddVolatile(e);
@@ -156,6 +167,7 @@ public sealed class Database
     public void RemoveExpire(Entry e)
     {
         var shard = shards[ShardIndex(e.Hash)];
+        shard.BeforeWrite(e.Hash);
         if (e.ExpireAt != 0) shard.Adjust(e, -KeySize.ExpiresEntry);
         e.ExpireAt = 0;
         shard.RemoveVolatile(e);

@@ -108,6 +108,25 @@ public sealed class KeyTable
         }
     }
 
+    /// <summary>
+    /// The entries whose hash ends in <paramref name="value"/> (its low <paramref name="bits"/> bits): a segment a
+    /// snapshot captures at once. With at least 2^bits buckets they fill every 2^bits-th bucket; with fewer, one.
+    /// </summary>
+    public IEnumerable<Entry> Segment(uint value, int bits)
+    {
+        int step = 1 << bits;
+        if (buckets.Length >= step)
+        {
+            for (int b = (int)value; b < buckets.Length; b += step)
+                for (var e = buckets[b]; e is not null; e = e.Next)
+                    yield return e;
+            yield break;
+        }
+        uint mask = (uint)step - 1;
+        for (var e = buckets[value & (uint)(buckets.Length - 1)]; e is not null; e = e.Next)
+            if ((e.Hash & mask) == value) yield return e;
+    }
+
     public IEnumerable<Entry> Entries()
     {
         foreach (var head in buckets)

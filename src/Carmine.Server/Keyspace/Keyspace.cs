@@ -69,6 +69,7 @@ public sealed class Keyspace
     internal bool ExpireIfNeeded(Database db, Shard shard, Entry e)
     {
         if (!DeleteExpired) return true;
+        shard.BeforeWrite(e.Hash);
         shard.Table.Remove(e);
         shard.RemoveVolatile(e);
         shard.Release(e);

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using Carmine.Server.Persistence;
+
 namespace Carmine.Server.Keyspace;
 
 /// <summary>
@@ -12,6 +15,26 @@ public sealed class Shard
     public List<Entry> Volatile = [];
     /// <summary>The sum of the <see cref="Entry.Size"/> of the keys in this shard: its part of used_memory.</summary>
     public long UsedBytes;
+
+    /// <summary>Snapshots that still need this shard as it was when they started (docs/snapshots.md); guarded by <see cref="Lock"/>.</summary>
+    internal List<SnapshotSlot>? PendingSnapshots;
+
+    /// <summary>
+    /// Called with the lock held before the key with this hash changes: a snapshot still waiting for the key's
+    /// segment of the shard first takes a copy of that segment. Outside a snapshot this is one field read.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void BeforeWrite(uint hash)
+    {
+        if (PendingSnapshots is not null) Snapshot.Capture(this, hash);
+    }
+
+    /// <inheritdoc cref="BeforeWrite(uint)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void BeforeWrite(ReadOnlySpan<byte> key)
+    {
+        if (PendingSnapshots is not null) Snapshot.Capture(this, KeyHash.Hash(key));
+    }
 
     public void AddVolatile(Entry e)
     {
@@ -35,6 +58,8 @@ public sealed class Shard
     /// <summary>Exchanges contents with another shard (SWAPDB); both locks must be held.</summary>
     public void SwapContents(Shard other)
     {
+        if (PendingSnapshots is not null) Snapshot.CaptureAll(this, detached: false);
+        if (other.PendingSnapshots is not null) Snapshot.CaptureAll(other, detached: false);
         (Table, other.Table) = (other.Table, Table);
         (Volatile, other.Volatile) = (other.Volatile, Volatile);
         (UsedBytes, other.UsedBytes) = (other.UsedBytes, UsedBytes);
@@ -42,6 +67,8 @@ public sealed class Shard
 
     public void Clear()
     {
+        // The old table leaves the keyspace and never changes again: a waiting snapshot can keep it as it is.
+        if (PendingSnapshots is not null) Snapshot.CaptureAll(this, detached: true);
         Table = new KeyTable();
         Volatile = [];
         UsedBytes = 0;

@@ -13,17 +13,21 @@ public static class AofRewriter
 {
     const int ItemsPerCommand = 64;
 
-    public static void Write(Stream output, IReadOnlyList<DbImage> dbs, Action? perKey = null)
+    public static void Write(Stream output, IEnumerable<DbSection> dbs, Action? perKey = null)
     {
         var buffer = new RespBuffer(64 * 1024);
         Span<byte> scratch = stackalloc byte[40];
         foreach (var db in dbs)
         {
-            if (db.Keys.Count == 0) continue;
-            Command(buffer, "SELECT"u8.ToArray(), Number(db.Index));
+            bool selected = false;
             foreach (var k in db.Keys)
             {
                 perKey?.Invoke();
+                if (!selected)
+                {
+                    Command(buffer, "SELECT"u8.ToArray(), Number(db.Index));
+                    selected = true;
+                }
                 switch (k.Value)
                 {
                     case byte[] or RawString:

@@ -134,9 +134,8 @@ public sealed class AppendOnlyFile : IStreamConsumer
         Directory.CreateDirectory(Dir);
         if (manifest.Base is null && manifest.Incr.Count == 0)
         {
-            var dbs = RdbFile.Capture(server.Keyspace, copyValues: false);
             var baseInfo = NextBase();
-            WriteBase(Path.Combine(Dir, baseInfo.Name), dbs);
+            WriteBase(Path.Combine(Dir, baseInfo.Name), RdbFile.Live(server.Keyspace));
             manifest.Base = baseInfo;
             Log.Notice($"Creating AOF base file {baseInfo.Name} on server start");
         }
@@ -322,15 +321,14 @@ public sealed class AppendOnlyFile : IStreamConsumer
             RewriteScheduled = false;
             rewriteStartMs = Clock.NowMs();
         }
-        List<DbImage> dbs;
-        AofFileInfo newBase;
-        long firstNewIncr;
-        server.Keyspace.LockAll();
-        try
+        AofFileInfo newBase = null!;
+        long firstNewIncr = 0;
+        // One all-locks moment: the snapshot's start and the switch to a new incremental file, so the new base plus
+        // the files from here on are exactly the dataset.
+        var snapshot = Snapshot.Start(server.Keyspace, () =>
         {
             lock (server.Propagation.Gate)
             {
-                dbs = RdbFile.Capture(server.Keyspace, copyValues: true);
                 Directory.CreateDirectory(Dir);
                 lock (writeLock)
                 {
@@ -356,24 +354,27 @@ public sealed class AppendOnlyFile : IStreamConsumer
                 }
                 else server.Propagation.ResetAofSelection();
             }
-        }
-        finally
-        {
-            server.Keyspace.UnlockAll();
-        }
+        });
         Log.Notice("Background append only file rewriting started");
-        var thread = new Thread(() => FinishRewrite(dbs, newBase, firstNewIncr)) { IsBackground = true, Name = "carmine-aofrw" };
+        var thread = new Thread(() => FinishRewrite(snapshot, newBase, firstNewIncr)) { IsBackground = true, Name = "carmine-aofrw" };
         thread.Start();
         return null;
     }
 
-    void FinishRewrite(List<DbImage> dbs, AofFileInfo newBase, long firstNewIncr)
+    void FinishRewrite(Snapshot snapshot, AofFileInfo newBase, long firstNewIncr)
     {
         bool ok = false;
         string temp = Path.Combine(Dir, $"temp-rewriteaof-bg-{Environment.ProcessId}.aof");
         try
         {
-            WriteBase(temp, dbs);
+            try
+            {
+                WriteBase(temp, snapshot.Sections(CancellationToken.None));
+            }
+            finally
+            {
+                snapshot.Dispose();
+            }
             File.Move(temp, Path.Combine(Dir, newBase.Name), overwrite: true);
             lock (writeLock)
             {
@@ -465,7 +466,7 @@ public sealed class AppendOnlyFile : IStreamConsumer
     }
 
     /// <summary>Writes a base file; rdb-key-save-delay slows it per key (for tests), and an abort stops it.</summary>
-    void WriteBase(string path, List<DbImage> dbs)
+    void WriteBase(string path, IEnumerable<DbSection> dbs)
     {
         long delayUs = server.Config.GetLong("rdb-key-save-delay");
         void PerKey()
@@ -473,16 +474,11 @@ public sealed class AppendOnlyFile : IStreamConsumer
             if (abortRewrite) throw new OperationCanceledException();
             if (delayUs > 0) Thread.Sleep(TimeSpan.FromMicroseconds(delayUs));
         }
+        using var f = new FileStream(path, FileMode.Create, FileAccess.Write);
         if (server.Config.GetBool("aof-use-rdb-preamble"))
-        {
-            RdbFile.SaveToPath(path, dbs, server.Rdb.Compress, server.Rdb.Checksum, GC.GetTotalMemory(false), PerKey);
-            return;
-        }
-        using (var f = new FileStream(path, FileMode.Create, FileAccess.Write))
-        {
-            AofRewriter.Write(f, dbs, PerKey);
-            f.Flush(flushToDisk: true);
-        }
+            RdbFile.Write(f, dbs, new RdbWriteOptions(server.Rdb.Compress, server.Rdb.Checksum) { AofBase = true, PerKey = PerKey });
+        else AofRewriter.Write(f, dbs, PerKey);
+        f.Flush(flushToDisk: true);
     }
 
     AofFileInfo NextBase()

@@ -13,7 +13,6 @@ public sealed class DbImage(int index)
 {
     public int Index { get; } = index;
     public List<KeyImage> Keys { get; } = [];
-    public int VolatileCount { get; set; }
 }
 
 /// <summary>The result of reading a whole RDB file: every database's keys, and how many expired ones were skipped.</summary>
@@ -29,25 +28,40 @@ public sealed class LoadedDataset
     public int EndOffset { get; set; }
 }
 
+/// <summary>One database as the writer walks it: the counts for RESIZEDB, then the keys, produced as they are written.</summary>
+public readonly record struct DbSection(int Index, long KeyCount, long VolatileCount, IEnumerable<KeyImage> Keys);
+
+/// <summary>
+/// How to write an RDB: LZF compression, the CRC-64 footer, the aof-base aux field (a multi-part AOF's base file),
+/// extra aux fields (a full resync's replication id and offset), and a callback run after each key.
+/// </summary>
+public sealed record RdbWriteOptions(bool Compress, bool Checksum)
+{
+    public bool AofBase { get; init; }
+    public IReadOnlyList<(string Name, string Value)> ExtraAux { get; init; } = [];
+    public Action? PerKey { get; init; }
+}
+
 /// <summary>Whole RDB files: writing a snapshot (rdbSaveRio) and reading one back (rdbLoadRio).</summary>
 public static class RdbFile
 {
-    public static void Write(Stream output, IReadOnlyList<DbImage> dbs, bool compress, bool checksum, long usedMemory, Action? perKey = null)
+    public static void Write(Stream output, IEnumerable<DbSection> dbs, RdbWriteOptions options)
     {
-        var w = new RdbWriter(output, compress, checksum);
+        var w = new RdbWriter(output, options.Compress, options.Checksum);
         w.WriteRaw(Encoding.ASCII.GetBytes($"REDIS{Rdb.Version:D4}"));
         w.WriteAux("redis-ver", RedisServer.RedisVersion);
         w.WriteAux("redis-bits", "64");
         w.WriteAux("ctime", (Clock.NowMs() / 1000).ToString());
-        w.WriteAux("used-mem", usedMemory.ToString());
-        w.WriteAux("aof-base", "0");
+        w.WriteAux("used-mem", GC.GetTotalMemory(false).ToString());
+        foreach (var (name, value) in options.ExtraAux) w.WriteAux(name, value);
+        w.WriteAux("aof-base", options.AofBase ? "1" : "0");
         foreach (var db in dbs)
         {
-            if (db.Keys.Count == 0) continue;
+            if (db.KeyCount == 0) continue;
             w.WriteByte(Rdb.OpSelectDb);
             w.WriteLength((ulong)db.Index);
             w.WriteByte(Rdb.OpResizeDb);
-            w.WriteLength((ulong)db.Keys.Count);
+            w.WriteLength((ulong)db.KeyCount);
             w.WriteLength((ulong)db.VolatileCount);
             foreach (var k in db.Keys)
             {
@@ -59,12 +73,12 @@ public static class RdbFile
                 w.WriteObjectType(k.Value);
                 w.WriteString(k.Key);
                 w.WriteObject(k.Value);
-                perKey?.Invoke();
+                options.PerKey?.Invoke();
             }
         }
         w.WriteByte(Rdb.OpEof);
         Span<byte> crc = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(crc, checksum ? w.Crc : 0);
+        BinaryPrimitives.WriteUInt64LittleEndian(crc, options.Checksum ? w.Crc : 0);
         w.WriteRaw(crc);
         w.Flush();
     }
@@ -180,28 +194,10 @@ public static class RdbFile
         }
     }
 
-    /// <summary>
-    /// Every database's keys; the caller holds every lock. With <paramref name="copyValues"/> the values are copies
-    /// that can be serialized after the locks are released (BGSAVE), else the live values (SAVE, under the locks).
-    /// </summary>
-    public static List<DbImage> Capture(Keyspace.Keyspace keyspace, bool copyValues)
-    {
-        var result = new List<DbImage>(keyspace.Count);
-        foreach (var db in keyspace.Databases)
-        {
-            var image = new DbImage(db.Index);
-            foreach (var shard in db.Shards)
-            {
-                foreach (var e in shard.Table.Entries())
-                {
-                    image.Keys.Add(new KeyImage(e.Key, copyValues ? CopyValue(e.Value) : e.Value, e.ExpireAt));
-                    if (e.ExpireAt != 0) image.VolatileCount++;
-                }
-            }
-            result.Add(image);
-        }
-        return result;
-    }
+    /// <summary>The live keyspace as sections to write; the caller holds every lock until the write ends (SAVE).</summary>
+    public static IEnumerable<DbSection> Live(Keyspace.Keyspace keyspace) => keyspace.Databases.Select(db =>
+        new DbSection(db.Index, db.Count, db.VolatileCount,
+            db.Shards.SelectMany(s => s.Table.Entries()).Select(e => new KeyImage(e.Key, e.Value, e.ExpireAt))));
 
     /// <summary>A value the snapshot can serialize later while the original keeps changing.</summary>
     public static object CopyValue(object value) => value switch
@@ -213,7 +209,7 @@ public static class RdbFile
     };
 
     /// <summary>Writes to a temporary file then renames it over <paramref name="path"/>, so a reader never sees half a file.</summary>
-    public static long SaveToPath(string path, IReadOnlyList<DbImage> dbs, bool compress, bool checksum, long usedMemory, Action? perKey = null)
+    public static long SaveToPath(string path, Action<Stream> write)
     {
         string dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
         string temp = Path.Combine(dir, $"temp-{Environment.ProcessId}-{Environment.CurrentManagedThreadId}.rdb");
@@ -221,7 +217,8 @@ public static class RdbFile
         {
             using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1))
             {
-                Write(fs, dbs, compress, checksum, usedMemory, perKey);
+                // The writer buffers itself; the file gets its bytes in large writes.
+                write(fs);
                 fs.Flush(flushToDisk: true);
             }
             File.Move(temp, path, overwrite: true);

@@ -14,7 +14,7 @@ public sealed class RdbPersistence(RedisServer server)
     long lastBgsaveTryMs;
     long bgsaveStartMs;
     volatile bool bgsaveInProgress;
-    volatile bool abortRequested;
+    CancellationTokenSource? bgsaveCancel;
     bool bgsaveScheduled;
 
     public long LastSaveUnix { get; private set; } = Clock.NowMs() / 1000;
@@ -44,14 +44,17 @@ public sealed class RdbPersistence(RedisServer server)
     public bool Compress => server.Config.GetBool("rdbcompression");
     public bool Checksum => server.Config.GetBool("rdbchecksum");
 
+    /// <summary>How this server writes RDB files now: rdbcompression and rdbchecksum.</summary>
+    public RdbWriteOptions WriteOptions => new(Compress, Checksum);
+
     /// <summary>SAVE: writes the dataset from the live keyspace; the caller holds every lock (an exclusive command).</summary>
     public bool Save()
     {
         long dirty = TotalDirty;
         try
         {
-            var dbs = RdbFile.Capture(server.Keyspace, copyValues: false);
-            RdbFile.SaveToPath(FilePath, dbs, Compress, Checksum, GC.GetTotalMemory(false));
+            var options = WriteOptions;
+            RdbFile.SaveToPath(FilePath, fs => RdbFile.Write(fs, RdbFile.Live(server.Keyspace), options));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
@@ -70,38 +73,48 @@ public sealed class RdbPersistence(RedisServer server)
     }
 
     /// <summary>
-    /// BGSAVE: copies the dataset in one all-locks moment, then writes it on a background thread while commands
-    /// run. False if a background save is already running.
+    /// BGSAVE: starts a snapshot (a moment with every lock held that only marks the shards) and writes it on a
+    /// background thread while commands run. False if a background save is already running.
     /// </summary>
     public bool StartBackgroundSave()
     {
-        List<DbImage> dbs;
-        long dirty;
-        lock (gate)
+        var cancel = new CancellationTokenSource();
+        long dirty = 0;
+        bool started = false;
+        // Claimed inside the all-locks moment, so a FLUSHALL (which holds every lock) sees a save either not
+        // started or started with its cancellation in place.
+        var snapshot = Snapshot.Start(server.Keyspace, () =>
         {
-            if (bgsaveInProgress) return false;
-            bgsaveInProgress = true;
-            abortRequested = false;
-            bgsaveScheduled = false;
-        }
-        server.Keyspace.LockAll();
-        try
-        {
+            lock (gate)
+            {
+                if (bgsaveInProgress) return;
+                started = bgsaveInProgress = true;
+                bgsaveCancel = cancel;
+                bgsaveScheduled = false;
+            }
             dirty = TotalDirty;
-            dbs = RdbFile.Capture(server.Keyspace, copyValues: true);
-        }
-        finally
+        });
+        if (!started)
         {
-            server.Keyspace.UnlockAll();
+            snapshot.Dispose();
+            return false;
         }
-        bgsaveStartMs = lastBgsaveTryMs = Clock.NowMs();
-        KeysTotal = dbs.Sum(d => (long)d.Keys.Count);
+        bgsaveStartMs = lastBgsaveTryMs = snapshot.StartedAtMs;
+        KeysTotal = snapshot.KeyCount;
         Interlocked.Exchange(ref KeysProcessed, 0);
         long delayUs = server.Config.GetLong("rdb-key-save-delay");
-        bool compress = Compress, checksum = Checksum;
+        var options = WriteOptions with
+        {
+            PerKey = () =>
+            {
+                Interlocked.Increment(ref KeysProcessed);
+                cancel.Token.ThrowIfCancellationRequested();
+                if (delayUs > 0) Thread.Sleep(TimeSpan.FromMicroseconds(delayUs));
+            },
+        };
         string path = FilePath;
         Log.Notice("Background saving started");
-        var thread = new Thread(() => RunBackgroundSave(dbs, dirty, path, compress, checksum, delayUs))
+        var thread = new Thread(() => RunBackgroundSave(snapshot, dirty, path, options, cancel.Token))
         {
             IsBackground = true,
             Name = "carmine-bgsave",
@@ -110,17 +123,12 @@ public sealed class RdbPersistence(RedisServer server)
         return true;
     }
 
-    void RunBackgroundSave(List<DbImage> dbs, long dirty, string path, bool compress, bool checksum, long delayUs)
+    void RunBackgroundSave(Snapshot snapshot, long dirty, string path, RdbWriteOptions options, CancellationToken cancel)
     {
         bool ok;
         try
         {
-            RdbFile.SaveToPath(path, dbs, compress, checksum, GC.GetTotalMemory(false), () =>
-            {
-                Interlocked.Increment(ref KeysProcessed);
-                if (abortRequested) throw new OperationCanceledException();
-                if (delayUs > 0) Thread.Sleep(TimeSpan.FromMicroseconds(delayUs));
-            });
+            RdbFile.SaveToPath(path, fs => snapshot.WriteRdb(fs, options, cancel));
             ok = true;
             Log.Notice("Background saving terminated with success");
         }
@@ -135,6 +143,10 @@ public sealed class RdbPersistence(RedisServer server)
             Log.Warning($"Write error saving DB on disk: {e.Message}");
             Log.Warning("Background saving error");
         }
+        finally
+        {
+            snapshot.Dispose();
+        }
         lock (gate)
         {
             LastBgsaveDurationSec = (Clock.NowMs() - bgsaveStartMs) / 1000;
@@ -146,16 +158,21 @@ public sealed class RdbPersistence(RedisServer server)
                 Saves++;
                 LastBgsaveOk = true;
             }
-            else if (!abortRequested) LastBgsaveOk = false;
+            else if (!cancel.IsCancellationRequested) LastBgsaveOk = false;
             bgsaveInProgress = false;
         }
     }
 
-    /// <summary>Stops a background save in progress (FLUSHALL, DEBUG RELOAD); its file is not written.</summary>
+    /// <summary>
+    /// Stops a background save in progress (FLUSHALL, DEBUG RELOAD); its file is not written. The caller may hold
+    /// every lock: a cancelled saver stops waiting for them.
+    /// </summary>
     public void AbortBackgroundSave()
     {
-        if (!bgsaveInProgress) return;
-        abortRequested = true;
+        CancellationTokenSource? cancel;
+        lock (gate) cancel = bgsaveInProgress ? bgsaveCancel : null;
+        if (cancel is null) return;
+        cancel.Cancel();
         while (bgsaveInProgress) Thread.Sleep(1);
     }
 

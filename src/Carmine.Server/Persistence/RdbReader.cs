@@ -6,10 +6,12 @@ using Carmine.Server.Types;
 namespace Carmine.Server.Persistence;
 
 /// <summary>A malformed RDB file or DUMP payload; <see cref="Offset"/> is where reading stopped.</summary>
-public sealed class RdbFormatException(string message, long offset) : Exception($"{message} at offset {offset}")
+public sealed class RdbFormatException(string message, long offset, bool truncated = false) : Exception($"{message} at offset {offset}")
 {
     public long Offset { get; } = offset;
     public string Reason { get; } = message;
+    /// <summary>The data ended before what it announced (what Redis reports as an unexpected EOF).</summary>
+    public bool Truncated { get; } = truncated;
 }
 
 /// <summary>
@@ -26,11 +28,11 @@ public sealed class RdbReader(ReadOnlyMemory<byte> data)
     public int Position => pos;
     public int Remaining => data.Length - pos;
 
-    RdbFormatException Bad(string what) => new(what, pos);
+    RdbFormatException Bad(string what, bool truncated = false) => new(what, pos, truncated);
 
     public ReadOnlySpan<byte> ReadRaw(int n)
     {
-        if (n < 0 || n > Remaining) throw Bad("Unexpected end of data");
+        if (n < 0 || n > Remaining) throw Bad("Unexpected end of data", truncated: true);
         var s = data.Span.Slice(pos, n);
         pos += n;
         return s;
@@ -53,7 +55,7 @@ public sealed class RdbReader(ReadOnlyMemory<byte> data)
         }
         if (b == 0x80) return BinaryPrimitives.ReadUInt32BigEndian(ReadRaw(4));
         if (b == 0x81) return BinaryPrimitives.ReadUInt64BigEndian(ReadRaw(8));
-        throw Bad($"Unknown length encoding {b}");
+        throw Bad($"Unknown length encoding {b} in rdbLoadLen()");
     }
 
     public ulong ReadLength()
@@ -67,7 +69,7 @@ public sealed class RdbReader(ReadOnlyMemory<byte> data)
     public int ReadCount(int minBytesPerItem = 1)
     {
         ulong n = ReadLength();
-        if (n > (ulong)Remaining / (ulong)Math.Max(1, minBytesPerItem)) throw Bad("Length exceeds the data left");
+        if (n > (ulong)Remaining / (ulong)Math.Max(1, minBytesPerItem)) throw Bad("Length exceeds the data left", truncated: true);
         return (int)n;
     }
 
@@ -83,9 +85,10 @@ public sealed class RdbReader(ReadOnlyMemory<byte> data)
                 case 2: return NumberFormat.Int64ToBytes(BinaryPrimitives.ReadInt32LittleEndian(ReadRaw(4)));
                 case 3:
                     ulong clen = ReadLength(), ulen = ReadLength();
+                    if (clen > (ulong)Remaining) throw Bad("Bad LZF lengths", truncated: true);
                     // An LZF back-reference of 3 bytes yields at most 264: a larger claimed size is corrupt, and
                     // refusing it early avoids allocating whatever a damaged length asks for.
-                    if (clen > (ulong)Remaining || ulen > int.MaxValue || ulen > clen * MaxLzfExpansion) throw Bad("Invalid LZF compressed string");
+                    if (ulen > int.MaxValue || ulen > clen * MaxLzfExpansion) throw Bad("Invalid LZF compressed string");
                     var compressed = ReadRaw((int)clen);
                     var result = new byte[ulen];
                     if (!Lzf.Decompress(compressed, result)) throw Bad("Invalid LZF compressed string");
@@ -93,7 +96,7 @@ public sealed class RdbReader(ReadOnlyMemory<byte> data)
                 default: throw Bad($"Unknown RDB string encoding type {len}");
             }
         }
-        if (len > (ulong)Remaining) throw Bad("String length exceeds the data left");
+        if (len > (ulong)Remaining) throw Bad("String length exceeds the data left", truncated: true);
         return ReadRaw((int)len).ToArray();
     }
 
