@@ -262,11 +262,17 @@ public sealed partial class RedisServer
         {
             if (single < args.Count)
             {
-                var shard = Keyspace[c.Db].ShardOf(args[single]);
+                var keyDb = Keyspace[c.Db];
+                uint hash = Carmine.Server.Keyspace.KeyHash.Hash(args[single]);
+                var shard = keyDb.Shards[keyDb.ShardIndex(hash)];
                 lock (shard.Lock)
                 {
-                    if (cmd.Has(CommandFlags.Write | CommandFlags.MayReplicate)) shard.BeforeWrite(args[single]);
+                    bool write = cmd.Has(CommandFlags.Write | CommandFlags.MayReplicate);
+                    if (write) shard.BeforeWrite(hash);
+                    long dirty = Stats.Local.Dirty;
                     Invoke(c, cmd, handler);
+                    // A value changed in place (LPUSH, APPEND ...) is charged its new size while its lock is still held.
+                    if (write && Stats.Local.Dirty != dirty) shard.ChargeInPlace(args[single], hash);
                 }
             }
             else Invoke(c, cmd, handler);

@@ -114,11 +114,8 @@ public sealed partial class RedisServer
         var args = c.Args;
         var db = Keyspace[c.Db];
         int single = cmd.SingleKeyIndex;
-        if (single > 0)
-        {
-            if (single < args.Count) db.Remeasure(args[single]);
-            return;
-        }
+        // The single-key path charged its key under the lock already (RunLockedCore).
+        if (single > 0) return;
         if (cmd.KeySpecs.Length == 0) return;
         var keys = keyIndexes ??= new List<int>();
         keys.Clear();

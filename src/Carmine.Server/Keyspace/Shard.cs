@@ -75,6 +75,15 @@ public sealed class Shard
     }
 
     /// <summary>Charges a key its current size (after it was added or its value changed).</summary>
+    /// <summary>
+    /// After a write to the key: charges its new size unless its value is an immutable string, which was charged when
+    /// it was stored. The caller holds the lock.
+    /// </summary>
+    public void ChargeInPlace(ReadOnlySpan<byte> key, uint hash)
+    {
+        if (Table.Find(key, hash) is { } e && e.Value is not byte[]) Charge(e);
+    }
+
     public void Charge(Entry e)
     {
         int size = KeySize.Of(e);
