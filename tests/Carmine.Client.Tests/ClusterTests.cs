@@ -1,3 +1,4 @@
+using Carmine.Protocol;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;

@@ -1,8 +1,15 @@
-namespace Carmine.Cli.Cluster;
+using System.Text;
 
-/// <summary>The cluster slot of a key: CRC16 (XMODEM) of the key, or of its {hash tag}, modulo 16384.</summary>
+namespace Carmine.Protocol;
+
+/// <summary>
+/// The cluster's key-to-slot function: CRC16 (XMODEM) of the key modulo 16384, where a key with a
+/// non-empty {hash tag} is hashed on the tag alone so related keys can share a slot.
+/// </summary>
 public static class HashSlot
 {
+    public const int Count = 16384;
+
     static readonly ushort[] Table = BuildTable();
 
     static ushort[] BuildTable()
@@ -17,22 +24,24 @@ public static class HashSlot
         return table;
     }
 
-    public static ushort Crc16(ReadOnlySpan<byte> data)
-    {
-        ushort crc = 0;
-        foreach (byte b in data) crc = (ushort)((crc << 8) ^ Table[((crc >> 8) ^ b) & 0xff]);
-        return crc;
-    }
+    public static int Of(string key) => Of(Encoding.UTF8.GetBytes(key));
 
-    /// <summary>Only the part between the first '{' and the next '}' is hashed, when it is not empty.</summary>
     public static int Of(ReadOnlySpan<byte> key)
     {
         int open = key.IndexOf((byte)'{');
         if (open >= 0)
         {
             int close = key[(open + 1)..].IndexOf((byte)'}');
+            // "{}" is not a tag: the whole key is hashed.
             if (close > 0) key = key.Slice(open + 1, close);
         }
-        return Crc16(key) & 0x3fff;
+        return Crc16(key) & (Count - 1);
+    }
+
+    public static ushort Crc16(ReadOnlySpan<byte> data)
+    {
+        ushort crc = 0;
+        foreach (byte b in data) crc = (ushort)((crc << 8) ^ Table[((crc >> 8) ^ b) & 0xff]);
+        return crc;
     }
 }
