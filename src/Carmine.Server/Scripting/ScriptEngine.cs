@@ -101,6 +101,7 @@ public sealed unsafe partial class ScriptEngine
         Register(l, "setresp", &SetResp);
         Register(l, "killed", &Killed);
         LuaMessagePack.Register(l);
+        LuaStruct.Register(l);
         PushString(l, RedisServer.RedisVersion);
         var v = Version.Parse(RedisServer.RedisVersion);
         lua_pushnumber(l, (v.Major << 16) | (v.Minor << 8) | v.Build);

@@ -240,12 +240,33 @@ function cmsgpack.unpack_one(s, offset) return unpack_full(s, 1, offset or 0, tr
 function cmsgpack.unpack_limit(s, limit, offset) return unpack_full(s, limit or 0, offset or 0, true) end
 G.cmsgpack = cmsgpack
 
+-- struct: C functions (coroutine.wrap, as redis.call) around the native ones, which return true and their results
+-- or false and an error. The wrapper raises a string error prefixed with the caller's line, as luaL_error does, and
+-- being C it keeps the script's frame in `return struct.pack(...)`. A failed coroutine is replaced by a fresh one.
+local function raising(t, name, native_fn)
+  local step
+  local function renew() t[name] = wrap(function(...) return step(native_fn(...)) end) end
+  step = function(ok, ...)
+    if not ok then
+      renew()
+      error_((...), 0)
+    end
+    return step(native_fn(yield(...)))
+  end
+  renew()
+end
+local struct = {}
+raising(struct, 'pack', native.struct_pack)
+raising(struct, 'unpack', native.struct_unpack)
+raising(struct, 'size', native.struct_size)
+G.struct = struct
+
 local loadstring_ = loadstring
 local hidden = {}
 lookup = hidden
 for k, v in pairs(G) do hidden[k] = v end
 hidden.redis = protect(redis)
-for _, name in ipairs({'cjson', 'bit', 'cmsgpack', 'string', 'math', 'table', 'coroutine'}) do
+for _, name in ipairs({'cjson', 'bit', 'cmsgpack', 'struct', 'string', 'math', 'table', 'coroutine'}) do
   if hidden[name] then hidden[name] = protect(hidden[name]) end
 end
 hidden.loadfile, hidden.dofile, hidden.print, hidden.debug = nil, nil, nil, nil
