@@ -288,10 +288,10 @@ static class DebugCommands
     /// <summary>DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the dataset, empty the keyspace and load the file back, all with every lock held.</summary>
     static void Reload(Client c)
     {
-        bool flush = true, save = true;
+        bool flush = true, save = true, merge = false;
         for (int j = 2; j < c.Args.Count; j++)
         {
-            if (c.Args.Is(j, "merge")) continue;
+            if (c.Args.Is(j, "merge")) merge = true;
             if (c.Args.Is(j, "noflush")) flush = false;
             else if (c.Args.Is(j, "nosave")) save = false;
             else
@@ -312,7 +312,7 @@ static class DebugCommands
             }
             try
             {
-                server.Rdb.Load(File.ReadAllBytes(server.Rdb.FilePath), flush);
+                server.Rdb.Load(File.ReadAllBytes(server.Rdb.FilePath), flush, merge);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or Persistence.RdbFormatException)
             {

@@ -23,12 +23,15 @@ public sealed class LoadedDataset
     public long KeysLoaded { get; set; }
     public long KeysExpired { get; set; }
     public int Version { get; set; }
+    /// <summary>The code of each function library in the file, in file order.</summary>
+    public List<byte[]> Functions { get; } = [];
 }
 
 /// <summary>Whole RDB files: writing a snapshot (rdbSaveRio) and reading one back (rdbLoadRio).</summary>
 public static class RdbFile
 {
-    public static void Write(Stream output, IReadOnlyList<DbImage> dbs, bool compress, bool checksum, long usedMemory, Action? perKey = null)
+    public static void Write(Stream output, IReadOnlyList<DbImage> dbs, bool compress, bool checksum, long usedMemory, Action? perKey = null,
+        IReadOnlyList<byte[]>? functions = null)
     {
         var w = new RdbWriter(output, compress, checksum);
         w.WriteRaw(Encoding.ASCII.GetBytes($"REDIS{Rdb.Version:D4}"));
@@ -37,6 +40,7 @@ public static class RdbFile
         w.WriteAux("ctime", (Clock.NowMs() / 1000).ToString());
         w.WriteAux("used-mem", usedMemory.ToString());
         w.WriteAux("aof-base", "0");
+        if (functions is not null) Scripting.FunctionsRdb.Write(w, functions);
         foreach (var db in dbs)
         {
             if (db.Keys.Count == 0) continue;
@@ -123,7 +127,8 @@ public static class RdbFile
                     throw new RdbFormatException("The RDB file contains AUX module data I can't load: no matching module", at);
                 case Rdb.OpFunction:
                 case Rdb.OpFunction2:
-                    throw new RdbFormatException("The RDB file contains function libraries, which this server cannot load yet", at);
+                    result.Functions.Add(Scripting.FunctionsRdb.Read(r, type));
+                    continue;
                 default:
                     {
                         if (!Rdb.IsObjectType(type)) throw new RdbFormatException($"Unknown RDB opcode or type {type}", at);
@@ -204,7 +209,8 @@ public static class RdbFile
     };
 
     /// <summary>Writes to a temporary file then renames it over <paramref name="path"/>, so a reader never sees half a file.</summary>
-    public static long SaveToPath(string path, IReadOnlyList<DbImage> dbs, bool compress, bool checksum, long usedMemory, Action? perKey = null)
+    public static long SaveToPath(string path, IReadOnlyList<DbImage> dbs, bool compress, bool checksum, long usedMemory, Action? perKey = null,
+        IReadOnlyList<byte[]>? functions = null)
     {
         string dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
         string temp = Path.Combine(dir, $"temp-{Environment.ProcessId}-{Environment.CurrentManagedThreadId}.rdb");
@@ -212,7 +218,7 @@ public static class RdbFile
         {
             using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1))
             {
-                Write(fs, dbs, compress, checksum, usedMemory, perKey);
+                Write(fs, dbs, compress, checksum, usedMemory, perKey, functions);
                 fs.Flush(flushToDisk: true);
             }
             File.Move(temp, path, overwrite: true);

@@ -43,6 +43,9 @@ public sealed class RdbPersistence(RedisServer server)
     bool Compress => server.Config.GetBool("rdbcompression");
     bool Checksum => server.Config.GetBool("rdbchecksum");
 
+    /// <summary>The function libraries a snapshot holds (none when scripting was never used).</summary>
+    IReadOnlyList<byte[]> Functions => server.ScriptsIfStarted?.LibraryCodes ?? [];
+
     /// <summary>SAVE: writes the dataset from the live keyspace; the caller holds every lock (an exclusive command).</summary>
     public bool Save()
     {
@@ -50,7 +53,7 @@ public sealed class RdbPersistence(RedisServer server)
         try
         {
             var dbs = RdbFile.Capture(server.Keyspace, copyValues: false);
-            RdbFile.SaveToPath(FilePath, dbs, Compress, Checksum, GC.GetTotalMemory(false));
+            RdbFile.SaveToPath(FilePath, dbs, Compress, Checksum, GC.GetTotalMemory(false), functions: Functions);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
@@ -75,6 +78,7 @@ public sealed class RdbPersistence(RedisServer server)
     public bool StartBackgroundSave()
     {
         List<DbImage> dbs;
+        IReadOnlyList<byte[]> functions;
         long dirty;
         lock (gate)
         {
@@ -88,6 +92,7 @@ public sealed class RdbPersistence(RedisServer server)
         {
             dirty = TotalDirty;
             dbs = RdbFile.Capture(server.Keyspace, copyValues: true);
+            functions = Functions;
         }
         finally
         {
@@ -100,7 +105,7 @@ public sealed class RdbPersistence(RedisServer server)
         bool compress = Compress, checksum = Checksum;
         string path = FilePath;
         Log.Notice("Background saving started");
-        var thread = new Thread(() => RunBackgroundSave(dbs, dirty, path, compress, checksum, delayUs))
+        var thread = new Thread(() => RunBackgroundSave(dbs, functions, dirty, path, compress, checksum, delayUs))
         {
             IsBackground = true,
             Name = "carmine-bgsave",
@@ -109,7 +114,7 @@ public sealed class RdbPersistence(RedisServer server)
         return true;
     }
 
-    void RunBackgroundSave(List<DbImage> dbs, long dirty, string path, bool compress, bool checksum, long delayUs)
+    void RunBackgroundSave(List<DbImage> dbs, IReadOnlyList<byte[]> functions, long dirty, string path, bool compress, bool checksum, long delayUs)
     {
         bool ok;
         try
@@ -119,7 +124,7 @@ public sealed class RdbPersistence(RedisServer server)
                 Interlocked.Increment(ref KeysProcessed);
                 if (abortRequested) throw new OperationCanceledException();
                 if (delayUs > 0) Thread.Sleep(TimeSpan.FromMicroseconds(delayUs));
-            });
+            }, functions);
             ok = true;
             Log.Notice("Background saving terminated with success");
         }
@@ -217,10 +222,17 @@ public sealed class RdbPersistence(RedisServer server)
         return true;
     }
 
-    /// <summary>Parses a whole file, then replaces the keyspace with it; the caller holds every lock or runs before clients connect.</summary>
-    public void Load(byte[] data, bool flush = true)
+    /// <summary>
+    /// Parses a whole file, then replaces the keyspace and function libraries with it (or, without
+    /// <paramref name="flush"/>, adds to them: a library of an existing name is an error unless <paramref name="merge"/>);
+    /// the caller holds every lock or runs before clients connect.
+    /// </summary>
+    public void Load(byte[] data, bool flush = true, bool merge = false)
     {
         var loaded = RdbFile.Read(data, RdbLoadLimits.From(server.Config), Checksum, Clock.NowMs(), server.Keyspace.Count);
+        if ((loaded.Functions.Count > 0 || (flush && server.ScriptsIfStarted is not null))
+            && server.Scripts.RestoreLibraries(loaded.Functions, flush, merge, quotedCollision: true) is { } error)
+            throw new RdbFormatException("Failed loading library, " + error, 0);
         if (flush)
             foreach (var db in server.Keyspace.Databases) db.Clear();
         RdbFile.Install(server.Keyspace, loaded);
