@@ -195,6 +195,7 @@ public sealed class BlockingKeys
                     // As after any write command, WATCHers of the keys the serve changed must fail their EXEC.
                     server.Watches.Touch(wk.Db, wk.Key, db.Find(wk.Key, now) is not null);
                     if (b.Target is not null) server.Watches.Touch(wk.Db, b.Target, db.Find(b.Target, now) is not null);
+                    InvalidateServed(server, wk.Key, b);
                 }
             }
         }
@@ -208,8 +209,27 @@ public sealed class BlockingKeys
         {
             if (b.Client.Closed) return;
             b.Client.Reply.WriteRaw(reply.Written);
+            // The client's own invalidations follow the reply of its unblocked command.
+            server.Tracking.AfterCommand(b.Client);
             Resume(b, servedUs);
         });
+    }
+
+    /// <summary>Client-side caching: the keys a serve changed are invalidated as the unblocked client's own changes.</summary>
+    static void InvalidateServed(RedisServer server, byte[] key, BlockedClient b)
+    {
+        if (!server.Tracking.Active) return;
+        var previous = Tracking.TrackingTable.Current;
+        Tracking.TrackingTable.Current = b.Client;
+        try
+        {
+            server.Tracking.InvalidateKey(key, b.Client);
+            if (b.Target is not null) server.Tracking.InvalidateKey(b.Target, b.Client);
+        }
+        finally
+        {
+            Tracking.TrackingTable.Current = previous;
+        }
     }
 
     /// <summary>Ends the block on the client's own thread: the slowlog gets the request, then its pipeline runs on.</summary>

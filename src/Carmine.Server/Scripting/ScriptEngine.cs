@@ -5,6 +5,7 @@ using System.Text;
 using Carmine.Protocol;
 using Carmine.Server.Commands;
 using Carmine.Server.Network;
+using Carmine.Server.Tracking;
 using static Carmine.Server.Scripting.LuaApi;
 
 namespace Carmine.Server.Scripting;
@@ -286,8 +287,10 @@ public sealed unsafe partial class ScriptEngine
     {
         var ctx = new RunContext(c, name, !functionMode, readOnly, Clock.NowMs());
         var previous = current;
+        var previousRun = TrackingTable.ScriptRun;
         current = this;
         running = ctx;
+        TrackingTable.ScriptRun = (scriptClient ??= new Client(server, c.Loop), c);
         nint l = lua;
         try
         {
@@ -316,6 +319,7 @@ public sealed unsafe partial class ScriptEngine
         {
             running = null;
             current = previous;
+            TrackingTable.ScriptRun = previousRun;
             lua_settop(l, 0);
             if (ctx.Killed) ResetHook();
         }
@@ -410,7 +414,7 @@ public sealed unsafe partial class ScriptEngine
             else return "ERR Lua redis lib command arguments must be strings or integers";
         }
         var ctx = running!;
-        var sc = scriptClient ??= new Client(server, ctx.Caller.Loop);
+        var sc = scriptClient!;
         var args = ArgList.From(argv);
         var cmd = server.Commands.Lookup(args[0]);
         if (cmd is not null && cmd.Subcommands is not null && (cmd.Handler is null || args.Count >= 2))
@@ -432,6 +436,9 @@ public sealed unsafe partial class ScriptEngine
         sc.InExec = true;
         sc.Reply.Clear();
         server.Call(sc, cmd);
+        // A script that reads makes its caller track the keys it declared, as Redis does.
+        if (cmd.Has(CommandFlags.ReadOnly) && ctx.Caller.Tracking is not null && server.Commands.Lookup(ctx.Command[0]) is { } script)
+            server.Tracking.RememberDeclaredKeys(ctx.Caller, script);
         lua_settop(l, 0);
         if (!RespReader.TryRead(sc.Reply.Written, out var reply, out _))
             reply = RespValue.NullValue;
