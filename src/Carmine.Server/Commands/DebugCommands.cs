@@ -292,7 +292,7 @@ static class DebugCommands
         for (int j = 2; j < c.Args.Count; j++)
         {
             if (c.Args.Is(j, "merge")) merge = true;
-            if (c.Args.Is(j, "noflush")) flush = false;
+            else if (c.Args.Is(j, "noflush")) flush = false;
             else if (c.Args.Is(j, "nosave")) save = false;
             else
             {

@@ -290,7 +290,7 @@ public sealed unsafe partial class ScriptEngine
         var previousRun = TrackingTable.ScriptRun;
         current = this;
         running = ctx;
-        TrackingTable.ScriptRun = (scriptClient ??= new Client(server, c.Loop), c);
+        TrackingTable.ScriptRun = (scriptClient ??= new Client(server, c.Loop) { IsScript = true }, c);
         nint l = lua;
         try
         {
