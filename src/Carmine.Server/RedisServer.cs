@@ -176,7 +176,7 @@ public sealed partial class RedisServer
     public void WaitForShutdown()
     {
         shutdownRequested.Wait();
-        foreach (var l in listeners) l.Close();
+        CloseListeners();
         string unix = Config.GetString("unixsocket");
         if (unix.Length > 0) File.Delete(unix);
         Log.Notice("Carmine is now ready to exit, bye bye...");
@@ -185,7 +185,17 @@ public sealed partial class RedisServer
     public void RequestShutdown(int exitCode = 0)
     {
         ShutdownExitCode = exitCode;
+        // Redis exits inside SHUTDOWN: once it returns (even from a loop held by a busy script), connections are refused.
+        CloseListeners();
         shutdownRequested.Set();
+    }
+
+    int listenersClosed;
+
+    void CloseListeners()
+    {
+        if (Interlocked.Exchange(ref listenersClosed, 1) != 0) return;
+        foreach (var l in listeners) l.Close();
     }
 
     void OnConfigChanged(string name)
