@@ -205,6 +205,20 @@ public sealed class ScriptingTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
+    public void CmsgpackPackWithoutInputIsAnArgumentErrorAtTheScriptsLine()
+    {
+        const string body = "return cmsgpack.pack()";
+        Assert.Equal($"ERR user_script:1: bad argument #0 to 'pack' (MessagePack pack needs input.) script: {Sha(body)}, on @user_script:1.",
+            r.Call("EVAL", body, "0").Text);
+    }
+
+    [Fact]
+    public void CmsgpackUnpackAcceptsANumberAsItsString()
+    {
+        Assert.Equal(49, r.Call("EVAL", "return cmsgpack.unpack(1)", "0").Integer);
+    }
+
+    [Fact]
     public void XreadWithBlockIsRefusedInScripts()
     {
         r.Call("XADD", "script:stream", "*", "f", "v");

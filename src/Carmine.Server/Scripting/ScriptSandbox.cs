@@ -220,27 +220,7 @@ local function handler(err)
   return err
 end
 
-local mp_pack, mp_unpack = native.msgpack_pack, native.msgpack_unpack
-local cmsgpack = {}
-function cmsgpack.pack(...)
-  if select_('#', ...) == 0 then error_('MessagePack pack needs input.', 2) end
-  return mp_pack(...)
-end
-local function unpacked(first, ...)
-  if first == false then error_((...), 3) end
-  return first, ...
-end
-local function unpack_full(s, limit, offset, with_offset)
-  if type_(s) ~= 'string' then error_('bad argument #1 to unpack (string expected)', 3) end
-  if with_offset then return unpacked(mp_unpack(s, limit, offset)) end
-  return select_(2, unpacked(mp_unpack(s, limit, offset)))
-end
-function cmsgpack.unpack(s) return unpack_full(s, 0, 0, false) end
-function cmsgpack.unpack_one(s, offset) return unpack_full(s, 1, offset or 0, true) end
-function cmsgpack.unpack_limit(s, limit, offset) return unpack_full(s, limit or 0, offset or 0, true) end
-G.cmsgpack = cmsgpack
-
--- struct: C functions (coroutine.wrap, as redis.call) around the native ones, which return true and their results
+-- struct and cmsgpack: C functions (coroutine.wrap, as redis.call) around native ones, which return true and their results
 -- or false and an error. The wrapper raises a string error prefixed with the caller's line, as luaL_error does, and
 -- being C it keeps the script's frame in `return struct.pack(...)`. A failed coroutine is replaced by a fresh one.
 local function raising(t, name, native_fn)
@@ -260,6 +240,55 @@ raising(struct, 'pack', native.struct_pack)
 raising(struct, 'unpack', native.struct_unpack)
 raising(struct, 'size', native.struct_size)
 G.struct = struct
+
+-- cmsgpack: argument checks as lua-cmsgpack's (luaL_checklstring, luaL_optinteger), then the native codec.
+local mp_pack, mp_unpack = native.msgpack_pack, native.msgpack_unpack
+local floor, ceil, format, tonumber_ = math.floor, math.ceil, string.format, tonumber
+local function arg_type(n, ...)
+  if select_('#', ...) < n then return 'no value' end
+  return type_((select_(n, ...)))
+end
+local function bad_argument(n, name, text) return false, 'bad argument #' .. n .. " to '" .. name .. "' (" .. text .. ')' end
+-- luaL_checkinteger / luaL_optinteger (fallback given): a number or numeric string, truncated as a C int is.
+local function integer_arg(n, name, fallback, ...)
+  local t = arg_type(n, ...)
+  if fallback and (t == 'no value' or t == 'nil') then return fallback end
+  local v = tonumber_((select_(n, ...)))
+  if (t ~= 'number' and t ~= 'string') or not v then return nil, 'number expected, got ' .. t end
+  return v >= 0 and floor(v) or ceil(v)
+end
+local function unpacked(with_offset, first, ...)
+  if first == false then return false, (...) end
+  if with_offset then return true, first, ... end
+  return true, ...
+end
+local function unpack_full(name, limit, offset, ...)
+  local t = arg_type(1, ...)
+  if t ~= 'string' and t ~= 'number' then return bad_argument(1, name, 'string expected, got ' .. t) end
+  local s = tostring_((...))
+  if offset < 0 or limit < 0 then return false, format('Invalid request to unpack with offset of %d and limit of %d.', offset, #s) end
+  if offset > #s then return false, format('Start offset %d greater than input length %d.', offset, #s) end
+  return unpacked(limit ~= 0 or offset ~= 0, mp_unpack(s, limit, offset))
+end
+local cmsgpack = {}
+raising(cmsgpack, 'pack', function(...)
+  if select_('#', ...) == 0 then return bad_argument(0, 'pack', 'MessagePack pack needs input.') end
+  return true, mp_pack(...)
+end)
+raising(cmsgpack, 'unpack', function(...) return unpack_full('unpack', 0, 0, ...) end)
+raising(cmsgpack, 'unpack_one', function(...)
+  local offset, err = integer_arg(2, 'unpack_one', 0, ...)
+  if not offset then return bad_argument(2, 'unpack_one', err) end
+  return unpack_full('unpack_one', 1, offset, ...)
+end)
+raising(cmsgpack, 'unpack_limit', function(...)
+  local limit, err = integer_arg(2, 'unpack_limit', nil, ...)
+  if not limit then return bad_argument(2, 'unpack_limit', err) end
+  local offset, err2 = integer_arg(3, 'unpack_limit', 0, ...)
+  if not offset then return bad_argument(3, 'unpack_limit', err2) end
+  return unpack_full('unpack_limit', limit, offset, ...)
+end)
+G.cmsgpack = cmsgpack
 
 local loadstring_ = loadstring
 local hidden = {}
