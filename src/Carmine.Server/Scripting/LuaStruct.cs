@@ -114,7 +114,8 @@ static unsafe class LuaStruct
         }
     }
 
-    static string TypeName(int type) => type switch
+    /// <summary>The type names of Lua's argument errors ("no value" for a missing argument).</summary>
+    public static string TypeName(int type) => type switch
     {
         -1 => "no value",
         TNil => "nil",

@@ -223,17 +223,45 @@ end
 -- struct and cmsgpack: C functions (coroutine.wrap, as redis.call) around native ones, which return true and their results
 -- or false and an error. The wrapper raises a string error prefixed with the caller's line, as luaL_error does, and
 -- being C it keeps the script's frame in `return struct.pack(...)`. A failed coroutine is replaced by a fresh one.
-local function raising(t, name, native_fn)
-  local step
-  local function renew() t[name] = wrap(function(...) return step(native_fn(...)) end) end
-  step = function(ok, ...)
-    if not ok then
-      renew()
-      error_((...), 0)
-    end
-    return step(native_fn(yield(...)))
+-- Each coroutine is made on first use, so that an interpreter that never packs keeps its memory small.
+local makers = setmetatable_({}, {__mode = 'k'})
+local function make_on_use(t, k)
+  local make = makers[t][k]
+  if make then
+    make()
+    return rawget_(t, k)
   end
-  renew()
+end
+local unpack_ = unpack
+local function results(...) return {n = select_('#', ...), ...} end
+local function raising(t, name, native_fn)
+  -- The coroutine holds nothing while it waits: a call's arguments and results are only in flight, never in a
+  -- suspended frame, so a large table packed or unpacked is not kept alive until the next call.
+  local last, renew
+  local function run(...) last = results(native_fn(...)) end
+  local function take()
+    local r = last
+    last = nil
+    if not r[1] then
+      renew()
+      error_(r[2], 0)
+    end
+    return unpack_(r, 2, r.n)
+  end
+  local function serve()
+    while true do run(yield(take())) end
+  end
+  renew = function()
+    rawset_(t, name, wrap(function(...)
+      run(...)
+      return serve()
+    end))
+  end
+  if not makers[t] then
+    makers[t] = {}
+    setmetatable_(t, {__index = make_on_use})
+  end
+  makers[t][name] = renew
 end
 local struct = {}
 raising(struct, 'pack', native.struct_pack)
@@ -241,53 +269,11 @@ raising(struct, 'unpack', native.struct_unpack)
 raising(struct, 'size', native.struct_size)
 G.struct = struct
 
--- cmsgpack: argument checks as lua-cmsgpack's (luaL_checklstring, luaL_optinteger), then the native codec.
-local mp_pack, mp_unpack = native.msgpack_pack, native.msgpack_unpack
-local floor, ceil, format, tonumber_ = math.floor, math.ceil, string.format, tonumber
-local function arg_type(n, ...)
-  if select_('#', ...) < n then return 'no value' end
-  return type_((select_(n, ...)))
-end
-local function bad_argument(n, name, text) return false, 'bad argument #' .. n .. " to '" .. name .. "' (" .. text .. ')' end
--- luaL_checkinteger / luaL_optinteger (fallback given): a number or numeric string, truncated as a C int is.
-local function integer_arg(n, name, fallback, ...)
-  local t = arg_type(n, ...)
-  if fallback and (t == 'no value' or t == 'nil') then return fallback end
-  local v = tonumber_((select_(n, ...)))
-  if (t ~= 'number' and t ~= 'string') or not v then return nil, 'number expected, got ' .. t end
-  return v >= 0 and floor(v) or ceil(v)
-end
-local function unpacked(with_offset, first, ...)
-  if first == false then return false, (...) end
-  if with_offset then return true, first, ... end
-  return true, ...
-end
-local function unpack_full(name, limit, offset, ...)
-  local t = arg_type(1, ...)
-  if t ~= 'string' and t ~= 'number' then return bad_argument(1, name, 'string expected, got ' .. t) end
-  local s = tostring_((...))
-  if offset < 0 or limit < 0 then return false, format('Invalid request to unpack with offset of %d and limit of %d.', offset, #s) end
-  if offset > #s then return false, format('Start offset %d greater than input length %d.', offset, #s) end
-  return unpacked(limit ~= 0 or offset ~= 0, mp_unpack(s, limit, offset))
-end
 local cmsgpack = {}
-raising(cmsgpack, 'pack', function(...)
-  if select_('#', ...) == 0 then return bad_argument(0, 'pack', 'MessagePack pack needs input.') end
-  return true, mp_pack(...)
-end)
-raising(cmsgpack, 'unpack', function(...) return unpack_full('unpack', 0, 0, ...) end)
-raising(cmsgpack, 'unpack_one', function(...)
-  local offset, err = integer_arg(2, 'unpack_one', 0, ...)
-  if not offset then return bad_argument(2, 'unpack_one', err) end
-  return unpack_full('unpack_one', 1, offset, ...)
-end)
-raising(cmsgpack, 'unpack_limit', function(...)
-  local limit, err = integer_arg(2, 'unpack_limit', nil, ...)
-  if not limit then return bad_argument(2, 'unpack_limit', err) end
-  local offset, err2 = integer_arg(3, 'unpack_limit', 0, ...)
-  if not offset then return bad_argument(3, 'unpack_limit', err2) end
-  return unpack_full('unpack_limit', limit, offset, ...)
-end)
+raising(cmsgpack, 'pack', native.msgpack_pack)
+raising(cmsgpack, 'unpack', native.msgpack_unpack)
+raising(cmsgpack, 'unpack_one', native.msgpack_unpack_one)
+raising(cmsgpack, 'unpack_limit', native.msgpack_unpack_limit)
 G.cmsgpack = cmsgpack
 
 local loadstring_ = loadstring
