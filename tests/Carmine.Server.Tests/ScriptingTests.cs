@@ -219,6 +219,29 @@ public sealed class ScriptingTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
+    public void ReadOnlyScriptMayNotPublish()
+    {
+        Assert.StartsWith("ERR Write commands are not allowed from read-only scripts. script: ",
+            r.Call("EVAL", "#!lua flags=no-writes\nreturn redis.call('publish', 'script:ch', 'msg')", "0").Text);
+    }
+
+    [Fact]
+    public void NoWritesScriptsRunDuringClientPauseWrite()
+    {
+        using var server = new TestServer();
+        using var c = server.Connect();
+        c.Call("FUNCTION", "LOAD", "#!lua name=pauselib\nredis.register_function{function_name='pause_ro', callback=function() return 'ro' end, flags={'no-writes'}}");
+        Assert.Equal("OK", c.Str("CLIENT", "PAUSE", "100000", "WRITE"));
+        using var other = server.Connect();
+        Assert.Equal("ro", other.Str("EVAL", "#!lua flags=no-writes\nreturn 'ro'", "0"));
+        Assert.Equal("ro", other.Str("FCALL", "pause_ro", "0"));
+        Assert.Equal("OK", other.Str("MULTI"));
+        Assert.Equal("QUEUED", other.Str("EVAL", "#!lua flags=no-writes\nreturn 12", "0"));
+        Assert.Equal("[12]", other.Call("EXEC").ToString());
+        Assert.Equal("OK", c.Str("CLIENT", "UNPAUSE"));
+    }
+
+    [Fact]
     public void XreadWithBlockIsRefusedInScripts()
     {
         r.Call("XADD", "script:stream", "*", "f", "v");

@@ -213,6 +213,29 @@ public sealed unsafe partial class ScriptEngine
         }
     }
 
+    /// <summary>
+    /// evalGetCommandFlags / fcallGetCommandFlags: the flags of an EVAL* or FCALL* request once its script's declared
+    /// flags are known. A script with a shebang (every function) writes only without no-writes, denies OOM only
+    /// without allow-oom or no-writes, runs on a stale replica only with allow-stale, and is never "may replicate".
+    /// Other commands, unknown scripts and scripts without a shebang keep the command's flags.
+    /// </summary>
+    public static CommandFlags EffectiveFlags(RedisServer server, ArgList args, CommandDef cmd)
+    {
+        ScriptFlags? declared = cmd.FullName switch
+        {
+            "eval" or "eval_ro" => TryParseShebang(args.ToArray(1), out var f, out _, out _) ? f : null,
+            "evalsha" or "evalsha_ro" => args[1].Length == 40 ? server.ScriptsIfStarted?.Find(args[1])?.Flags : null,
+            "fcall" or "fcall_ro" => server.ScriptsIfStarted?.FindFunction(args.ToStr(1))?.Flags,
+            _ => null,
+        };
+        if (declared is not { } flags || (flags & ScriptFlags.EvalCompat) != 0) return cmd.Flags;
+        var result = cmd.Flags & ~(CommandFlags.Stale | CommandFlags.DenyOom | CommandFlags.Write | CommandFlags.MayReplicate);
+        if ((flags & (ScriptFlags.AllowOom | ScriptFlags.NoWrites)) == 0) result |= CommandFlags.DenyOom;
+        if ((flags & ScriptFlags.NoWrites) == 0) result |= CommandFlags.Write;
+        if ((flags & ScriptFlags.AllowStale) != 0) result |= CommandFlags.Stale;
+        return result;
+    }
+
     static bool TryParseShebang(byte[] body, out ScriptFlags flags, out int length, out string? error)
     {
         flags = ScriptFlags.EvalCompat;
@@ -422,11 +445,9 @@ public sealed unsafe partial class ScriptEngine
         if (cmd is null) return "ERR Unknown Redis command called from script";
         if (!cmd.ArityOk(args.Count)) return "ERR Wrong number of args calling Redis command from script";
         if (cmd.Has(CommandFlags.NoScript) && !DisableDenyScripts) return "ERR This Redis command is not allowed from script";
-        if (cmd.Has(CommandFlags.Write))
-        {
-            if (ctx.ReadOnly) return "ERR Write commands are not allowed from read-only scripts.";
-            ctx.Wrote = true;
-        }
+        // A read-only script may not even publish (may_replicate), so CLIENT PAUSE WRITE can let it run.
+        if (ctx.ReadOnly && cmd.Has(CommandFlags.Write | CommandFlags.MayReplicate)) return "ERR Write commands are not allowed from read-only scripts.";
+        if (cmd.Has(CommandFlags.Write)) ctx.Wrote = true;
         sc.Args = args;
         sc.Db = ctx.Caller.Db;
         sc.NowMs = ctx.Caller.NowMs;
