@@ -52,10 +52,13 @@ public sealed partial class RedisServer
             return false;
         }
         if (pauseAll) return true;
-        return MayWrite(cmd) || (cmd.FullName == "exec" && c.Multi is { } multi && multi.Queued.Any(q => MayWrite(q.Command)));
+        // A script counts by the flags it declares: a no-writes EVAL or FCALL runs during CLIENT PAUSE WRITE.
+        return MayWrite(Scripting.ScriptEngine.EffectiveFlags(this, c.Args, cmd))
+            || (cmd.FullName == "exec" && c.Multi is { } multi
+                && multi.Queued.Any(q => MayWrite(Scripting.ScriptEngine.EffectiveFlags(this, q.Args, q.Command))));
     }
 
-    static bool MayWrite(CommandDef cmd) => cmd.Has(CommandFlags.Write) || cmd.Has(CommandFlags.MayReplicate);
+    static bool MayWrite(CommandFlags flags) => (flags & (CommandFlags.Write | CommandFlags.MayReplicate)) != 0;
 
     internal void WhenUnpaused(Action action)
     {

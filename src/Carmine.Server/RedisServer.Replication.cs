@@ -46,8 +46,10 @@ public sealed partial class RedisServer
     {
         var link = AttachReplica(c);
         long offset = 0;
+        IReadOnlyList<byte[]> functions = [];
         var snapshot = Snapshot.Start(Keyspace, () =>
         {
+            functions = Rdb.Functions;
             lock (Propagation.Gate)
             {
                 EnsureBacklog();
@@ -59,8 +61,9 @@ public sealed partial class RedisServer
         if (psync) c.Reply.SimpleString($"FULLRESYNC {MasterReplId} {offset}");
         Log.Notice($"Replica {link.Ip}:{link.ListeningPort} asks for synchronization");
         Log.Notice("Starting BGSAVE for SYNC with target: replicas sockets");
-        var options = new RdbWriteOptions(Rdb.Compress, Rdb.Checksum)
+        var options = Rdb.WriteOptions with
         {
+            Functions = functions,
             ExtraAux = [("repl-stream-db", "0"), ("repl-id", MasterReplId), ("repl-offset", offset.ToString(System.Globalization.CultureInfo.InvariantCulture))],
         };
         var thread = new Thread(() => SendSnapshot(link, snapshot, options)) { IsBackground = true, Name = "carmine-sync" };

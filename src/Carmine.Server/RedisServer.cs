@@ -198,7 +198,7 @@ public sealed partial class RedisServer
     public void WaitForShutdown()
     {
         shutdownRequested.Wait();
-        foreach (var l in listeners) l.Close();
+        CloseListeners();
         if (Aof.Enabled)
         {
             Log.Notice("Calling fsync() on the AOF file.");
@@ -212,7 +212,17 @@ public sealed partial class RedisServer
     public void RequestShutdown(int exitCode = 0)
     {
         ShutdownExitCode = exitCode;
+        // Redis exits inside SHUTDOWN: once it returns (even from a loop held by a busy script), connections are refused.
+        CloseListeners();
         shutdownRequested.Set();
+    }
+
+    int listenersClosed;
+
+    void CloseListeners()
+    {
+        if (Interlocked.Exchange(ref listenersClosed, 1) != 0) return;
+        foreach (var l in listeners) l.Close();
     }
 
     void OnConfigChanged(string name)

@@ -159,5 +159,138 @@ public sealed class ScriptingTests(ServerFixture fixture) : IClassFixture<Server
             r.Call("FCALL", "scriptf4", "0").Text);
     }
 
+    [Fact]
+    public void StructPackAndUnpackRoundTrip()
+    {
+        Assert.Equal("[-2, 70000, -1, 255, xyz, ab, 14]",
+            r.Call("EVAL", "return {struct.unpack('>i2 <I3 b B c3 s', struct.pack('>i2 <I3 b B c3 s', -2, 70000, -1, 255, 'xyz', 'ab'))}", "0").ToString());
+    }
+
+    [Fact]
+    public void StructPackLaysOutBytesAsTheFormatSays()
+    {
+        Assert.Equal("000100020000000304", Convert.ToHexString(r.Call("EVAL", "return struct.pack('>h !4 i2 i >B', 1, 2, 3, 4)", "0").Bytes!.ToArray()));
+    }
+
+    [Fact]
+    public void StructSizeCountsAlignment()
+    {
+        Assert.Equal(28, r.Call("EVAL", "return struct.size('!8 b d i3 c5 h')", "0").Integer);
+    }
+
+    [Fact]
+    public void StructUnpackReadsCountPrefixedStrings()
+    {
+        Assert.Equal("[hello, 7]", r.Call("EVAL", "return {struct.unpack('B c0', struct.pack('B', 5) .. 'hello')}", "0").ToString());
+    }
+
+    [Fact]
+    public void StructErrorIsRaisedAtTheScriptsLine()
+    {
+        const string body = "return struct.pack('q', 1)";
+        Assert.Equal($"ERR user_script:1: bad argument #1 to 'pack' (invalid format option 'q') script: {Sha(body)}, on @user_script:1.",
+            r.Call("EVAL", body, "0").Text);
+    }
+
+    [Fact]
+    public void StructUnpackOfShortDataIsAnError()
+    {
+        Assert.StartsWith("ERR user_script:1: bad argument #2 to 'unpack' (data string too short)", r.Call("EVAL", "return struct.unpack('>I4', 'ab')", "0").Text);
+    }
+
+    [Fact]
+    public void StructTableIsReadOnly()
+    {
+        Assert.Contains("Attempt to modify a readonly table", r.Call("EVAL", "struct.pack = nil", "0").Text);
+    }
+
+    [Fact]
+    public void CmsgpackPackWithoutInputIsAnArgumentErrorAtTheScriptsLine()
+    {
+        const string body = "return cmsgpack.pack()";
+        Assert.Equal($"ERR user_script:1: bad argument #0 to 'pack' (MessagePack pack needs input.) script: {Sha(body)}, on @user_script:1.",
+            r.Call("EVAL", body, "0").Text);
+    }
+
+    [Fact]
+    public void CmsgpackUnpackAcceptsANumberAsItsString()
+    {
+        Assert.Equal(49, r.Call("EVAL", "return cmsgpack.unpack(1)", "0").Integer);
+    }
+
+    [Fact]
+    public void ReadOnlyScriptMayNotPublish()
+    {
+        Assert.StartsWith("ERR Write commands are not allowed from read-only scripts. script: ",
+            r.Call("EVAL", "#!lua flags=no-writes\nreturn redis.call('publish', 'script:ch', 'msg')", "0").Text);
+    }
+
+    [Fact]
+    public void NoWritesScriptsRunDuringClientPauseWrite()
+    {
+        using var server = new TestServer();
+        using var c = server.Connect();
+        c.Call("FUNCTION", "LOAD", "#!lua name=pauselib\nredis.register_function{function_name='pause_ro', callback=function() return 'ro' end, flags={'no-writes'}}");
+        Assert.Equal("OK", c.Str("CLIENT", "PAUSE", "100000", "WRITE"));
+        using var other = server.Connect();
+        Assert.Equal("ro", other.Str("EVAL", "#!lua flags=no-writes\nreturn 'ro'", "0"));
+        Assert.Equal("ro", other.Str("FCALL", "pause_ro", "0"));
+        Assert.Equal("OK", other.Str("MULTI"));
+        Assert.Equal("QUEUED", other.Str("EVAL", "#!lua flags=no-writes\nreturn 12", "0"));
+        Assert.Equal("[12]", other.Call("EXEC").ToString());
+        Assert.Equal("OK", c.Str("CLIENT", "UNPAUSE"));
+    }
+
+    [Fact]
+    public void XreadWithBlockIsRefusedInScripts()
+    {
+        r.Call("XADD", "script:stream", "*", "f", "v");
+        Assert.Equal("ERR xread command is not allowed with BLOCK option from scripts",
+            r.Call("EVAL", "return redis.pcall('xread', 'BLOCK', 0, 'STREAMS', KEYS[1], '$')", "1", "script:stream").Text);
+    }
+
+    [Fact]
+    public void SortByAConstantIsOrderedInScripts()
+    {
+        r.Call("SADD", "script:sortset", "b", "aa", "c", "a");
+        Assert.Equal("[a, aa, b, c]", r.Call("EVAL", "return redis.call('sort', KEYS[1], 'by', '_')", "1", "script:sortset").ToString());
+    }
+
+    [Fact]
+    public void ScriptKillFromANewConnectionStopsABusyScript()
+    {
+        using var server = new TestServer("--busy-reply-threshold", "10");
+        using var runner = server.Connect();
+        runner.SendRaw("*3\r\n$4\r\nEVAL\r\n$17\r\nwhile true do end\r\n$1\r\n0\r\n");
+        Thread.Sleep(200);
+        for (int i = 0; i < 4; i++)
+        {
+            using var other = server.Connect();
+            Assert.StartsWith("BUSY ", other.Call("PING").Text);
+        }
+        using var killer = server.Connect();
+        Assert.Equal("OK", killer.Str("SCRIPT", "KILL"));
+        Assert.StartsWith("ERR Script killed by user with SCRIPT KILL...", runner.Read().Text);
+        Assert.Equal("PONG", killer.Str("PING"));
+    }
+
+    [Fact]
+    public void TransactionStartedDuringABusyScriptIsAbortedByItsBusyCommand()
+    {
+        using var server = new TestServer("--busy-reply-threshold", "10");
+        using var runner = server.Connect();
+        using var client = server.Connect();
+        using var killer = server.Connect();
+        runner.SendRaw("*3\r\n$4\r\nEVAL\r\n$17\r\nwhile true do end\r\n$1\r\n0\r\n");
+        Thread.Sleep(200);
+        Assert.Equal("OK", client.Str("MULTI"));
+        Assert.StartsWith("BUSY ", client.Call("INCR", "xx").Text);
+        Assert.Equal("OK", killer.Str("SCRIPT", "KILL"));
+        runner.Read();
+        Assert.Equal("QUEUED", client.Str("INCR", "xx"));
+        Assert.Equal("EXECABORT Transaction discarded because of previous errors.", client.Call("EXEC").Text);
+        Assert.Equal("(nil)", killer.Str("GET", "xx"));
+    }
+
     static string Sha(string body) => Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(body)));
 }

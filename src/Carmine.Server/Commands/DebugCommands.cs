@@ -330,11 +330,11 @@ static class DebugCommands
     static void Reload(Client c)
     {
         c.PreventPropagation();
-        bool flush = true, save = true;
+        bool flush = true, save = true, merge = false;
         for (int j = 2; j < c.Args.Count; j++)
         {
-            if (c.Args.Is(j, "merge")) continue;
-            if (c.Args.Is(j, "noflush")) flush = false;
+            if (c.Args.Is(j, "merge")) merge = true;
+            else if (c.Args.Is(j, "noflush")) flush = false;
             else if (c.Args.Is(j, "nosave")) save = false;
             else
             {
@@ -354,7 +354,7 @@ static class DebugCommands
             }
             try
             {
-                server.Rdb.Load(File.ReadAllBytes(server.Rdb.FilePath), flush);
+                server.Rdb.Load(File.ReadAllBytes(server.Rdb.FilePath), flush, merge);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or Persistence.RdbFormatException)
             {

@@ -1,4 +1,5 @@
 using Carmine.Server.Network;
+using Carmine.Server.Persistence;
 using Carmine.Server.Scripting;
 
 namespace Carmine.Server.Commands;
@@ -105,6 +106,58 @@ static class FunctionCommands
         c.Reply.Ok();
     }
 
+    [Command("function|dump", 2, Flags = "noscript", Acl = "scripting", Group = "scripting", Since = "7.0.0",
+        Summary = "Dump all functions into a serialized binary payload", Complexity = "O(N) where N is the number of functions")]
+    static void Dump(Client c) =>
+        c.Reply.Bulk(FunctionsRdb.Dump(c.Server.Scripts.LibraryCodes, c.Server.Config.GetBool("rdbcompression")));
+
+    [Command("function|restore", -3, Flags = "noscript write denyoom", Acl = "scripting", Group = "scripting", Since = "7.0.0",
+        Summary = "Restore all the functions on the given payload", Complexity = "O(N) where N is the number of functions on the payload",
+        Tips = "request_policy:all_shards response_policy:all_succeeded",
+        Arguments = ["serialized-value:string", "policy:oneof optional (flush:pure-token token=FLUSH | append:pure-token token=APPEND | replace:pure-token token=REPLACE)"])]
+    static void Restore(Client c)
+    {
+        if (c.Args.Count > 4)
+        {
+            c.Error("ERR unknown subcommand or wrong number of arguments for 'restore'. Try FUNCTION HELP.");
+            return;
+        }
+        bool flush = false, replace = false;
+        if (c.Args.Count == 4)
+        {
+            if (c.Args.Is(3, "flush")) flush = true;
+            else if (c.Args.Is(3, "replace")) replace = true;
+            else if (!c.Args.Is(3, "append"))
+            {
+                c.Error("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+                return;
+            }
+        }
+        byte[] payload = c.Args.ToArray(2);
+        if (!DumpPayload.Verify(payload))
+        {
+            c.Error("ERR DUMP payload version or checksum are wrong");
+            return;
+        }
+        List<byte[]> codes;
+        try
+        {
+            codes = FunctionsRdb.Restore(payload);
+        }
+        catch (RdbFormatException e)
+        {
+            c.Error("ERR " + e.Reason);
+            return;
+        }
+        if (c.Server.Scripts.RestoreLibraries(codes, flush, replace, quotedCollision: false) is { } error)
+        {
+            c.Error("ERR " + error);
+            return;
+        }
+        c.Dirty();
+        c.Reply.Ok();
+    }
+
     [Command("function|list", -2, Flags = "noscript", Acl = "scripting", Group = "scripting", Since = "7.0.0",
         Summary = "List information about all the functions", Complexity = "O(N) where N is the number of functions",
         Arguments = ["library-name-pattern:string optional token=LIBRARYNAME", "withcode:pure-token optional token=WITHCODE"])]
@@ -155,7 +208,7 @@ static class FunctionCommands
                 r.Bulk("flags");
                 var names = FlagNames(f.Flags);
                 r.SetHeader(names.Count);
-                foreach (string n in names) r.Bulk(n);
+                foreach (string n in names) r.SimpleString(n);
             }
             if (withCode)
             {

@@ -100,8 +100,8 @@ static class SortCommands
             c.Error(Errors.WrongType);
             return;
         }
-        // A set has no order of its own: a stored result must not depend on the hash table's, so it is sorted anyway.
-        if (dontSort && source is SetValue && storeIndex >= 0)
+        // A set has no order of its own: a stored result, or a script's, must not depend on the hash table's, so it is sorted anyway.
+        if (dontSort && source is SetValue && (storeIndex >= 0 || c.IsScript))
         {
             dontSort = false;
             alpha = true;

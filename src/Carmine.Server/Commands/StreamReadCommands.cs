@@ -43,6 +43,12 @@ static class StreamReadCommands
             int more = args.Count - i - 1;
             if (args.Is(i, "block") && more > 0)
             {
+                // There is no sense in blocking inside a script; Redis refuses it outright.
+                if (c.IsScript)
+                {
+                    c.Error($"ERR {args.ToStr(0)} command is not allowed with BLOCK option from scripts");
+                    return;
+                }
                 i++;
                 if (!NumberFormat.TryParseInt64(args[i], out timeout))
                 {

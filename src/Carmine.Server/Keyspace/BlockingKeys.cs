@@ -179,7 +179,6 @@ public sealed class BlockingKeys
         if (second < first) (first, second) = (second, first);
         var reply = new RespBuffer(256) { Resp3 = b.Client.Protocol == 3 };
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        bool changed = false;
         Monitor.Enter(db.Shards[first].Lock);
         if (second != first) Monitor.Enter(db.Shards[second].Lock);
         try
@@ -196,12 +195,12 @@ public sealed class BlockingKeys
                 if (context.Failed) CountFailedCall(server, b.Client);
                 if (server.Stats.Local.Dirty != dirty)
                 {
-                    changed = true;
                     db.Remeasure(wk.Key);
                     if (b.Target is not null) db.Remeasure(b.Target);
                     // As after any write command, WATCHers of the keys the serve changed must fail their EXEC.
                     server.Watches.Touch(wk.Db, wk.Key, db.Find(wk.Key, now) is not null);
                     if (b.Target is not null) server.Watches.Touch(wk.Db, b.Target, db.Find(b.Target, now) is not null);
+                    InvalidateServed(server, wk.Key, b);
                 }
             }
         }
@@ -215,12 +214,8 @@ public sealed class BlockingKeys
         {
             if (b.Client.Closed) return;
             b.Client.Reply.WriteRaw(reply.Written);
-            if (changed)
-            {
-                // Tracking clients learn of the change; the served client, if it tracks the keys, after its reply.
-                server.Tracking.InvalidateKey(wk.Key, b.Client);
-                if (b.Target is not null) server.Tracking.InvalidateKey(b.Target, b.Client);
-            }
+            // The client's own invalidations follow the reply of its unblocked command.
+            server.Tracking.AfterCommand(b.Client);
             Resume(b, servedUs);
         });
     }
@@ -246,6 +241,23 @@ public sealed class BlockingKeys
                 try { server.Propagation.Emit(fx.Items); }
                 finally { fx.Items.Clear(); }
             }
+        }
+    }
+
+    /// <summary>Client-side caching: the keys a serve changed are invalidated as the unblocked client's own changes.</summary>
+    static void InvalidateServed(RedisServer server, byte[] key, BlockedClient b)
+    {
+        if (!server.Tracking.Active) return;
+        var previous = Tracking.TrackingTable.Current;
+        Tracking.TrackingTable.Current = b.Client;
+        try
+        {
+            server.Tracking.InvalidateKey(key, b.Client);
+            if (b.Target is not null) server.Tracking.InvalidateKey(b.Target, b.Client);
+        }
+        finally
+        {
+            Tracking.TrackingTable.Current = previous;
         }
     }
 

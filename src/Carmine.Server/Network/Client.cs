@@ -131,6 +131,9 @@ public sealed unsafe class Client : IEventHandler
     /// <summary>True while EXEC runs this client's queued commands: blocking commands must not block.</summary>
     public bool InExec { get; set; }
 
+    /// <summary>The socketless client that runs the commands of scripts (Redis's CLIENT_SCRIPT).</summary>
+    public bool IsScript { get; init; }
+
     /// <summary>The keys this client WATCHes, as (database, key).</summary>
     public List<(int Db, byte[] Key)>? Watched { get; set; }
 

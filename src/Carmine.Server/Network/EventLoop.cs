@@ -125,13 +125,15 @@ public sealed unsafe class EventLoop : IDisposable
     /// <summary>
     /// Serves this loop's connections once without waiting, all but <paramref name="busy"/>, while a long script holds
     /// the loop thread (Redis's processEventsWhileBlocked): they get BUSY replies and SCRIPT KILL reaches the script.
-    /// Events are level-triggered, so the skipped connection's input waits for the next poll.
+    /// Events are level-triggered, so the skipped connection's input waits for the next poll. Posted work runs too:
+    /// a connection accepted meanwhile is registered through it, and may be the one sending SCRIPT KILL.
     /// </summary>
     public void ProcessEventsWhileBlocked(IEventHandler busy)
     {
         var events = stackalloc Native.EpollEvent[MaxEvents];
         int n = Native.epoll_wait(epfd, events, MaxEvents, 0);
         if (n > 0) Dispatch(events, n, busy);
+        RunPosted();
     }
 
     void RunPosted()

@@ -6,16 +6,18 @@ namespace Carmine.Server.Persistence;
 /// <summary>
 /// The base file of an AOF written as commands (aof-use-rdb-preamble no), as Redis's rewriteAppendOnlyFileRio:
 /// SELECT per database, one command per key with at most 64 elements each (RPUSH, SADD, ZADD, HMSET), SET for
-/// strings, PEXPIREAT for keys with a time to live. Streams, whose groups and pending entries would need many
+/// strings, PEXPIREAT for keys with a time to live, FUNCTION LOAD for each function library. Streams, whose groups and pending entries would need many
 /// commands, are written as RESTORE of their DUMP payload, which any Redis 7.0 loads the same way.
 /// </summary>
 public static class AofRewriter
 {
     const int ItemsPerCommand = 64;
 
-    public static void Write(Stream output, IEnumerable<DbSection> dbs, Action? perKey = null)
+    public static void Write(Stream output, IEnumerable<DbSection> dbs, IReadOnlyList<byte[]> functions, Action? perKey = null)
     {
         var buffer = new RespBuffer(64 * 1024);
+        // Function libraries first, as Redis's rewrite does: keys' scripts may call them once loaded.
+        foreach (var code in functions) Command(buffer, "FUNCTION"u8.ToArray(), "LOAD"u8.ToArray(), code);
         Span<byte> scratch = stackalloc byte[40];
         foreach (var db in dbs)
         {

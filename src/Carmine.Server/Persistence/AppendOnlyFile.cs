@@ -135,7 +135,7 @@ public sealed class AppendOnlyFile : IStreamConsumer
         if (manifest.Base is null && manifest.Incr.Count == 0)
         {
             var baseInfo = NextBase();
-            WriteBase(Path.Combine(Dir, baseInfo.Name), RdbFile.Live(server.Keyspace));
+            WriteBase(Path.Combine(Dir, baseInfo.Name), RdbFile.Live(server.Keyspace), server.Rdb.Functions);
             manifest.Base = baseInfo;
             Log.Notice($"Creating AOF base file {baseInfo.Name} on server start");
         }
@@ -323,10 +323,12 @@ public sealed class AppendOnlyFile : IStreamConsumer
         }
         AofFileInfo newBase = null!;
         long firstNewIncr = 0;
+        IReadOnlyList<byte[]> functions = [];
         // One all-locks moment: the snapshot's start and the switch to a new incremental file, so the new base plus
         // the files from here on are exactly the dataset.
         var snapshot = Snapshot.Start(server.Keyspace, () =>
         {
+            functions = server.Rdb.Functions;
             lock (server.Propagation.Gate)
             {
                 Directory.CreateDirectory(Dir);
@@ -356,12 +358,12 @@ public sealed class AppendOnlyFile : IStreamConsumer
             }
         });
         Log.Notice("Background append only file rewriting started");
-        var thread = new Thread(() => FinishRewrite(snapshot, newBase, firstNewIncr)) { IsBackground = true, Name = "carmine-aofrw" };
+        var thread = new Thread(() => FinishRewrite(snapshot, functions, newBase, firstNewIncr)) { IsBackground = true, Name = "carmine-aofrw" };
         thread.Start();
         return null;
     }
 
-    void FinishRewrite(Snapshot snapshot, AofFileInfo newBase, long firstNewIncr)
+    void FinishRewrite(Snapshot snapshot, IReadOnlyList<byte[]> functions, AofFileInfo newBase, long firstNewIncr)
     {
         bool ok = false;
         string temp = Path.Combine(Dir, $"temp-rewriteaof-bg-{Environment.ProcessId}.aof");
@@ -369,7 +371,7 @@ public sealed class AppendOnlyFile : IStreamConsumer
         {
             try
             {
-                WriteBase(temp, snapshot.Sections(CancellationToken.None));
+                WriteBase(temp, snapshot.Sections(CancellationToken.None), functions);
             }
             finally
             {
@@ -466,7 +468,7 @@ public sealed class AppendOnlyFile : IStreamConsumer
     }
 
     /// <summary>Writes a base file; rdb-key-save-delay slows it per key (for tests), and an abort stops it.</summary>
-    void WriteBase(string path, IEnumerable<DbSection> dbs)
+    void WriteBase(string path, IEnumerable<DbSection> dbs, IReadOnlyList<byte[]> functions)
     {
         long delayUs = server.Config.GetLong("rdb-key-save-delay");
         void PerKey()
@@ -476,8 +478,8 @@ public sealed class AppendOnlyFile : IStreamConsumer
         }
         using var f = new FileStream(path, FileMode.Create, FileAccess.Write);
         if (server.Config.GetBool("aof-use-rdb-preamble"))
-            RdbFile.Write(f, dbs, new RdbWriteOptions(server.Rdb.Compress, server.Rdb.Checksum) { AofBase = true, PerKey = PerKey });
-        else AofRewriter.Write(f, dbs, PerKey);
+            RdbFile.Write(f, dbs, server.Rdb.WriteOptions with { Functions = functions, AofBase = true, PerKey = PerKey });
+        else AofRewriter.Write(f, dbs, functions, PerKey);
         f.Flush(flushToDisk: true);
     }
 

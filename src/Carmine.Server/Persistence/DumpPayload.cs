@@ -15,13 +15,16 @@ public static class DumpPayload
         w.WriteObjectType(value);
         w.WriteObject(value);
         w.Flush();
-        Span<byte> footer = stackalloc byte[2];
-        BinaryPrimitives.WriteUInt16LittleEndian(footer, Rdb.Version);
-        ms.Write(footer);
-        var body = ms.ToArray();
-        var payload = new byte[body.Length + 8];
-        body.CopyTo(payload, 0);
-        BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(body.Length), Crc64.Update(0, body));
+        return Seal(ms.ToArray());
+    }
+
+    /// <summary>Appends the footer to serialized data: the RDB version, then a CRC-64 of everything before the CRC.</summary>
+    public static byte[] Seal(ReadOnlySpan<byte> data)
+    {
+        var payload = new byte[data.Length + 10];
+        data.CopyTo(payload);
+        BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(data.Length), Rdb.Version);
+        BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(data.Length + 2), Crc64.Update(0, payload.AsSpan(0, data.Length + 2)));
         return payload;
     }
 

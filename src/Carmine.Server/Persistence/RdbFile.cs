@@ -26,6 +26,8 @@ public sealed class LoadedDataset
     public int Version { get; set; }
     /// <summary>Where the RDB ended in the data read (an AOF with an RDB preamble continues with commands there).</summary>
     public int EndOffset { get; set; }
+    /// <summary>The code of each function library in the file, in file order.</summary>
+    public List<byte[]> Functions { get; } = [];
 }
 
 /// <summary>One database as the writer walks it: the counts for RESIZEDB, then the keys, produced as they are written.</summary>
@@ -40,6 +42,8 @@ public sealed record RdbWriteOptions(bool Compress, bool Checksum)
     public bool AofBase { get; init; }
     public IReadOnlyList<(string Name, string Value)> ExtraAux { get; init; } = [];
     public Action? PerKey { get; init; }
+    /// <summary>Function libraries' code, written after the aux fields as Redis does.</summary>
+    public IReadOnlyList<byte[]>? Functions { get; init; }
 }
 
 /// <summary>Whole RDB files: writing a snapshot (rdbSaveRio) and reading one back (rdbLoadRio).</summary>
@@ -55,6 +59,7 @@ public static class RdbFile
         w.WriteAux("used-mem", GC.GetTotalMemory(false).ToString());
         foreach (var (name, value) in options.ExtraAux) w.WriteAux(name, value);
         w.WriteAux("aof-base", options.AofBase ? "1" : "0");
+        if (options.Functions is not null) Scripting.FunctionsRdb.Write(w, options.Functions);
         foreach (var db in dbs)
         {
             if (db.KeyCount == 0) continue;
@@ -141,7 +146,8 @@ public static class RdbFile
                     throw new RdbFormatException("The RDB file contains AUX module data I can't load: no matching module", at);
                 case Rdb.OpFunction:
                 case Rdb.OpFunction2:
-                    throw new RdbFormatException("The RDB file contains function libraries, which this server cannot load yet", at);
+                    result.Functions.Add(Scripting.FunctionsRdb.Read(r, type));
+                    continue;
                 default:
                     {
                         if (!Rdb.IsObjectType(type)) throw new RdbFormatException($"Unknown RDB opcode or type {type}", at);

@@ -45,7 +45,11 @@ public sealed class RdbPersistence(RedisServer server)
     public bool Checksum => server.Config.GetBool("rdbchecksum");
 
     /// <summary>How this server writes RDB files now: rdbcompression and rdbchecksum.</summary>
-    public RdbWriteOptions WriteOptions => new(Compress, Checksum);
+    /// <summary>How this server writes an RDB now: compression, checksum and the function libraries loaded.</summary>
+    public RdbWriteOptions WriteOptions => new(Compress, Checksum) { Functions = Functions };
+
+    /// <summary>The function libraries a snapshot holds (none when scripting was never used).</summary>
+    public IReadOnlyList<byte[]> Functions => server.ScriptsIfStarted?.LibraryCodes ?? [];
 
     /// <summary>SAVE: writes the dataset from the live keyspace; the caller holds every lock (an exclusive command).</summary>
     public bool Save()
@@ -81,6 +85,7 @@ public sealed class RdbPersistence(RedisServer server)
         var cancel = new CancellationTokenSource();
         long dirty = 0;
         bool started = false;
+        IReadOnlyList<byte[]> functions = [];
         // Claimed inside the all-locks moment, so a FLUSHALL (which holds every lock) sees a save either not
         // started or started with its cancellation in place.
         var snapshot = Snapshot.Start(server.Keyspace, () =>
@@ -93,6 +98,7 @@ public sealed class RdbPersistence(RedisServer server)
                 bgsaveScheduled = false;
             }
             dirty = TotalDirty;
+            functions = Functions;
         });
         if (!started)
         {
@@ -105,6 +111,7 @@ public sealed class RdbPersistence(RedisServer server)
         long delayUs = server.Config.GetLong("rdb-key-save-delay");
         var options = WriteOptions with
         {
+            Functions = functions,
             PerKey = () =>
             {
                 Interlocked.Increment(ref KeysProcessed);
@@ -238,10 +245,17 @@ public sealed class RdbPersistence(RedisServer server)
         return true;
     }
 
-    /// <summary>Parses a whole file, then replaces the keyspace with it; the caller holds every lock or runs before clients connect.</summary>
-    public void Load(byte[] data, bool flush = true)
+    /// <summary>
+    /// Parses a whole file, then replaces the keyspace and function libraries with it (or, without
+    /// <paramref name="flush"/>, adds to them: a library of an existing name is an error unless <paramref name="merge"/>);
+    /// the caller holds every lock or runs before clients connect.
+    /// </summary>
+    public void Load(byte[] data, bool flush = true, bool merge = false)
     {
         var loaded = RdbFile.Read(data, RdbLoadLimits.From(server.Config), Checksum, Clock.NowMs(), server.Keyspace.Count);
+        if ((loaded.Functions.Count > 0 || (flush && server.ScriptsIfStarted is not null))
+            && server.Scripts.RestoreLibraries(loaded.Functions, flush, merge, quotedCollision: true) is { } error)
+            throw new RdbFormatException("Failed loading library, " + error, 0);
         if (flush)
             foreach (var db in server.Keyspace.Databases) db.Clear();
         RdbFile.Install(server.Keyspace, loaded);

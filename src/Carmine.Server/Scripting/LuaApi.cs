@@ -27,6 +27,7 @@ static unsafe partial class LuaApi
     [LibraryImport(Library)] public static partial byte* lua_tolstring(nint l, int index, nint* length);
     [LibraryImport(Library)] public static partial double lua_tonumber(nint l, int index);
     [LibraryImport(Library)] public static partial int lua_toboolean(nint l, int index);
+    [LibraryImport(Library)] public static partial int lua_isnumber(nint l, int index);
     [LibraryImport(Library)] public static partial void lua_pushnil(nint l);
     [LibraryImport(Library)] public static partial void lua_pushnumber(nint l, double n);
     [LibraryImport(Library)] public static partial void lua_pushlstring(nint l, byte* s, nint length);

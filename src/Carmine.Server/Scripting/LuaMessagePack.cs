@@ -8,7 +8,8 @@ namespace Carmine.Server.Scripting;
 /// <summary>
 /// The cmsgpack module Redis preloads (lua-cmsgpack's encoding choices: smallest integer form, float32 when exact,
 /// str8 for short strings, tables as arrays when their keys are 1..n, nesting cut at 16 levels), written in C#
-/// because Debian has no Lua 5.1 package for it. Argument errors are raised by the Lua wrappers in the sandbox.
+/// because Debian has no Lua 5.1 package for it. Each function returns true and its results, or false and the
+/// error (lua-cmsgpack's argument checks and messages) that the sandbox's wrapper raises at the script's line.
 /// </summary>
 static unsafe class LuaMessagePack
 {
@@ -19,6 +20,8 @@ static unsafe class LuaMessagePack
     {
         Add(l, "msgpack_pack", &Pack);
         Add(l, "msgpack_unpack", &Unpack);
+        Add(l, "msgpack_unpack_one", &UnpackOne);
+        Add(l, "msgpack_unpack_limit", &UnpackLimit);
     }
 
     static void Add(nint l, string name, delegate* unmanaged[Cdecl]<nint, int> fn)
@@ -31,16 +34,27 @@ static unsafe class LuaMessagePack
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     static int Pack(nint l)
     {
-        var buffer = new List<byte>();
         int n = lua_gettop(l);
+        if (n == 0) return Fail(l, "bad argument #0 to 'pack' (MessagePack pack needs input.)");
+        var buffer = new List<byte>();
         for (int i = 1; i <= n; i++)
         {
             lua_pushvalue(l, i);
             Encode(l, buffer, 0);
             Pop(l, 1);
         }
+        lua_settop(l, 0);
+        lua_pushboolean(l, 1);
         PushBytes(l, CollectionsMarshal.AsSpan(buffer));
-        return 1;
+        return 2;
+    }
+
+    static int Fail(nint l, string error)
+    {
+        lua_settop(l, 0);
+        lua_pushboolean(l, 0);
+        PushString(l, error);
+        return 2;
     }
 
     static void Encode(nint l, List<byte> b, int level)
@@ -178,39 +192,68 @@ static unsafe class LuaMessagePack
         for (int i = bytes - 1; i >= 0; i--) b.Add((byte)(v >> (8 * i)));
     }
 
-    /// <summary>
-    /// unpack(data, limit, offset): decodes up to limit objects (0: all) from offset. Returns the offset after them
-    /// (-1 at the end of the data) followed by the objects, or false and an error message for the wrapper to raise.
-    /// </summary>
+    /// <summary>unpack(data): every object in the data.</summary>
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    static int Unpack(nint l)
+    static int Unpack(nint l) => UnpackGeneric(l, "unpack", 0, 0, 0);
+
+    /// <summary>unpack_one(data [, offset]): the offset after the first object at offset (-1 at the end), then the object.</summary>
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    static int UnpackOne(nint l) => UnpackGeneric(l, "unpack_one", 1, 0, 2);
+
+    /// <summary>unpack_limit(data, limit [, offset]): the offset after up to limit objects, then the objects.</summary>
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    static int UnpackLimit(nint l) => UnpackGeneric(l, "unpack_limit", 0, 2, 3);
+
+    /// <summary>
+    /// Checks the arguments in lua-cmsgpack's order (the integers, then the data string, which may be a number) and
+    /// decodes. A limit and offset of 0 decode everything and return no offset.
+    /// </summary>
+    static int UnpackGeneric(nint l, string name, long limit, int limitArg, int offsetArg)
     {
-        byte[] data = ToBytes(l, 1).ToArray();
-        int limit = (int)lua_tonumber(l, 2);
-        int pos = (int)lua_tonumber(l, 3);
-        lua_settop(l, 0);
-        lua_pushnil(l);
-        int count = 0;
+        int top = lua_gettop(l);
+        long offset = 0;
         string? error = null;
-        while (pos < data.Length && (limit == 0 || count < limit))
+        if (limitArg > 0 && !TryInteger(l, limitArg, top, required: true, ref limit, out error))
+            return Fail(l, $"bad argument #{limitArg} to '{name}' ({error})");
+        if (offsetArg > 0 && !TryInteger(l, offsetArg, top, required: false, ref offset, out error))
+            return Fail(l, $"bad argument #{offsetArg} to '{name}' ({error})");
+        if (top < 1 || lua_type(l, 1) is not (TString or TNumber))
+            return Fail(l, $"bad argument #1 to '{name}' (string expected, got {LuaStruct.TypeName(top < 1 ? -1 : lua_type(l, 1))})");
+        byte[] data = ToBytes(l, 1).ToArray();
+        if (offset < 0 || limit < 0) return Fail(l, $"Invalid request to unpack with offset of {(int)offset} and limit of {data.Length}.");
+        if (offset > data.Length) return Fail(l, $"Start offset {(int)offset} greater than input length {data.Length}.");
+        bool all = limit == 0 && offset == 0;
+        int pos = (int)offset;
+        lua_settop(l, 0);
+        lua_pushboolean(l, 1);
+        if (!all) lua_pushnil(l);
+        int count = 0;
+        while (pos < data.Length && (all || count < limit))
         {
             if (lua_checkstack(l, 1) == 0 || !Decode(l, data, ref pos, 0, out error))
-            {
-                error ??= "too many objects";
-                break;
-            }
+                return Fail(l, error ?? "too many objects");
             count++;
         }
-        if (error is not null)
-        {
-            lua_settop(l, 0);
-            lua_pushboolean(l, 0);
-            PushString(l, error);
-            return 2;
-        }
+        if (all) return count + 1;
         lua_pushnumber(l, pos >= data.Length ? -1 : pos);
-        lua_replace(l, 1);
-        return count + 1;
+        lua_replace(l, 2);
+        return count + 2;
+    }
+
+    /// <summary>luaL_checkinteger / luaL_optinteger: a number or numeric string, truncated as Lua 5.1 does through a C int.</summary>
+    static bool TryInteger(nint l, int arg, int top, bool required, ref long value, out string? error)
+    {
+        error = null;
+        int type = arg > top ? -1 : lua_type(l, arg);
+        if (!required && type is -1 or TNil) return true;
+        if (type is not (TNumber or TString) || lua_isnumber(l, arg) == 0)
+        {
+            error = $"number expected, got {LuaStruct.TypeName(type)}";
+            return false;
+        }
+        double d = lua_tonumber(l, arg);
+        value = d is > int.MinValue and < int.MaxValue ? (int)d : int.MinValue;
+        return true;
     }
 
     static bool Decode(nint l, byte[] d, ref int pos, int depth, out string? error)

@@ -5,6 +5,7 @@ using System.Text;
 using Carmine.Protocol;
 using Carmine.Server.Commands;
 using Carmine.Server.Network;
+using Carmine.Server.Tracking;
 using static Carmine.Server.Scripting.LuaApi;
 
 namespace Carmine.Server.Scripting;
@@ -101,6 +102,7 @@ public sealed unsafe partial class ScriptEngine
         Register(l, "setresp", &SetResp);
         Register(l, "killed", &Killed);
         LuaMessagePack.Register(l);
+        LuaStruct.Register(l);
         PushString(l, RedisServer.RedisVersion);
         var v = Version.Parse(RedisServer.RedisVersion);
         lua_pushnumber(l, (v.Major << 16) | (v.Minor << 8) | v.Build);
@@ -211,6 +213,29 @@ public sealed unsafe partial class ScriptEngine
         }
     }
 
+    /// <summary>
+    /// evalGetCommandFlags / fcallGetCommandFlags: the flags of an EVAL* or FCALL* request once its script's declared
+    /// flags are known. A script with a shebang (every function) writes only without no-writes, denies OOM only
+    /// without allow-oom or no-writes, runs on a stale replica only with allow-stale, and is never "may replicate".
+    /// Other commands, unknown scripts and scripts without a shebang keep the command's flags.
+    /// </summary>
+    public static CommandFlags EffectiveFlags(RedisServer server, ArgList args, CommandDef cmd)
+    {
+        ScriptFlags? declared = cmd.FullName switch
+        {
+            "eval" or "eval_ro" => TryParseShebang(args.ToArray(1), out var f, out _, out _) ? f : null,
+            "evalsha" or "evalsha_ro" => args[1].Length == 40 ? server.ScriptsIfStarted?.Find(args[1])?.Flags : null,
+            "fcall" or "fcall_ro" => server.ScriptsIfStarted?.FindFunction(args.ToStr(1))?.Flags,
+            _ => null,
+        };
+        if (declared is not { } flags || (flags & ScriptFlags.EvalCompat) != 0) return cmd.Flags;
+        var result = cmd.Flags & ~(CommandFlags.Stale | CommandFlags.DenyOom | CommandFlags.Write | CommandFlags.MayReplicate);
+        if ((flags & (ScriptFlags.AllowOom | ScriptFlags.NoWrites)) == 0) result |= CommandFlags.DenyOom;
+        if ((flags & ScriptFlags.NoWrites) == 0) result |= CommandFlags.Write;
+        if ((flags & ScriptFlags.AllowStale) != 0) result |= CommandFlags.Stale;
+        return result;
+    }
+
     internal static bool TryParseShebang(byte[] body, out ScriptFlags flags, out int length, out string? error)
     {
         flags = ScriptFlags.EvalCompat;
@@ -285,8 +310,10 @@ public sealed unsafe partial class ScriptEngine
     {
         var ctx = new RunContext(c, name, !functionMode, readOnly, Clock.NowMs());
         var previous = current;
+        var previousRun = TrackingTable.ScriptRun;
         current = this;
         running = ctx;
+        TrackingTable.ScriptRun = (scriptClient ??= new Client(server, c.Loop) { IsScript = true }, c);
         nint l = lua;
         try
         {
@@ -315,6 +342,7 @@ public sealed unsafe partial class ScriptEngine
         {
             running = null;
             current = previous;
+            TrackingTable.ScriptRun = previousRun;
             lua_settop(l, 0);
             if (ctx.Killed) ResetHook();
         }
@@ -409,7 +437,7 @@ public sealed unsafe partial class ScriptEngine
             else return "ERR Lua redis lib command arguments must be strings or integers";
         }
         var ctx = running!;
-        var sc = scriptClient ??= new Client(server, ctx.Caller.Loop);
+        var sc = scriptClient!;
         var args = ArgList.From(argv);
         var cmd = server.Commands.Lookup(args[0]);
         if (cmd is not null && cmd.Subcommands is not null && (cmd.Handler is null || args.Count >= 2))
@@ -417,9 +445,10 @@ public sealed unsafe partial class ScriptEngine
         if (cmd is null) return "ERR Unknown Redis command called from script";
         if (!cmd.ArityOk(args.Count)) return "ERR Wrong number of args calling Redis command from script";
         if (cmd.Has(CommandFlags.NoScript) && !DisableDenyScripts) return "ERR This Redis command is not allowed from script";
+        // A read-only script may not even publish (may_replicate), so CLIENT PAUSE WRITE can let it run.
+        if (ctx.ReadOnly && cmd.Has(CommandFlags.Write | CommandFlags.MayReplicate)) return "ERR Write commands are not allowed from read-only scripts.";
         if (cmd.Has(CommandFlags.Write))
         {
-            if (ctx.ReadOnly) return "ERR Write commands are not allowed from read-only scripts.";
             // Out of memory when the script started: refused until its first write, which can no longer be undone.
             if (!ctx.Wrote && cmd.Has(CommandFlags.DenyOom) && server.Eviction.Limit != 0 && RedisServer.PreCommandOom)
             {
@@ -437,6 +466,9 @@ public sealed unsafe partial class ScriptEngine
         sc.InExec = true;
         sc.Reply.Clear();
         server.Call(sc, cmd);
+        // A script that reads makes its caller track the keys it declared, as Redis does.
+        if (cmd.Has(CommandFlags.ReadOnly) && ctx.Caller.Tracking is not null && server.Commands.Lookup(ctx.Command[0]) is { } script)
+            server.Tracking.RememberDeclaredKeys(ctx.Caller, script);
         lua_settop(l, 0);
         if (!RespReader.TryRead(sc.Reply.Written, out var reply, out _))
             reply = RespValue.NullValue;

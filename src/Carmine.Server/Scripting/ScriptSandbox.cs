@@ -220,24 +220,60 @@ local function handler(err)
   return err
 end
 
-local mp_pack, mp_unpack = native.msgpack_pack, native.msgpack_unpack
+-- struct and cmsgpack: C functions (coroutine.wrap, as redis.call) around native ones, which return true and their results
+-- or false and an error. The wrapper raises a string error prefixed with the caller's line, as luaL_error does, and
+-- being C it keeps the script's frame in `return struct.pack(...)`. A failed coroutine is replaced by a fresh one.
+-- Each coroutine is made on first use, so that an interpreter that never packs keeps its memory small.
+local makers = setmetatable_({}, {__mode = 'k'})
+local function make_on_use(t, k)
+  local make = makers[t][k]
+  if make then
+    make()
+    return rawget_(t, k)
+  end
+end
+local unpack_ = unpack
+local function results(...) return {n = select_('#', ...), ...} end
+local function raising(t, name, native_fn)
+  -- The coroutine holds nothing while it waits: a call's arguments and results are only in flight, never in a
+  -- suspended frame, so a large table packed or unpacked is not kept alive until the next call.
+  local last, renew
+  local function run(...) last = results(native_fn(...)) end
+  local function take()
+    local r = last
+    last = nil
+    if not r[1] then
+      renew()
+      error_(r[2], 0)
+    end
+    return unpack_(r, 2, r.n)
+  end
+  local function serve()
+    while true do run(yield(take())) end
+  end
+  renew = function()
+    rawset_(t, name, wrap(function(...)
+      run(...)
+      return serve()
+    end))
+  end
+  if not makers[t] then
+    makers[t] = {}
+    setmetatable_(t, {__index = make_on_use})
+  end
+  makers[t][name] = renew
+end
+local struct = {}
+raising(struct, 'pack', native.struct_pack)
+raising(struct, 'unpack', native.struct_unpack)
+raising(struct, 'size', native.struct_size)
+G.struct = struct
+
 local cmsgpack = {}
-function cmsgpack.pack(...)
-  if select_('#', ...) == 0 then error_('MessagePack pack needs input.', 2) end
-  return mp_pack(...)
-end
-local function unpacked(first, ...)
-  if first == false then error_((...), 3) end
-  return first, ...
-end
-local function unpack_full(s, limit, offset, with_offset)
-  if type_(s) ~= 'string' then error_('bad argument #1 to unpack (string expected)', 3) end
-  if with_offset then return unpacked(mp_unpack(s, limit, offset)) end
-  return select_(2, unpacked(mp_unpack(s, limit, offset)))
-end
-function cmsgpack.unpack(s) return unpack_full(s, 0, 0, false) end
-function cmsgpack.unpack_one(s, offset) return unpack_full(s, 1, offset or 0, true) end
-function cmsgpack.unpack_limit(s, limit, offset) return unpack_full(s, limit or 0, offset or 0, true) end
+raising(cmsgpack, 'pack', native.msgpack_pack)
+raising(cmsgpack, 'unpack', native.msgpack_unpack)
+raising(cmsgpack, 'unpack_one', native.msgpack_unpack_one)
+raising(cmsgpack, 'unpack_limit', native.msgpack_unpack_limit)
 G.cmsgpack = cmsgpack
 
 local loadstring_ = loadstring
@@ -245,7 +281,7 @@ local hidden = {}
 lookup = hidden
 for k, v in pairs(G) do hidden[k] = v end
 hidden.redis = protect(redis)
-for _, name in ipairs({'cjson', 'bit', 'cmsgpack', 'string', 'math', 'table', 'coroutine'}) do
+for _, name in ipairs({'cjson', 'bit', 'cmsgpack', 'struct', 'string', 'math', 'table', 'coroutine'}) do
   if hidden[name] then hidden[name] = protect(hidden[name]) end
 end
 hidden.loadfile, hidden.dofile, hidden.print, hidden.debug = nil, nil, nil, nil

@@ -32,6 +32,14 @@ public sealed class TrackingTable(RedisServer server)
     /// <summary>The client whose command runs on this thread: its own invalidations wait for the command's reply.</summary>
     [ThreadStatic] public static Client? Current;
 
+    /// <summary>
+    /// While a script runs on this thread: the socketless client that runs its commands and the client that called
+    /// it. The script's changes are its caller's (NOLOOP, invalidations after the caller's reply), as in Redis.
+    /// </summary>
+    [ThreadStatic] public static (Client Script, Client Caller)? ScriptRun;
+
+    static Client? Effective(Client? c) => ScriptRun is { } run && c == run.Script ? run.Caller : c;
+
     /// <summary>True once anything is tracked: modifications skip all work otherwise.</summary>
     public bool Active => active;
 
@@ -113,8 +121,18 @@ public sealed class TrackingTable(RedisServer server)
 
     static string Text(byte[] b) => Encoding.UTF8.GetString(b);
 
-    /// <summary>Records the keys a read-only command of a tracking client (default mode) read.</summary>
+    /// <summary>
+    /// Records the keys a read-only command of a tracking client (default mode) read. The read-only script commands
+    /// record nothing themselves: a script records its declared keys when it runs a read command.
+    /// </summary>
     public void RememberKeys(Client c, Commands.CommandDef cmd)
+    {
+        if (cmd.FullName is "eval_ro" or "evalsha_ro" or "fcall_ro") return;
+        RememberDeclaredKeys(c, cmd);
+    }
+
+    /// <summary>Records the keys of <paramref name="c"/>'s command <paramref name="cmd"/> (a script's declared keys when it reads).</summary>
+    public void RememberDeclaredKeys(Client c, Commands.CommandDef cmd)
     {
         if (c.Tracking is not { RemembersKeys: true } || cmd.Has(Commands.CommandFlags.PubSub)) return;
         var found = new List<int>();
@@ -171,7 +189,8 @@ public sealed class TrackingTable(RedisServer server)
     {
         if (!active) return;
         List<(Client, byte[])>? sends = null;
-        var current = Current;
+        var current = Effective(Current);
+        modifier = Effective(modifier);
         lock (gate)
         {
             if (bcast && prefixes.Count > 0)
@@ -213,7 +232,7 @@ public sealed class TrackingTable(RedisServer server)
     public void InvalidateAll()
     {
         if (!active) return;
-        var current = Current;
+        var current = Effective(Current);
         List<Client> targets;
         lock (gate)
         {
