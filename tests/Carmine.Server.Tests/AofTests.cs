@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace Carmine.Server.Tests;
 
-public sealed class AofTests
+public sealed class AofTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     static string NewDir() => Directory.CreateTempSubdirectory("carmine-aof-").FullName;
 
@@ -202,6 +202,7 @@ public sealed class AofTests
                 Assert.True(long.Parse(c.Call("GET", key).Text ?? "0") >= value, $"{key} lost acknowledged writes after the last kill");
         Assert.Equal(20, kills);
         Assert.True(acked.Values.Sum() > 0);
+        output.WriteLine($"{kills} SIGKILLs, {acked.Values.Sum()} acknowledged INCRs over 4 counters, none lost");
         Directory.Delete(dir, true);
     }
 
