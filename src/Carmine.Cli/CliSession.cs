@@ -20,6 +20,9 @@ public sealed partial class CliSession(CliOptions options, Stream stdout) : IDis
     public Stream Out => stdout;
     public CliConnection? Connection => connection;
     public bool Interactive { get; set; }
+
+    /// <summary>Whether the interactive prompt shows argument hints (":set hints" / ":set nohints").</summary>
+    public bool Hints { get; set; } = true;
     /// <summary>Pushes (RESP3 out-of-band messages) are printed only when the output is a terminal.</summary>
     public bool PushOutput { get; set; }
 

@@ -39,6 +39,53 @@ public static class CommandHelp
         session.WriteOut(o.ToString());
     }
 
+    /// <summary>
+    /// Tab completions of a line: command names (subcommands as "CLIENT LIST") it begins, and after "help " also
+    /// "@group" names, as redis-cli completes.
+    /// </summary>
+    public static List<string> Complete(CliSession session, string line)
+    {
+        entries ??= Load(session);
+        bool help = line.StartsWith("help ", StringComparison.OrdinalIgnoreCase);
+        string head = help ? line[..5] : "";
+        string prefix = help ? line[5..].TrimStart() : line;
+        var names = entries.Select(e => e.Full);
+        if (help) names = names.Concat(entries.Select(e => "@" + e.Group).Distinct(StringComparer.Ordinal));
+        return names.Where(n => n.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Select(n => head + n).ToList();
+    }
+
+    /// <summary>
+    /// The hint redis-cli shows after what was typed: the command's argument syntax, less one word per argument
+    /// already typed until the first optional one; null when the line names no known command.
+    /// </summary>
+    public static string? Hint(CliSession session, string line)
+    {
+        entries ??= Load(session);
+        var typed = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (typed.Length == 0) return null;
+        bool endsWithSpace = line.EndsWith(' ');
+        Entry? match = null;
+        foreach (var e in entries)
+        {
+            if (e.Words.Length > typed.Length || e.Params.Length == 0) continue;
+            bool same = true;
+            for (int i = 0; i < e.Words.Length && same; i++) same = e.Words[i].Equals(typed[i], StringComparison.OrdinalIgnoreCase);
+            if (same && (match is null || e.Words.Length > match.Words.Length)) match = e;
+        }
+        if (match is null) return null;
+        string hint = match.Params;
+        int remove = typed.Length - match.Words.Length;
+        int at = 0;
+        while (remove > 0 && at < hint.Length && hint[at] != '[')
+        {
+            if (hint[at] == ' ') remove--;
+            at++;
+        }
+        hint = hint[at..];
+        if (hint.Length == 0) return null;
+        return endsWithSpace ? hint : " " + hint;
+    }
+
     static void Describe(StringBuilder o, Entry e, bool withGroup)
     {
         o.Append($"\r\n  \x1b[1m{e.Full}\x1b[0m \x1b[90m{e.Params}\x1b[0m\r\n");

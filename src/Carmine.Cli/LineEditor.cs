@@ -2,9 +2,10 @@ using System.Text;
 
 namespace Carmine.Cli;
 
-/// <summary>A minimal line editor for the terminal: typing, backspace, left/right, home/end and
-/// up/down through the history. Without a terminal it is Console.ReadLine.</summary>
-public sealed class LineEditor(List<string> history)
+/// <summary>A minimal line editor for the terminal: typing, backspace, left/right, home/end, up/down through the
+/// history, Tab cycling through completions and a grey hint after the line, as redis-cli's linenoise does.
+/// Without a terminal it is Console.ReadLine.</summary>
+public sealed class LineEditor(List<string> history, Func<string, List<string>>? complete = null, Func<string, string?>? hint = null)
 {
     /// <summary>The next line, or null at end of input (Ctrl-D on an empty line, or EOF).</summary>
     public string? ReadLine(string prompt)
@@ -16,15 +17,42 @@ public sealed class LineEditor(List<string> history)
         int cursor = 0;
         int historyIndex = history.Count;
         string pending = "";
+        List<string>? completions = null;
+        int completion = 0;
+        string typed = "";
         void Redraw()
         {
-            Console.Out.Write("\r" + prompt + line + "\x1b[0K");
-            int back = line.Length - cursor;
+            string shown = hint?.Invoke(line.ToString()) is { } h ? "\x1b[0;90;49m" + h + "\x1b[0m" : "";
+            Console.Out.Write("\r" + prompt + line + shown + "\x1b[0K");
+            int back = line.Length - cursor + (shown.Length == 0 ? 0 : hint!(line.ToString())!.Length);
             if (back > 0) Console.Out.Write($"\x1b[{back}D");
         }
         while (true)
         {
             var key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Tab && complete is not null)
+            {
+                // Tab shows the next completion of what was typed, then the typed text again, as linenoise does;
+                // any other key keeps what is shown.
+                if (completions is null)
+                {
+                    typed = line.ToString();
+                    completions = complete(typed);
+                }
+                if (completions.Count == 0)
+                {
+                    Console.Out.Write("\a");
+                    completions = null;
+                    continue;
+                }
+                int at = completion++ % (completions.Count + 1);
+                line.Clear().Append(at < completions.Count ? completions[at] : typed);
+                cursor = line.Length;
+                Redraw();
+                continue;
+            }
+            completions = null;
+            completion = 0;
             switch (key.Key)
             {
                 case ConsoleKey.Enter:

@@ -23,7 +23,9 @@ public static class Repl
         string? historyFile = tty ? HistoryPath() : null;
         var history = new List<string>();
         if (historyFile is not null && File.Exists(historyFile)) history.AddRange(File.ReadAllLines(historyFile));
-        var editor = new LineEditor(history);
+        var editor = new LineEditor(history,
+            complete: typed => session.Connection is null ? [] : CommandHelp.Complete(session, typed),
+            hint: typed => session.Hints && session.Connection is not null ? CommandHelp.Hint(session, typed) : null);
         string? line;
         while ((line = editor.ReadLine(session.Connection is null ? "not connected> " : session.Prompt)) is not null)
         {
@@ -84,13 +86,14 @@ public static class Repl
         return 0;
     }
 
-    // ":set hints" and ":set nohints" are accepted; carmine-cli shows no hints either way.
+    // ":set hints" and ":set nohints" turn the argument hints on and off, as in redis-cli.
     static void SetPreference(CliSession session, string[] args)
     {
         if (!args[0].Equals(":set", StringComparison.OrdinalIgnoreCase) || args.Length < 2)
             session.WriteOut($"unknown redis-cli internal command '{args[0]}'\n");
-        else if (!args[1].Equals("hints", StringComparison.OrdinalIgnoreCase) && !args[1].Equals("nohints", StringComparison.OrdinalIgnoreCase))
-            session.WriteOut($"unknown redis-cli preference '{args[1]}'\n");
+        else if (args[1].Equals("hints", StringComparison.OrdinalIgnoreCase)) session.Hints = true;
+        else if (args[1].Equals("nohints", StringComparison.OrdinalIgnoreCase)) session.Hints = false;
+        else session.WriteOut($"unknown redis-cli preference '{args[1]}'\n");
     }
 
     static void Remember(List<string> history, string? file, string line, bool tty)

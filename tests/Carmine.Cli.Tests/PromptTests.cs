@@ -15,6 +15,26 @@ public sealed class PromptTests(RedisServerFixture server) : IClassFixture<Redis
     static List<byte[]> Argv(params string[] args) => args.Select(Encoding.UTF8.GetBytes).ToList();
 
     [Fact]
+    public void HintsShowTheArgumentsNotYetTyped()
+    {
+        using var session = Session();
+        Assert.Equal(" key field", CommandHelp.Hint(session, "hget"));
+        Assert.Equal("field", CommandHelp.Hint(session, "hget k "));
+        Assert.Equal(" [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]",
+            CommandHelp.Hint(session, "set k v"));
+        Assert.Null(CommandHelp.Hint(session, "nosuchcommand"));
+    }
+
+    [Fact]
+    public void TabCompletesCommandNamesAndHelpGroups()
+    {
+        using var session = Session();
+        Assert.Equal(["HGET", "HGETALL"], CommandHelp.Complete(session, "hget"));
+        Assert.Contains("CLIENT LIST", CommandHelp.Complete(session, "client l"));
+        Assert.Equal(["help @hyperloglog"], CommandHelp.Complete(session, "help @hyper"));
+    }
+
+    [Fact]
     public void PromptShowsHostAndPort()
     {
         using var session = Session();
