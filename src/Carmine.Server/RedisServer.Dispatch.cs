@@ -156,7 +156,7 @@ public sealed partial class RedisServer
         if (elapsedUs >= SlowLog.ThresholdUs && SlowLog.ThresholdUs >= 0 && !cmd.Has(CommandFlags.SkipSlowlog) && !c.IsBlocked)
             SlowLog.Add(c, elapsedUs);
         Latency.RecordCommand(cmd, elapsedUs);
-        if (MonitorCount > 0 && !cmd.Has(CommandFlags.SkipMonitor) && !cmd.Has(CommandFlags.Admin)) FeedMonitors(c, cmd);
+        if (MonitorCount > 0 && !cmd.Has(CommandFlags.SkipMonitor) && !cmd.Has(CommandFlags.Admin)) FeedMonitors(c);
         ApplyReplyMode(c, IsSubscription(cmd) ? c.Reply.Length : replyStart);
         if (callDepth == 0) Blocking.HandleReadyKeys(this);
     }
@@ -451,12 +451,22 @@ public sealed partial class RedisServer
 
     static string Truncate(string s, int max = 128) => s.Length <= max ? s : s[..max];
 
-    void FeedMonitors(Client c, CommandDef cmd)
+    /// <summary>
+    /// Scripts and functions are shown to MONITOR before the commands they run, as Redis feeds them from their own
+    /// handlers (they are flagged skip_monitor so the dispatcher does not show them again afterwards).
+    /// </summary>
+    internal void FeedMonitorsFirst(Client c)
+    {
+        if (MonitorCount > 0) FeedMonitors(c);
+    }
+
+    void FeedMonitors(Client c)
     {
         var sb = new StringBuilder();
         long us = Clock.NowUs();
         sb.Append(us / 1_000_000).Append('.').Append((us % 1_000_000).ToString("D6"));
-        sb.Append(" [").Append(c.Db).Append(' ').Append(c.IsUnixSocket ? "unix:" + Config.GetString("unixsocket") : c.Address).Append(']');
+        string source = c.IsScript ? "lua" : c.IsUnixSocket ? "unix:" + Config.GetString("unixsocket") : c.Address;
+        sb.Append(" [").Append(c.Db).Append(' ').Append(source).Append(']');
         var args = c.Args;
         for (int i = 0; i < args.Count; i++)
         {

@@ -39,6 +39,16 @@ public sealed class ServerCommandTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
+    public void MonitorShowsAScriptBeforeTheCommandsItRuns()
+    {
+        using var monitor = fixture.Server.Connect();
+        monitor.Call("MONITOR");
+        r.Call("EVAL", "redis.call('set', KEYS[1], ARGV[1])", "1", "srv:lua", "v");
+        Assert.Matches(new Regex("^[0-9.]+ \\[0 127\\.0\\.0\\.1:[0-9]+\\] \"EVAL\" "), monitor.Read().Text);
+        Assert.Matches(new Regex("^[0-9.]+ \\[0 lua\\] \"set\" \"srv:lua\" \"v\"$"), monitor.Read().Text);
+    }
+
+    [Fact]
     public void MonitorShowsTheDatabaseAfterTheCommand()
     {
         using var monitor = fixture.Server.Connect();

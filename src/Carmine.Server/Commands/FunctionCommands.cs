@@ -25,6 +25,7 @@ static class FunctionCommands
 
     static void FcallGeneric(Client c, bool readOnly)
     {
+        c.Server.FeedMonitorsFirst(c);
         var engine = c.Server.Scripts;
         var function = engine.FindFunction(c.Args.ToStr(1));
         if (function is null)

@@ -37,6 +37,7 @@ static class ScriptingCommands
 
     static void EvalGeneric(Client c, bool sha, bool readOnly)
     {
+        c.Server.FeedMonitorsFirst(c);
         if (!c.TryLong(2, out long numKeys)) return;
         if (numKeys > c.Args.Count - 3)
         {
