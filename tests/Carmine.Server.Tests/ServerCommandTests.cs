@@ -70,6 +70,15 @@ public sealed class ServerCommandTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
+    public void MonitorRedactsMigrateCredentials()
+    {
+        using var monitor = fixture.Server.Connect();
+        monitor.Call("MONITOR");
+        r.Call("MIGRATE", "127.0.0.1", "1", "srv:nokey", "0", "1000", "AUTH2", "someuser", "secret");
+        Assert.EndsWith(" \"AUTH2\" \"(redacted)\" \"(redacted)\"", monitor.Read().Text);
+    }
+
+    [Fact]
     public void MonitorHidesAdministrativeCommands()
     {
         using var monitor = fixture.Server.Connect();

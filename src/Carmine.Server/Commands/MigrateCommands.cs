@@ -37,6 +37,8 @@ static class MigrateCommands
             }
             else if (args.Is(j, "auth2") && more >= 2)
             {
+                // Redis hides the user name as well as the password.
+                c.RedactArgument(j + 1);
                 c.RedactArgument(j + 2);
                 user = args.ToStr(++j);
                 password = args.ToStr(++j);
