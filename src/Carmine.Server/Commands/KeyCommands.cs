@@ -423,7 +423,7 @@ static class KeyCommands
             db.SetExpire(e, when);
             Notify(c, "expire", c.Db, args[1]);
             // Relative times and seconds reach replicas and the AOF as the absolute millisecond they mean.
-            if (command != "pexpireat") c.Propagate("PEXPIREAT", e.Key, when);
+            if (command != "pexpireat" && c.Propagating()) c.Propagate("PEXPIREAT", e.Key, when);
         }
         c.Dirty();
         c.Reply.Integer(1);

@@ -204,8 +204,11 @@ static class ListCommands
         if (count < 0) PopInto(reply, list, atHead);
         else popped = PopRange(reply, list, atHead, count);
         // BLPOP and LMPOP reach replicas as the plain pop of the key they took from.
-        if (count < 0) PropagationHelpers.PropagateIn(db.Index, atHead ? "LPOP" : "RPOP", e.Key);
-        else PropagationHelpers.PropagateIn(db.Index, atHead ? "LPOP" : "RPOP", e.Key, popped);
+        if (PropagationHelpers.Collecting)
+        {
+            if (count < 0) PropagationHelpers.PropagateIn(db.Index, atHead ? "LPOP" : "RPOP", e.Key);
+            else PropagationHelpers.PropagateIn(db.Index, atHead ? "LPOP" : "RPOP", e.Key, popped);
+        }
         server.Events.Notify(NotifyFlags.List, atHead ? "lpop" : "rpop", db.Index, e.Key);
         DeleteIfEmpty(server, db, e, list);
         return popped;
@@ -557,8 +560,11 @@ static class ListCommands
     }
 
     /// <summary>BLMOVE and BRPOPLPUSH reach replicas as the non-blocking LMOVE, which never waits.</summary>
-    static void PropagateMove(int db, byte[] source, byte[] destination, bool fromHead, bool toHead) =>
-        PropagationHelpers.PropagateIn(db, "LMOVE", source, destination, fromHead ? "LEFT" : "RIGHT", toHead ? "LEFT" : "RIGHT");
+    static void PropagateMove(int db, byte[] source, byte[] destination, bool fromHead, bool toHead)
+    {
+        if (PropagationHelpers.Collecting)
+            PropagationHelpers.PropagateIn(db, "LMOVE", source, destination, fromHead ? "LEFT" : "RIGHT", toHead ? "LEFT" : "RIGHT");
+    }
 
     /// <summary>LMOVE's effect: pops from the source, pushes onto the destination (created if absent), deletes an emptied source.</summary>
     static byte[] Move(RedisServer server, Database db, Entry source, ListValue list, ReadOnlySpan<byte> destinationKey, Entry? destination,

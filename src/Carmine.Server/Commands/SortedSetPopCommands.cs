@@ -204,8 +204,11 @@ static partial class SortedSetCommands
         z.DeleteRange(max ? z.Count - n : 0, n);
         server.Events.Notify(NotifyFlags.ZSet, max ? "zpopmax" : "zpopmin", db.Index, entry.Key);
         // BZPOPMIN, ZMPOP and BZMPOP reach replicas as the plain pop of the key they took from.
-        if (emitKey && single) PropagationHelpers.PropagateIn(db.Index, max ? "ZPOPMAX" : "ZPOPMIN", entry.Key);
-        else if (emitKey) PropagationHelpers.PropagateIn(db.Index, max ? "ZPOPMAX" : "ZPOPMIN", entry.Key, n);
+        if (emitKey && PropagationHelpers.Collecting)
+        {
+            if (single) PropagationHelpers.PropagateIn(db.Index, max ? "ZPOPMAX" : "ZPOPMIN", entry.Key);
+            else PropagationHelpers.PropagateIn(db.Index, max ? "ZPOPMAX" : "ZPOPMIN", entry.Key, n);
+        }
         if (z.Count == 0)
         {
             db.Remove(entry);

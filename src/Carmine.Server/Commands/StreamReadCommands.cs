@@ -278,9 +278,12 @@ static class StreamReadCommands
     /// A delivery reaches replicas as the XCLAIM that gives them the same pending entry (consumer, time, count),
     /// as Redis propagates XREADGROUP.
     /// </summary>
-    static void PropagateClaim(in ReadContext ctx, StreamGroup group, GroupRead read, StreamId id, PendingEntry pending) =>
+    static void PropagateClaim(in ReadContext ctx, StreamGroup group, GroupRead read, StreamId id, PendingEntry pending)
+    {
+        if (!PropagationHelpers.Collecting) return;
         PropagationHelpers.PropagateIn(ctx.Database.Index, "XCLAIM", ctx.Key, read.Group, read.Consumer, "0", id.ToString(),
             "TIME", pending.DeliveryTime, "RETRYCOUNT", pending.DeliveryCount, "FORCE", "JUSTID", "LASTID", group.LastId.ToString());
+    }
 
     /// <summary>XREADGROUP with an ID: the consumer's own pending entries from <paramref name="start"/>, deleted ones as [id, nil].</summary>
     static void ReplyFromConsumerPending(in ReadContext ctx, StreamValue s, StreamGroup group, GroupRead read, StreamId start, long count)

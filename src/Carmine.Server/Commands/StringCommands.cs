@@ -93,7 +93,7 @@ static class StringCommands
             db.SetExpire(e, expireAt);
             Notify(c, NotifyFlags.Generic, "expire", c.Args[1]);
             c.Dirty();
-            c.Propagate("PEXPIREAT", e.Key, expireAt);
+            if (c.Propagating()) c.Propagate("PEXPIREAT", e.Key, expireAt);
         }
         else if ((flags & StringOptions.Persist) != 0 && e.ExpireAt != 0)
         {
@@ -590,7 +590,7 @@ static class StringCommands
             c.Database.SetExpire(e, expireAt);
             Notify(c, NotifyFlags.Generic, "expire", key);
             // Relative expiries reach replicas and the AOF as an absolute time, as Redis 7.0 propagates them.
-            c.Propagate("SET", e.Key, value, "PXAT", expireAt);
+            if (c.Propagating()) c.Propagate("SET", e.Key, value, "PXAT", expireAt);
         }
         c.Dirty();
         if (get) return;

@@ -28,7 +28,10 @@ public static class PropagationHelpers
     public static void Propagate(this Client c, params object[] argv) => c.Propagate(PropagateTo.All, argv);
 
     /// <summary>True when effects are being collected: a command may skip building a rewritten argv otherwise.</summary>
-    public static bool Propagating(this Client c) => PendingEffects.Current.Depth > 0;
+    public static bool Propagating(this Client c) => Collecting;
+
+    /// <summary>True when this thread collects effects (something reads the stream); callers test it before building an argv.</summary>
+    public static bool Collecting => PendingEffects.Current.Depth > 0;
 
     /// <summary>The running command changed data but is not to be propagated as received (it added nothing either).</summary>
     public static void PreventPropagation(this Client c) => PendingEffects.Current.Prevented = true;
