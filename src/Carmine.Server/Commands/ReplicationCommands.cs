@@ -2,7 +2,7 @@ using Carmine.Server.Network;
 
 namespace Carmine.Server.Commands;
 
-/// <summary>The master side of replication: SYNC, PSYNC, REPLCONF and ROLE.</summary>
+/// <summary>Replication: SYNC, PSYNC and REPLCONF (the master side), REPLICAOF and ROLE.</summary>
 static class ReplicationCommands
 {
     [Command("sync", 1, Flags = "admin noscript no_async_loading no_multi", Acl = "dangerous", Group = "server", Since = "1.0.0",
@@ -75,10 +75,59 @@ static class ReplicationCommands
         c.Reply.Ok();
     }
 
+    [Command("replicaof", 3, Flags = "admin noscript stale no_async_loading", Acl = "dangerous", Group = "server", Since = "5.0.0",
+        Summary = "Make the server a replica of another instance, or promote it as master.", Complexity = "O(1)",
+        Arguments = ["host:string", "port:integer"])]
+    static void ReplicaOf(Client c) => ReplicaOfCommand(c);
+
+    [Command("slaveof", 3, Flags = "admin noscript stale no_async_loading", Acl = "dangerous", Group = "server", Since = "1.0.0",
+        Summary = "Make the server a replica of another instance, or promote it as master.", Complexity = "O(1)",
+        Arguments = ["host:string", "port:integer"], DocFlags = "deprecated", DeprecatedSince = "5.0.0", ReplacedBy = "`REPLICAOF`")]
+    static void SlaveOf(Client c) => ReplicaOfCommand(c);
+
+    static void ReplicaOfCommand(Client c)
+    {
+        var server = c.Server;
+        if (server.Config.GetBool("cluster-enabled"))
+        {
+            c.Error("ERR REPLICAOF not allowed in cluster mode.");
+            return;
+        }
+        if (c.Args.Is(1, "no") && c.Args.Is(2, "one"))
+        {
+            server.PromoteToMaster();
+            c.Reply.Ok();
+            return;
+        }
+        if (c.IsReplica)
+        {
+            c.Error("ERR Command is not valid when client is a replica.");
+            return;
+        }
+        if (!long.TryParse(c.Args.ToStr(2), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out long port)
+            || port < 0 || port > 65535)
+        {
+            c.Error("ERR Invalid master port");
+            return;
+        }
+        if (server.ReplicaOf(c.Args.ToStr(1), (int)port)) c.Reply.Ok();
+        else c.Reply.SimpleString("OK Already connected to specified master");
+    }
+
     [Command("role", 1, Flags = "noscript loading stale fast sentinel", Acl = "admin dangerous", Group = "server", Since = "2.8.12",
         Summary = "Return the role of the instance in the context of replication", Complexity = "O(1)")]
     static void Role(Client c)
     {
+        if (c.Server.Master is { } master)
+        {
+            c.Reply.ArrayHeader(5);
+            c.Reply.Bulk("slave");
+            c.Reply.Bulk(master.Host);
+            c.Reply.Integer(master.Port);
+            c.Reply.Bulk(master.State);
+            c.Reply.Integer(master.ReplId is null ? -1 : master.Offset);
+            return;
+        }
         var replicas = c.Server.Replicas;
         c.Reply.ArrayHeader(3);
         c.Reply.Bulk("master");
