@@ -183,4 +183,21 @@ public sealed class ReplicaTests
         WaitInSync(m, r);
         Assert.Equal("v", r.Call("GET", "replica:k").Text);
     }
+
+    [Fact]
+    public void WaitCountsTheReplicasThatAcknowledgedTheWrites()
+    {
+        using var master = new TestServer(Debug);
+        using var replica = new TestServer(Debug);
+        using var m = master.Connect();
+        using var r = replica.Connect();
+        r.Call("REPLICAOF", "127.0.0.1", master.Port.ToString());
+        WaitLinkUp(r);
+        m.Call("SET", "replica:k", "v");
+        Assert.Equal(1, m.Int("WAIT", "1", "5000"));
+        var watch = Stopwatch.StartNew();
+        Assert.Equal(1, m.Int("WAIT", "2", "300"));
+        Assert.InRange(watch.ElapsedMilliseconds, 250, 5000);
+        Assert.StartsWith("ERR WAIT cannot be used with replica instances.", r.Call("WAIT", "1", "0").Text);
+    }
 }

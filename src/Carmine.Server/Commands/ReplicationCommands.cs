@@ -61,6 +61,7 @@ static class ReplicationCommands
                     {
                         if (acked > link.AckOffset) link.AckOffset = acked;
                         link.AckTimeMs = Clock.NowMs();
+                        c.Server.ServeWaiters();
                     }
                     return;
                 case "getack":
@@ -112,6 +113,35 @@ static class ReplicationCommands
         }
         if (server.ReplicaOf(c.Args.ToStr(1), (int)port)) c.Reply.Ok();
         else c.Reply.SimpleString("OK Already connected to specified master");
+    }
+
+    [Command("wait", 3, Flags = "noscript", Acl = "connection", Group = "generic", Since = "3.0.0",
+        Summary = "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
+        Complexity = "O(1)", Tips = "request_policy:all_shards response_policy:agg_min", Arguments = ["numreplicas:integer", "timeout:integer"])]
+    static void Wait(Client c)
+    {
+        var server = c.Server;
+        if (server.Master is not null)
+        {
+            c.Error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.");
+            return;
+        }
+        if (!c.TryLong(1, out long numReplicas, "ERR value is not an integer or out of range")) return;
+        if (!c.TryLong(2, out long timeout, "ERR timeout is not an integer or out of range")) return;
+        if (timeout < 0)
+        {
+            c.Error("ERR timeout is negative");
+            return;
+        }
+        // Every write of this client so far is at or before the current end of the stream.
+        long offset = server.Propagation.MasterOffset;
+        int acked = server.ReplicasAcked(offset);
+        if (acked >= numReplicas || c.Multi is not null || c.InExec)
+        {
+            c.Reply.Integer(acked);
+            return;
+        }
+        server.BlockForReplicas(c, offset, numReplicas, timeout == 0 ? 0 : c.NowMs + timeout);
     }
 
     [Command("role", 1, Flags = "noscript loading stale fast sentinel", Acl = "admin dangerous", Group = "server", Since = "2.8.12",
