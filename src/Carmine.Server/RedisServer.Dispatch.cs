@@ -83,9 +83,9 @@ public sealed partial class RedisServer
             Reject(c, cmd, Persistence.RdbPersistence.MisconfError);
             return true;
         }
-        if (DeniedAsReadOnlyReplica(c, cmd))
+        if (ReplicationRejection(c, cmd) is { } denied)
         {
-            Reject(c, cmd, "READONLY You can't write against a read only replica.");
+            Reject(c, cmd, denied);
             return true;
         }
         if (c.Protocol == 2 && c.IsSubscriber && !AllowedWhileSubscribed(cmd))

@@ -1,3 +1,4 @@
+using Carmine.Server.Commands;
 using Carmine.Server.Network;
 using Carmine.Server.Replication;
 
@@ -61,9 +62,31 @@ public sealed partial class RedisServer
         }
     }
 
-    /// <summary>A read-only replica refuses writes from its ordinary clients; the master's own stream is applied.</summary>
-    bool DeniedAsReadOnlyReplica(Client c, Carmine.Server.Commands.CommandDef cmd) =>
-        master is not null && !c.IsMaster && c.Fd >= 0 && cmd.Has(Carmine.Server.Commands.CommandFlags.Write) && Config.GetBool("replica-read-only");
+    /// <summary>The replication state's refusal of a command (EXEC is judged by what it queued), or null.</summary>
+    string? ReplicationRejection(Client c, CommandDef cmd)
+    {
+        if (c.IsMaster) return null;
+        bool isExec = cmd.FullName == "exec" && c.Multi is not null;
+        bool write = cmd.Has(CommandFlags.Write) || (isExec && c.Multi!.Queued.Any(q => q.Command.Has(CommandFlags.Write)));
+        var link = master;
+        if (write && link is null && !EnoughGoodReplicas()) return "NOREPLICAS Not enough good replicas to write.";
+        if (link is null) return null;
+        if (write && c.Fd >= 0 && Config.GetBool("replica-read-only")) return "READONLY You can't write against a read only replica.";
+        bool denyStale = !cmd.Has(CommandFlags.Stale) || (isExec && c.Multi!.Queued.Any(q => !q.Command.Has(CommandFlags.Stale)));
+        if (denyStale && !link.LinkUp && !Config.GetBool("replica-serve-stale-data"))
+            return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+        return null;
+    }
+
+    /// <summary>min-replicas-to-write: enough replicas online whose last ACK is at most min-replicas-max-lag seconds old.</summary>
+    bool EnoughGoodReplicas()
+    {
+        long need = Config.GetLong("min-replicas-to-write");
+        long maxLag = Config.GetLong("min-replicas-max-lag");
+        if (need == 0 || maxLag == 0) return true;
+        long now = Clock.NowMs();
+        return Replicas.Count(r => r.State == "online" && (now - r.AckTimeMs) / 1000 <= maxLag) >= need;
+    }
 
     /// <summary>Detached from the stream at once, so nothing emitted after this reaches them, then closed.</summary>
     void DisconnectReplicas()
