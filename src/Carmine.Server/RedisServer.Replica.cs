@@ -6,6 +6,8 @@ namespace Carmine.Server;
 
 public sealed partial class RedisServer
 {
+    const string UnblockedByRoleChange = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
+
     MasterLink? master;
 
     /// <summary>The link to our master while this server is a replica (REPLICAOF host port), else null.</summary>
@@ -29,6 +31,9 @@ public sealed partial class RedisServer
             if (old is not null && old.Host == host && old.Port == port) return false;
             old?.Stop();
             DisconnectReplicas();
+            // Clients blocked on this instance as a master could only be served wrongly now.
+            Blocking.DisconnectAll(UnblockedByRoleChange);
+            DisconnectWaiters(UnblockedByRoleChange);
             var link = new MasterLink(this, host, port);
             if (old?.ReplId is { } id) link.Resume(id, old.Offset);
             Keyspace.DeleteExpired = false;

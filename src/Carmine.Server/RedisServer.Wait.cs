@@ -30,6 +30,28 @@ public sealed partial class RedisServer
         Propagation.Emit(new Effect(-1, GetAckArgv, PropagateTo.Replicas));
     }
 
+    void DisconnectWaiters(string error)
+    {
+        Waiter[] all;
+        lock (waiters)
+        {
+            all = [.. waiters];
+            waiters.Clear();
+            waiterCount = 0;
+        }
+        foreach (var w in all)
+        {
+            var c = w.Client;
+            c.Loop.Post(() =>
+            {
+                if (c.Closed) return;
+                c.Error(error);
+                c.CloseAfterReply = true;
+                c.Unblock();
+            });
+        }
+    }
+
     /// <summary>Answers the WAITs that are satisfied or timed out (on an ACK and from the cron).</summary>
     public void ServeWaiters()
     {

@@ -132,6 +132,7 @@ public sealed class MasterLink
             throw new IOException("Error condition on socket for SYNC: " + e.InnerException?.Message, e);
         }
         start = end = 0;
+        LastIoMs = Clock.NowMs();
         State = "handshake";
         Log.Notice("MASTER <-> REPLICA sync started");
         Command(s, "PING");
@@ -337,6 +338,14 @@ public sealed class MasterLink
         return data;
     }
 
+    /// <summary>Redis's words for a silent master, which depend on the step the link is in.</summary>
+    string TimeoutMessage() => State switch
+    {
+        "connected" => "MASTER timeout: no data nor PING received...",
+        "sync" => "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.",
+        _ => "Timeout connecting to the MASTER...",
+    };
+
     /// <summary>Reads more bytes, acknowledging the offset every second and giving up after repl-timeout of silence.</summary>
     void Fill(Socket s)
     {
@@ -352,7 +361,7 @@ public sealed class MasterLink
             if (stopped) throw new IOException("Replication stopped");
             long now = Clock.NowMs();
             if (State == "connected" && now - lastAckMs >= 1000) SendAck(s);
-            if (now - LastIoMs > server.Config.GetLong("repl-timeout") * 1000) throw new IOException("MASTER timeout: no data nor PING received...");
+            if (now - LastIoMs > server.Config.GetLong("repl-timeout") * 1000) throw new IOException(TimeoutMessage());
         }
         int n = s.Receive(buffer, end, buffer.Length - end, SocketFlags.None);
         if (n == 0) throw new IOException("Connection with master lost.");
