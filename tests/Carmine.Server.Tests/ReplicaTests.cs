@@ -200,4 +200,18 @@ public sealed class ReplicaTests
         Assert.InRange(watch.ElapsedMilliseconds, 250, 5000);
         Assert.StartsWith("ERR WAIT cannot be used with replica instances.", r.Call("WAIT", "1", "0").Text);
     }
+
+    [Fact]
+    public void ClientsBlockedOnAMasterTurningReplicaAreDisconnected()
+    {
+        using var master = new TestServer(Debug);
+        using var replica = new TestServer(Debug);
+        using var r = replica.Connect();
+        using var blocked = replica.Connect();
+        blocked.SendRaw("*3\r\n$5\r\nBLPOP\r\n$15\r\nreplica:blocked\r\n$1\r\n0\r\n");
+        WaitUntil(() => r.Call("INFO", "clients").Text!.Contains("blocked_clients:1\r\n"), "the client to block");
+        r.Call("REPLICAOF", "127.0.0.1", master.Port.ToString());
+        Assert.Equal("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)", blocked.Read().Text);
+        Assert.True(blocked.IsClosedByServer());
+    }
 }

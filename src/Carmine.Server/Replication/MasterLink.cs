@@ -131,6 +131,7 @@ public sealed class MasterLink
         {
             throw new IOException("Error condition on socket for SYNC: " + e.InnerException?.Message, e);
         }
+        if (stopped) return;
         start = end = 0;
         LastIoMs = Clock.NowMs();
         State = "handshake";
@@ -161,7 +162,9 @@ public sealed class MasterLink
             if (parts.Length < 3 || !long.TryParse(parts[2], out long masterOffset)) throw new ProtocolViolation("Bad FULLRESYNC reply: " + reply);
             Log.Notice($"Full resync from master: {parts[1]}:{masterOffset}");
             State = "sync";
-            Load(ReadPayload(s));
+            var payload = ReadPayload(s);
+            if (stopped) return;
+            Load(payload);
             ReplId = parts[1];
             Volatile.Write(ref offset, masterOffset);
             Volatile.Write(ref readOffset, masterOffset);
@@ -231,15 +234,23 @@ public sealed class MasterLink
     {
         var c = new Client(server, server.Loops[0]) { IsMaster = true };
         var args = new ArgList();
+        long pending = 0;
         while (!stopped)
         {
             byte[] command = ReadCommand(s, args);
             Volatile.Write(ref readOffset, readOffset + command.Length);
+            // A bare newline (a keep-alive) counts as stream bytes but runs nothing; PING only proves the link alive.
             if (args.Count >= 2 && args.Is(0, "replconf") && args.Is(1, "getack"))
                 SendAck(s);
-            else if (!args.Is(0, "ping"))
+            else if (args.Count > 0 && !args.Is(0, "ping"))
                 Apply(c, args);
-            Volatile.Write(ref offset, offset + command.Length);
+            // A transaction counts as applied at its EXEC: a link lost inside one resumes from its MULTI.
+            pending += command.Length;
+            if (c.Multi is null)
+            {
+                Volatile.Write(ref offset, offset + pending);
+                pending = 0;
+            }
         }
     }
 
@@ -272,9 +283,10 @@ public sealed class MasterLink
     byte[] ReadCommand(Socket s, ArgList args)
     {
         using var raw = new MemoryStream();
+        args.Clear();
         string header = ReadLine(s, allowEmpty: true, raw);
         if (header.Length == 0) return raw.ToArray();
-        if (header[0] != '*' || !int.TryParse(header.AsSpan(1), out int argc) || argc < 0)
+        if (header[0] != '*' || !int.TryParse(header.AsSpan(1), out int argc) || argc < 1)
             throw new ProtocolViolation("Bad protocol from MASTER: " + header);
         var lengths = new int[argc];
         for (int i = 0; i < argc; i++)
@@ -285,7 +297,6 @@ public sealed class MasterLink
             raw.Write(ReadExact(s, lengths[i] + 2));
         }
         byte[] all = raw.ToArray();
-        args.Clear();
         int at = header.Length + 2;
         for (int i = 0; i < argc; i++)
         {
@@ -293,7 +304,6 @@ public sealed class MasterLink
             args.Add(all, at, lengths[i]);
             at += lengths[i] + 2;
         }
-        if (argc == 0) throw new ProtocolViolation("Empty command from MASTER");
         return all;
     }
 
