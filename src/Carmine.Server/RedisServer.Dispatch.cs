@@ -83,6 +83,11 @@ public sealed partial class RedisServer
             Reject(c, cmd, Persistence.RdbPersistence.MisconfError);
             return true;
         }
+        if (ReplicationRejection(c, cmd) is { } denied)
+        {
+            Reject(c, cmd, denied);
+            return true;
+        }
         if (c.Protocol == 2 && c.IsSubscriber && !AllowedWhileSubscribed(cmd))
         {
             Reject(c, cmd, $"ERR Can't execute '{cmd.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");

@@ -150,6 +150,7 @@ public sealed partial class RedisServer
     {
         if (backlog is not null && Config.GetLong("repl-backlog-size") is long size && size != backlog.Size)
             lock (Propagation.Gate) backlog.Resize((int)Math.Min(size, int.MaxValue));
+        ServeWaiters();
         long now = Clock.NowMs();
         if (now - lastReplicaPingMs < Config.GetLong("repl-ping-replica-period") * 1000) return;
         lastReplicaPingMs = now;

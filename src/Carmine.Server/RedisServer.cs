@@ -48,7 +48,7 @@ public sealed partial class RedisServer
     public Scripting.ScriptEngine? ScriptsIfStarted => Volatile.Read(ref scripts);
     public string RunId { get; } = RandomHexId();
     /// <summary>The replication ID INFO reports (master_replid); a new one per start, as in Redis.</summary>
-    public string MasterReplId { get; } = RandomHexId();
+    public string MasterReplId { get; private set; } = RandomHexId();
     /// <summary>Live managed heap (after a full collection) once the server was set up, before loading data: INFO's used_memory_startup.</summary>
     public long UsedMemoryStartup { get; private set; }
     public long StartTimeMs { get; } = Clock.NowMs();
@@ -150,6 +150,7 @@ public sealed partial class RedisServer
         foreach (var l in listeners) Watch(loops[0], l);
         cronThread = new Thread(Cron) { IsBackground = true, Name = "carmine-cron" };
         cronThread.Start();
+        StartConfiguredReplication();
         return true;
     }
 

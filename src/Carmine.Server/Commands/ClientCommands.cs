@@ -96,6 +96,12 @@ static class ClientCommands
             else client.Kill();
             killed++;
         }
+        // The master's link is not a connection of the event loops: it is dropped through its own thread.
+        if (!oldForm && filter.Type == ClientType.Master && c.Server.Master is { LinkUp: true } master)
+        {
+            master.Drop();
+            killed++;
+        }
         if (oldForm)
         {
             if (killed == 0) c.Error("ERR No such client");

@@ -302,10 +302,24 @@ static class InfoSections
     public static void Replication(StringBuilder sb, RedisServer s)
     {
         var replicas = s.Replicas.Where(r => r.State != "handshake").ToArray();
-        sb.Append("# Replication\r\n")
-            .Field("role", "master")
-            .Field("connected_slaves", replicas.Length);
         long now = Clock.NowMs();
+        var master = s.Master;
+        sb.Append("# Replication\r\n").Field("role", master is null ? "master" : "slave");
+        if (master is not null)
+        {
+            sb.Field("master_host", master.Host)
+                .Field("master_port", master.Port)
+                .Field("master_link_status", master.LinkUp ? "up" : "down")
+                .Field("master_last_io_seconds_ago", master.LinkUp ? (now - master.LastIoMs) / 1000 : -1)
+                .Field("master_sync_in_progress", master.SyncInProgress ? 1 : 0)
+                .Field("slave_read_repl_offset", master.ReadOffset)
+                .Field("slave_repl_offset", master.Offset);
+            if (!master.LinkUp) sb.Field("master_link_down_since_seconds", (now - master.DownSinceMs) / 1000);
+            sb.Field("slave_priority", ConfigLong(s, "replica-priority", 100))
+                .Field("slave_read_only", s.Config.GetBool("replica-read-only") ? 1 : 0)
+                .Field("replica_announced", s.Config.GetBool("replica-announced") ? 1 : 0);
+        }
+        sb.Field("connected_slaves", replicas.Length);
         for (int i = 0; i < replicas.Length; i++)
         {
             var r = replicas[i];
@@ -315,10 +329,10 @@ static class InfoSections
         }
         var backlog = s.Backlog;
         sb.Field("master_failover_state", "no-failover")
-            .Field("master_replid", s.MasterReplId)
-            .Field("master_replid2", new string('0', 40))
-            .Field("master_repl_offset", s.Propagation.MasterOffset)
-            .Field("second_repl_offset", -1)
+            .Field("master_replid", master?.ReplId ?? s.MasterReplId)
+            .Field("master_replid2", s.MasterReplId2)
+            .Field("master_repl_offset", master is null ? s.Propagation.MasterOffset : master.Offset)
+            .Field("second_repl_offset", s.SecondReplOffset)
             .Field("repl_backlog_active", backlog is null ? 0 : 1)
             .Field("repl_backlog_size", ConfigLong(s, "repl-backlog-size", 1024 * 1024))
             .Field("repl_backlog_first_byte_offset", backlog?.FirstByteOffset ?? 0)

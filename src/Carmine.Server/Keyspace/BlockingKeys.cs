@@ -311,6 +311,28 @@ public sealed class BlockingKeys
         return true;
     }
 
+    /// <summary>Ends every wait with <paramref name="error"/> and closes those clients after it (a master turning replica).</summary>
+    public void DisconnectAll(string error)
+    {
+        List<BlockedClient> all;
+        lock (gate)
+        {
+            all = [.. byClient.Values.Where(b => !b.Done)];
+            foreach (var b in all) Finish(b);
+        }
+        foreach (var b in all)
+        {
+            var c = b.Client;
+            c.Loop.Post(() =>
+            {
+                if (c.Closed) return;
+                c.Error(error);
+                c.CloseAfterReply = true;
+                Resume(b, 0);
+            });
+        }
+    }
+
     /// <summary>A blocked command that ends in an error counts as failed in INFO commandstats, as Redis counts it on unblock.</summary>
     static void CountFailedCall(RedisServer server, Client c)
     {

@@ -134,6 +134,9 @@ public sealed unsafe class Client : IEventHandler
     /// <summary>The socketless client that runs the commands of scripts (Redis's CLIENT_SCRIPT).</summary>
     public bool IsScript { get; init; }
 
+    /// <summary>The socketless client that applies the master's stream on a replica (Redis's CLIENT_MASTER).</summary>
+    public bool IsMaster { get; init; }
+
     /// <summary>The keys this client WATCHes, as (database, key).</summary>
     public List<(int Db, byte[] Key)>? Watched { get; set; }
 
