@@ -513,10 +513,11 @@ static class ListCommands
     {
         if (!c.TryTimeout(timeoutIndex, out long timeout)) return;
         if (!c.TryWrite<ListValue>(c.Args[1], out var source, out var list)) return;
+        // BRPOPLPUSH (timeout third) reaches replicas as RPOPLPUSH, BLMOVE as LMOVE, as Redis propagates them.
+        bool legacy = timeoutIndex == 3;
         if (list is not null)
         {
-            MoveFrom(c, source!, list, fromHead, toHead);
-            PropagateMove(c.Db, source!.Key, c.Args.ToArray(2), fromHead, toHead);
+            if (MoveFrom(c, source!, list, fromHead, toHead)) PropagateMove(c.Db, source!.Key, c.Args.ToArray(2), fromHead, toHead, legacy);
             return;
         }
         if (c.InExec)
@@ -525,25 +526,27 @@ static class ListCommands
             return;
         }
         byte[] destination = c.Args.ToArray(2);
-        c.Server.Blocking.Block(new BlockedClient(c, [c.Args.ToArray(1)], timeout, (_, ctx) => ServeMove(ctx, destination, fromHead, toHead))
+        c.Server.Blocking.Block(new BlockedClient(c, [c.Args.ToArray(1)], timeout, (_, ctx) => ServeMove(ctx, destination, fromHead, toHead, legacy))
         {
             Target = destination,
         });
     }
 
-    static void MoveFrom(Client c, Entry source, ListValue list, bool fromHead, bool toHead)
+    /// <summary>Moves one element for LMOVE and friends; false (after replying WRONGTYPE) when the destination is not a list.</summary>
+    static bool MoveFrom(Client c, Entry source, ListValue list, bool fromHead, bool toHead)
     {
         var destination = c.LookupWrite(c.Args[2]);
         if (destination is not null && destination.Value is not ListValue)
         {
             c.Error(Errors.WrongType);
-            return;
+            return false;
         }
         c.Reply.Bulk(Move(c.Server, c.Database, source, list, c.Args[2], destination, fromHead, toHead));
         c.Dirty();
+        return true;
     }
 
-    static bool ServeMove(ServeContext ctx, byte[] destinationKey, bool fromHead, bool toHead)
+    static bool ServeMove(ServeContext ctx, byte[] destinationKey, bool fromHead, bool toHead, bool legacy)
     {
         var db = ctx.Database;
         if (db.Find(ctx.Key, ctx.NowMs) is not { Value: ListValue list } source) return false;
@@ -555,15 +558,16 @@ static class ListCommands
         }
         ctx.Reply.Bulk(Move(ctx.Server, db, source, list, destinationKey, destination, fromHead, toHead));
         ctx.Dirty();
-        PropagateMove(db.Index, ctx.Key, destinationKey, fromHead, toHead);
+        PropagateMove(db.Index, ctx.Key, destinationKey, fromHead, toHead, legacy);
         return true;
     }
 
-    /// <summary>BLMOVE and BRPOPLPUSH reach replicas as the non-blocking LMOVE, which never waits.</summary>
-    static void PropagateMove(int db, byte[] source, byte[] destination, bool fromHead, bool toHead)
+    /// <summary>BLMOVE and BRPOPLPUSH reach replicas as the non-blocking LMOVE or RPOPLPUSH, which never wait.</summary>
+    static void PropagateMove(int db, byte[] source, byte[] destination, bool fromHead, bool toHead, bool legacy)
     {
-        if (PropagationHelpers.Collecting)
-            PropagationHelpers.PropagateIn(db, "LMOVE", source, destination, fromHead ? "LEFT" : "RIGHT", toHead ? "LEFT" : "RIGHT");
+        if (!PropagationHelpers.Collecting) return;
+        if (legacy) PropagationHelpers.PropagateIn(db, "RPOPLPUSH", source, destination);
+        else PropagationHelpers.PropagateIn(db, "LMOVE", source, destination, fromHead ? "LEFT" : "RIGHT", toHead ? "LEFT" : "RIGHT");
     }
 
     /// <summary>LMOVE's effect: pops from the source, pushes onto the destination (created if absent), deletes an emptied source.</summary>

@@ -126,6 +126,8 @@ static class StringCommands
         SetKey(c, c.Args[1], e, c.Args.ToArray(2), keepTtl: false);
         Notify(c, NotifyFlags.String, "set", c.Args[1]);
         c.Dirty();
+        // Redis propagates GETSET as the SET it amounts to.
+        if (c.Propagating()) c.Propagate("SET", c.Args.ToArray(1), c.Args.ToArray(2));
     }
 
     [Command("mget", -2, Flags = "readonly fast", Acl = "string", Group = "string", Keys = ["RO access; index 1; range -1 1 0"],
