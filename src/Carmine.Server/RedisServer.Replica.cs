@@ -72,12 +72,14 @@ public sealed partial class RedisServer
     {
         if (c.IsMaster) return null;
         bool isExec = cmd.FullName == "exec" && c.Multi is not null;
-        bool write = cmd.Has(CommandFlags.Write) || (isExec && c.Multi!.Queued.Any(q => q.Command.Has(CommandFlags.Write)));
+        // A script or function is judged by the flags it declared (no-writes, allow-stale), as Redis does.
+        var flags = Scripting.ScriptEngine.EffectiveFlags(this, c.Args, cmd);
+        bool write = (flags & CommandFlags.Write) != 0 || (isExec && c.Multi!.Queued.Any(q => q.Command.Has(CommandFlags.Write)));
         var link = master;
         if (write && link is null && !EnoughGoodReplicas()) return "NOREPLICAS Not enough good replicas to write.";
         if (link is null) return null;
         if (write && c.Fd >= 0 && Config.GetBool("replica-read-only")) return "READONLY You can't write against a read only replica.";
-        bool denyStale = !cmd.Has(CommandFlags.Stale) || (isExec && c.Multi!.Queued.Any(q => !q.Command.Has(CommandFlags.Stale)));
+        bool denyStale = (flags & CommandFlags.Stale) == 0 || (isExec && c.Multi!.Queued.Any(q => !q.Command.Has(CommandFlags.Stale)));
         if (denyStale && !link.LinkUp && !Config.GetBool("replica-serve-stale-data"))
             return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
         return null;

@@ -60,7 +60,7 @@ public sealed class ReplicaTests
         using var m = master.Connect();
         using var r = replica.Connect();
         RdbTests.Populate(m);
-        m.Call("FUNCTION", "LOAD", "#!lua name=replicalib\nredis.register_function('replicaf', function() return 1 end)");
+        m.Call("FUNCTION", "LOAD", "#!lua name=replicalib\nredis.register_function{function_name='replicaf', callback=function() return 1 end, flags={'no-writes'}}");
         Assert.Equal("OK", r.Call("REPLICAOF", "127.0.0.1", master.Port.ToString()).Text);
         WaitLinkUp(r);
         WaitInSync(m, r);

@@ -445,6 +445,9 @@ public sealed unsafe partial class ScriptEngine
         if (cmd is null) return "ERR Unknown Redis command called from script";
         if (!cmd.ArityOk(args.Count)) return "ERR Wrong number of args calling Redis command from script";
         if (cmd.Has(CommandFlags.NoScript) && !DisableDenyScripts) return "ERR This Redis command is not allowed from script";
+        // A script allowed to run on a stale replica (allow-stale) may still only run commands that may.
+        if (!cmd.Has(CommandFlags.Stale) && server.Master is { LinkUp: false } && !server.Config.GetBool("replica-serve-stale-data"))
+            return "ERR Can not execute the command on a stale replica";
         // A read-only script may not even publish (may_replicate), so CLIENT PAUSE WRITE can let it run.
         if (ctx.ReadOnly && cmd.Has(CommandFlags.Write | CommandFlags.MayReplicate)) return "ERR Write commands are not allowed from read-only scripts.";
         if (cmd.Has(CommandFlags.Write))
