@@ -13,6 +13,9 @@ public sealed partial class RedisServer
     // served only when the outermost command completes, so they never see a transaction half done.
     [ThreadStatic] static int callDepth;
 
+    /// <summary>True while a command runs inside EXEC or a script on this thread.</summary>
+    internal static bool InsideTransaction => callDepth > 1;
+
     /// <summary>
     /// Executes the request in <paramref name="c"/>.Args: table lookup, arity and state checks, the key locks
     /// the command needs, the handler, then statistics, slowlog and MONITOR. Returns false if the command

@@ -276,7 +276,7 @@ static class InfoSections
             .Field("pubsub_patterns", s.PubSub.PatternCount)
             .Field("pubsubshard_channels", s.PubSub.ShardChannelCount)
             .Field("latest_fork_usec", 0)
-            .Field("total_forks", 0)
+            .Field("total_forks", Carmine.Server.Persistence.Snapshot.Started)
             .Field("migrate_cached_sockets", Network.MigrateSockets.Count)
             .Field("slave_expires_tracked_keys", 0)
             .Field("active_defrag_hits", 0)

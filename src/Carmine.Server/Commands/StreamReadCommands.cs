@@ -320,7 +320,6 @@ static class StreamReadCommands
         if (consumer is not null) return consumer;
         consumer = group.CreateConsumer(read.Consumer, ctx.NowMs)!;
         ctx.Server.Stats.Local.Dirty++;
-        PropagationHelpers.PropagateIn(ctx.Database.Index, "XGROUP", "CREATECONSUMER", ctx.Key, read.Group, read.Consumer);
         ctx.Server.Events.Notify(NotifyFlags.Stream, "xgroup-createconsumer", ctx.Database.Index, ctx.Key);
         return consumer;
     }

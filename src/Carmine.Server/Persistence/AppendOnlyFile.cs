@@ -156,6 +156,14 @@ public sealed class AppendOnlyFile : IStreamConsumer
     public string? Enable()
     {
         if (running || enablePending) return null;
+        if (RedisServer.InsideTransaction)
+        {
+            // As Redis: the rewrite that opens the AOF starts after the transaction, from the cron.
+            Log.Warning("AOF was enabled during a transaction. An AOF background was scheduled to start when possible.");
+            enablePending = true;
+            RewriteScheduled = true;
+            return null;
+        }
         if (server.Rdb.BgsaveInProgress)
         {
             // As Redis, which cannot run two children: the rewrite that opens the AOF starts when the BGSAVE ends.
@@ -451,12 +459,14 @@ public sealed class AppendOnlyFile : IStreamConsumer
             if (Enable() is { } error) Log.Warning(error);
             return;
         }
-        if (!running || RewriteInProgress) return;
+        if (RewriteInProgress) return;
+        // A rewrite asked for during a BGSAVE or a transaction runs now, with the AOF on or off.
         if (RewriteScheduled && !server.Rdb.BgsaveInProgress)
         {
             StartRewrite();
             return;
         }
+        if (!running) return;
         long percentage = server.Config.GetLong("auto-aof-rewrite-percentage");
         if (percentage == 0 || CurrentSize < server.Config.GetLong("auto-aof-rewrite-min-size")) return;
         long baseSize = Math.Max(BaseSize, 1);

@@ -63,8 +63,13 @@ public sealed class Snapshot : IDisposable
     /// Starts a snapshot of the dataset as of now. <paramref name="atCapturePoint"/> runs inside the same all-locks
     /// moment, so state recorded there (the dirty counter, a replication offset) matches the snapshot exactly.
     /// </summary>
+    /// <summary>Snapshots started since start-up: INFO's total_forks, as each would have been a fork in Redis.</summary>
+    public static long Started => Volatile.Read(ref started);
+    static long started;
+
     public static Snapshot Start(Keyspace.Keyspace keyspace, Action? atCapturePoint = null)
     {
+        Interlocked.Increment(ref started);
         keyspace.LockAll();
         try
         {
