@@ -64,12 +64,12 @@ static class Startup
             Log.Warning($"Fatal error in the configuration: rename-command: {e.Message}");
             return 1;
         }
-        // As Redis does, the banner (with the PID that tools wait for) comes before the dataset is loaded.
-        PrintBanner(server);
-        Log.Warning("Server initialized");
-        // Like Redis, the server listens while it loads, answering LOADING to commands that need the data.
+        // Like Redis, the server listens while it loads, answering LOADING to commands that need the data; the
+        // banner (with the PID that tools wait for before they connect) follows the listen and precedes the load.
         server.Loading = true;
         if (!server.Start()) return 1;
+        PrintBanner(server);
+        Log.Warning("Server initialized");
         // With appendonly yes the AOF is the dataset, as in Redis: dump.rdb is not read.
         if (server.Config.GetBool("appendonly"))
         {

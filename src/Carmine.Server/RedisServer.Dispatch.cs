@@ -364,8 +364,8 @@ public sealed partial class RedisServer
         {
             fx.Items.Clear();
         }
-        // appendfsync always: the reply waits until what this command wrote to the AOF is on disk.
-        if (Aof.FsyncAlways) c.AofWaitOffset = Aof.FedOffset;
+        // The reply waits until what this command fed the AOF is written (and on disk with appendfsync always).
+        if (Aof.Enabled) c.AofWaitOffset = Aof.FedOffset;
     }
 
     static bool IsScriptCall(CommandDef cmd) =>

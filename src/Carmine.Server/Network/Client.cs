@@ -48,7 +48,7 @@ public sealed unsafe class Client : IEventHandler
     public string LastCommand { get; set; } = "NULL";
     public bool CloseAfterReply { get; set; }
     public bool IsMonitor { get; set; }
-    /// <summary>With appendfsync always: the AOF offset that must be on disk before this client's replies are sent.</summary>
+    /// <summary>The AOF offset that must be written (on disk with appendfsync always) before this client's replies are sent.</summary>
     public long AofWaitOffset { get; set; }
     /// <summary>Replica state: created by REPLCONF, attached to the stream by SYNC or PSYNC.</summary>
     public Replication.ReplicaLink? ReplicaLink { get; set; }
@@ -333,7 +333,7 @@ public sealed unsafe class Client : IEventHandler
         if (closed) return;
         if (AofWaitOffset > 0)
         {
-            server.Aof.WaitDurable(AofWaitOffset);
+            server.Aof.WaitFor(AofWaitOffset, durable: server.Aof.FsyncAlways);
             AofWaitOffset = 0;
         }
         DrainPushes();

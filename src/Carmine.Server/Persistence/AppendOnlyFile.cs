@@ -238,14 +238,17 @@ public sealed class AppendOnlyFile : IStreamConsumer
         fedOffset += bytes.Length;
     }
 
-    /// <summary>appendfsync always: returns once everything up to <paramref name="offset"/> is on disk (one fsync serves many waiters).</summary>
-    public void WaitDurable(long offset)
+    /// <summary>
+    /// Before a client's replies go out, what its commands fed is handed to the OS, as Redis writes its AOF buffer
+    /// before it writes replies; with appendfsync always it is also on disk (one fsync serves every waiting client).
+    /// </summary>
+    public void WaitFor(long offset, bool durable)
     {
-        if (Volatile.Read(ref durableOffset) >= offset) return;
+        if (Volatile.Read(ref durable ? ref durableOffset : ref writtenOffset) >= offset) return;
         lock (writeLock)
         {
-            if (durableOffset >= offset) return;
-            WriteOut(sync: true);
+            if ((durable ? durableOffset : writtenOffset) >= offset) return;
+            WriteOut(sync: durable);
         }
     }
 
@@ -274,7 +277,7 @@ public sealed class AppendOnlyFile : IStreamConsumer
                 if (FlushSleepUs > 0) Thread.Sleep(TimeSpan.FromMicroseconds(FlushSleepUs));
                 file.Write(chunk, 0, n);
                 CurrentSize += n;
-                writtenOffset = upTo;
+                Volatile.Write(ref writtenOffset, upTo);
             }
             if (sync && durableOffset < writtenOffset)
             {
