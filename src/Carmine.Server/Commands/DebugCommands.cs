@@ -312,6 +312,8 @@ static class DebugCommands
         var server = c.Server;
         c.PreventPropagation();
         server.Keyspace.LockAll();
+        // As Redis, which is loading meanwhile: other clients get LOADING, not BUSY, while a slow script replays.
+        server.Loading = true;
         try
         {
             if (server.Aof.Reload())
@@ -323,6 +325,7 @@ static class DebugCommands
         }
         finally
         {
+            server.Loading = false;
             server.Keyspace.UnlockAll();
         }
     }

@@ -51,6 +51,8 @@ public sealed unsafe partial class ScriptEngine
         public volatile bool Wrote;
         public volatile bool Killed;
         public int Resp = 2;
+        /// <summary>The "Slow script detected" warning was logged (once per run).</summary>
+        public bool ReportedSlow;
     }
 
     /// <summary>The function FCALL is running, for FUNCTION STATS.</summary>
@@ -515,6 +517,12 @@ public sealed unsafe partial class ScriptEngine
         {
             var engine = current;
             var r = engine?.running;
+            if (r is not null && !r.Killed && engine!.BusyError is not null && !r.ReportedSlow)
+            {
+                r.ReportedSlow = true;
+                Log.Warning($"Slow script detected: still in execution after {Clock.NowMs() - r.StartMs} milliseconds. " +
+                    $"You can try killing the script using the {(r.Eval ? "SCRIPT KILL" : "FUNCTION KILL")} command. Script name is: {r.Name}.");
+            }
             if (r is not null && !r.Killed && engine!.BusyError is not null && r.Caller.Loop.OnLoopThread)
                 r.Caller.Loop.ProcessEventsWhileBlocked(r.Caller);
             if (r?.Killed == true) PushString(l, "ERR Script killed by user with SCRIPT KILL...");
