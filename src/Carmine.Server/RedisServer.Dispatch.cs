@@ -9,6 +9,7 @@ public sealed partial class RedisServer
 {
     [ThreadStatic] static List<int>? keyIndexes;
     [ThreadStatic] static List<int>? shardIndexes;
+    [ThreadStatic] static List<(int Db, int Shard)>? execLocks;
     // Nesting of Call on this thread (EXEC and scripts call commands inside a command): blocked clients are
     // served only when the outermost command completes, so they never see a transaction half done.
     [ThreadStatic] static int callDepth;
@@ -379,13 +380,15 @@ public sealed partial class RedisServer
     /// </summary>
     List<(int Db, int Shard)>? ExecLockSet(Client c)
     {
-        var set = new List<(int Db, int Shard)>();
+        // Reused per thread: an EXEC never runs inside another.
+        var set = execLocks ??= [];
+        set.Clear();
         var multi = c.Multi;
         if (multi is null) return set;
         foreach (var (wdb, key) in Watches.LiveWatchedKeys(c))
             set.Add((wdb, Keyspace[wdb].ShardIndex(Carmine.Server.Keyspace.KeyHash.Hash(key))));
         int db = c.Db;
-        var keys = new List<int>();
+        var keys = keyIndexes ??= [];
         foreach (var (queued, args) in multi.Queued)
         {
             if (queued.Exclusive) return null;

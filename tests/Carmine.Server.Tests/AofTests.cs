@@ -30,7 +30,7 @@ public sealed class AofTests(Xunit.Abstractions.ITestOutputHelper output)
             using var c = s.Connect();
             PopulateAllTypes(c);
             digest = Digest(c);
-            Assert.Equal("1", InfoField(c, "persistence", "aof_enabled"));
+            Assert.Equal("1", ServerInfo.Field(c, "persistence", "aof_enabled"));
         }
         Assert.Equal(
             ["appendonly.aof.1.base.rdb", "appendonly.aof.1.incr.aof", "appendonly.aof.manifest"],
@@ -62,7 +62,7 @@ public sealed class AofTests(Xunit.Abstractions.ITestOutputHelper output)
             Assert.Equal(digest, Digest(rc));
             rc.Call("SET", "aof:from-redis", "1");
             Assert.Equal("Background append only file rewriting started", rc.Call("BGREWRITEAOF").Text);
-            WaitFor(() => InfoField(rc, "persistence", "aof_rewrite_in_progress") == "0");
+            ServerInfo.WaitUntil(() => ServerInfo.Field(rc, "persistence", "aof_rewrite_in_progress") == "0", "the rewrite to end");
             rc.Call("HSET", "aof:after-rewrite", "f", "v");
             digest = Digest(rc);
             // SHUTDOWN writes and syncs the AOF and closes the connection without a reply.
@@ -88,9 +88,9 @@ public sealed class AofTests(Xunit.Abstractions.ITestOutputHelper output)
             for (int i = 0; i < 2000; i++) c.Call("SET", "aof:k" + i, "v" + i);
             Assert.Equal("Background append only file rewriting started", c.Call("BGREWRITEAOF").Text);
             for (int i = 0; i < 200; i++) c.Call("INCR", "aof:counter");
-            WaitFor(() => InfoField(c, "persistence", "aof_rewrite_in_progress") == "0");
-            Assert.Equal("1", InfoField(c, "persistence", "aof_rewrites"));
-            Assert.Equal("ok", InfoField(c, "persistence", "aof_last_bgrewrite_status"));
+            ServerInfo.WaitUntil(() => ServerInfo.Field(c, "persistence", "aof_rewrite_in_progress") == "0", "the rewrite to end");
+            Assert.Equal("1", ServerInfo.Field(c, "persistence", "aof_rewrites"));
+            Assert.Equal("ok", ServerInfo.Field(c, "persistence", "aof_last_bgrewrite_status"));
             digest = Digest(c);
             Assert.Equal("OK", c.Call("DEBUG", "LOADAOF").Text);
             Assert.Equal(digest, Digest(c));
@@ -116,7 +116,7 @@ public sealed class AofTests(Xunit.Abstractions.ITestOutputHelper output)
             using var c = s.Connect();
             PopulateAllTypes(c);
             c.Call("BGREWRITEAOF");
-            WaitFor(() => InfoField(c, "persistence", "aof_rewrite_in_progress") == "0");
+            ServerInfo.WaitUntil(() => ServerInfo.Field(c, "persistence", "aof_rewrite_in_progress") == "0", "the rewrite to end");
             digest = Digest(c);
         }
         var baseFile = Path.Combine(dir, "appendonlydir", "appendonly.aof.2.base.aof");
@@ -150,7 +150,7 @@ public sealed class AofTests(Xunit.Abstractions.ITestOutputHelper output)
             Assert.Equal("1", c.Call("GET", "aof:whole").Text);
             Assert.True(c.Call("GET", "aof:cut").IsNull);
             // The log is read asynchronously: give it a moment to arrive.
-            WaitFor(() => s.Output.Contains("!!! Warning: short read while loading the AOF file appendonly.aof.1.incr.aof!!!"));
+            ServerInfo.WaitUntil(() => s.Output.Contains("!!! Warning: short read while loading the AOF file appendonly.aof.1.incr.aof!!!"), "the log line");
         }
         Directory.Delete(dir, true);
     }
@@ -204,22 +204,5 @@ public sealed class AofTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.True(acked.Values.Sum() > 0);
         output.WriteLine($"{kills} SIGKILLs, {acked.Values.Sum()} acknowledged INCRs over 4 counters, none lost");
         Directory.Delete(dir, true);
-    }
-
-    static string InfoField(RespConnection c, string section, string name)
-    {
-        foreach (var line in c.Call("INFO", section).Text!.Split("\r\n"))
-            if (line.StartsWith(name + ":", StringComparison.Ordinal)) return line[(name.Length + 1)..];
-        throw new InvalidOperationException(name + " not in INFO");
-    }
-
-    static void WaitFor(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException();
-            Thread.Sleep(20);
-        }
     }
 }

@@ -7,28 +7,13 @@ public sealed class ReplicaTests
 {
     static readonly string[] Debug = ["--enable-debug-command", "yes"];
 
-    static void WaitUntil(Func<bool> condition, string what, int seconds = 20)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (watch.Elapsed > TimeSpan.FromSeconds(seconds)) throw new TimeoutException("timed out waiting for " + what);
-            Thread.Sleep(50);
-        }
-    }
+    static void WaitUntil(Func<bool> condition, string what, int seconds = 20) => ServerInfo.WaitUntil(condition, what, seconds);
 
-    static string Info(RespConnection c, string field)
-    {
-        foreach (var line in c.Call("INFO", "replication").Text!.Split("\r\n"))
-            if (line.StartsWith(field + ":", StringComparison.Ordinal)) return line[(field.Length + 1)..];
-        return "";
-    }
+    static string Info(RespConnection c, string field) => ServerInfo.Field(c, "replication", field);
 
     static void WaitLinkUp(RespConnection replica) => WaitUntil(() => Info(replica, "master_link_status") == "up", "the link to the master");
 
-    /// <summary>The replica has applied everything the master has written.</summary>
-    static void WaitInSync(RespConnection master, RespConnection replica) =>
-        WaitUntil(() => Info(master, "master_repl_offset") == Info(replica, "slave_repl_offset"), "the replica to catch up");
+    static void WaitInSync(RespConnection master, RespConnection replica) => ServerInfo.WaitInSync(master, replica);
 
     static string Digest(RespConnection c) => c.Call("DEBUG", "DIGEST").Text!;
 

@@ -147,39 +147,16 @@ public sealed class ReplicationStreamTests
         c.Call("XADD", "rs:stream", "*", "f", "v");
         c.Call("SELECT", "7");
         c.Call("SET", "rs:db7", "x", "EX", "1000");
-        WaitInSync(c, rc);
+        ServerInfo.WaitInSync(c, rc);
         Assert.Equal(c.Call("DEBUG", "DIGEST").Text, rc.Call("DEBUG", "DIGEST").Text);
-        Assert.Equal(1, Field(c.Call("INFO", "replication").Text!, "connected_slaves"));
+        Assert.Equal("1", ServerInfo.Field(c, "replication", "connected_slaves"));
 
         // The replica reconnects with PSYNC and is served from the backlog instead of a new snapshot.
         c.Call("CLIENT", "KILL", "TYPE", "replica");
         c.Call("SET", "rs:after", "kill");
-        WaitInSync(c, rc);
+        ServerInfo.WaitInSync(c, rc);
         Assert.Equal(c.Call("DEBUG", "DIGEST").Text, rc.Call("DEBUG", "DIGEST").Text);
-        var stats = c.Call("INFO", "stats").Text!;
-        Assert.Equal(1, Field(stats, "sync_full"));
-        Assert.Equal(1, Field(stats, "sync_partial_ok"));
-    }
-
-    static long Field(string info, string name)
-    {
-        foreach (var line in info.Split("\r\n"))
-            if (line.StartsWith(name + ":", StringComparison.Ordinal)) return long.Parse(line[(name.Length + 1)..]);
-        throw new InvalidOperationException(name + " not in INFO");
-    }
-
-    /// <summary>Waits until the replica has processed everything the master wrote (bounded to 20 seconds).</summary>
-    static void WaitInSync(RespConnection master, RespConnection replica)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            var info = replica.Call("INFO", "replication").Text!;
-            if (info.Contains("master_link_status:up")
-                && Field(info, "slave_repl_offset") == Field(master.Call("INFO", "replication").Text!, "master_repl_offset"))
-                return;
-            Thread.Sleep(50);
-        }
-        throw new TimeoutException("the replica did not catch up");
+        Assert.Equal("1", ServerInfo.Field(c, "stats", "sync_full"));
+        Assert.Equal("1", ServerInfo.Field(c, "stats", "sync_partial_ok"));
     }
 }

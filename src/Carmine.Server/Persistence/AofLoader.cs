@@ -69,7 +69,7 @@ public sealed class AofLoader(RedisServer server)
             if (data[at] == '#')
             {
                 // An annotation (#TS:...) is skipped, but it must be a whole line.
-                int eol = IndexOfNewline(data, at);
+                int eol = Array.IndexOf(data, (byte)'\n', at);
                 if (eol < 0) return ShortRead(path, name, validUpTo, isLast);
                 at = eol + 1;
                 validUpTo = at;
@@ -159,17 +159,11 @@ public sealed class AofLoader(RedisServer server)
         return AofLoadResult.Failed;
     }
 
-    static int IndexOfNewline(byte[] data, int from)
-    {
-        int i = Array.IndexOf(data, (byte)'\n', from);
-        return i;
-    }
-
     /// <summary>Reads "digits\r\n" at <paramref name="at"/>; next is -1 on a short read, else where the line ended.</summary>
     static bool ReadNumber(byte[] data, int at, out long value, out int next)
     {
         value = 0;
-        int eol = IndexOfNewline(data, at);
+        int eol = Array.IndexOf(data, (byte)'\n', at);
         if (eol < 0)
         {
             next = -1;
