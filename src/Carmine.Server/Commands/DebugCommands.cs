@@ -255,6 +255,9 @@ static class DebugCommands
         }
     }
 
+    /// <summary>A populate that adds this many keys is a bulk load, settled as one (<see cref="Keyspace.Keyspace.SettleAfterBulkLoad"/>).</summary>
+    const int BulkLoadKeys = 65536;
+
     /// <summary>DEBUG POPULATE count [prefix] [size]: string keys prefix:N holding value:N (padded or cut to size); existing keys are left alone.</summary>
     static void Populate(Client c)
     {
@@ -264,20 +267,27 @@ static class DebugCommands
         if (args.Count == 5 && !TryPositive(c, 4, out size)) return;
         string prefix = args.Count >= 4 ? args.ToStr(3) : "key";
         var db = c.Database;
+        long added = 0;
         for (long j = 0; j < count; j++)
         {
             byte[] key = Encoding.UTF8.GetBytes($"{prefix}:{j}");
             byte[] text = Encoding.ASCII.GetBytes($"value:{j}");
-            byte[] value = text;
+            byte[] value;
             if (size > 0)
             {
-                value = new byte[size];
+                value = StoredBytes.Allocate((int)size);
                 text.AsSpan(0, (int)Math.Min(size, text.Length)).CopyTo(value);
             }
+            else value = StoredBytes.Copy(text);
             var shard = db.ShardOf(key);
             lock (shard.Lock)
-                if (db.Find(key, c.NowMs) is null) db.Add(key, value);
+                if (db.Find(key, c.NowMs) is null)
+                {
+                    db.Add(key, value);
+                    added++;
+                }
         }
+        if (added >= BulkLoadKeys) Keyspace.Keyspace.SettleAfterBulkLoad();
         c.Reply.Ok();
     }
 

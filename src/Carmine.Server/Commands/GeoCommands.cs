@@ -50,7 +50,7 @@ static class GeoCommands
         if (z is null && !xx)
         {
             z = SortedSet.Create(limits, args[first + 2].Length);
-            c.Database.Add(args.ToArray(1), z);
+            c.Database.Add(args[1], z);
         }
         long added = 0, updated = 0;
         if (z is not null)

@@ -17,7 +17,7 @@ static class HashCommands
         if (hash is null)
         {
             hash = new HashValue();
-            c.Database.Add(c.Args.ToArray(1), hash);
+            c.Database.Add(c.Args[1], hash);
         }
         return hash;
     }

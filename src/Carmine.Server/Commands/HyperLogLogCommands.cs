@@ -46,7 +46,7 @@ static class HyperLogLogCommands
         int updated = 0;
         if (e is null)
         {
-            e = c.Database.Add(args.ToArray(1), new RawString(HyperLogLog.Create()));
+            e = c.Database.Add(args[1], new RawString(HyperLogLog.Create()));
             updated++;
         }
         else if (!CheckHll(c, e)) return;
@@ -125,7 +125,7 @@ static class HyperLogLogCommands
         // The destination's own registers take part in the union.
         if (!MergeKeys(c, 1, max, out bool anyDense)) return;
 
-        var e = c.LookupWrite(args[1]) ?? c.Database.Add(args.ToArray(1), new RawString(HyperLogLog.Create()));
+        var e = c.LookupWrite(args[1]) ?? c.Database.Add(args[1], new RawString(HyperLogLog.Create()));
         var hll = Unshare(e);
         // A dense input makes the result dense at once rather than growing a sparse one into it.
         if (anyDense && !HyperLogLog.ToDense(ref hll))

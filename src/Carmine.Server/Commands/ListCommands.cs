@@ -41,7 +41,7 @@ static class ListCommands
                 return;
             }
             list = NewList(c.Server);
-            c.Database.Add(args.ToArray(1), list);
+            c.Database.Add(args[1], list);
         }
         for (int i = 2; i < args.Count; i++) list.Push(args[i], atHead);
         Notify(c, atHead ? "lpush" : "rpush", args[1]);
@@ -579,7 +579,7 @@ static class ListCommands
         {
             var target = NewList(server);
             target.Push(value, toHead);
-            db.Add(destinationKey.ToArray(), target);
+            db.Add(destinationKey, target);
         }
         else ((ListValue)destination.Value).Push(value, toHead);
         server.Events.Notify(NotifyFlags.List, toHead ? "lpush" : "rpush", db.Index, destinationKey);

@@ -177,7 +177,7 @@ static class PersistenceCommands
             c.Reply.Ok();
             return;
         }
-        var e = db.Add(args.ToArray(1), value);
+        var e = db.Add(args[1], value);
         if (ttl != 0) db.SetExpire(e, ttl);
         if (ttl != 0 && !absttl && c.Propagating())
         {

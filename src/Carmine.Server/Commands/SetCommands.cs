@@ -24,7 +24,7 @@ static class SetCommands
         if (set is null)
         {
             set = new SetValue(args[2]);
-            c.Database.Add(args.ToArray(1), set);
+            c.Database.Add(args[1], set);
         }
         long max = set.IsIntset ? MaxIntsetEntries(c) : long.MaxValue;
         int added = 0;
@@ -105,7 +105,7 @@ static class SetCommands
         if (dst is null)
         {
             dst = new SetValue(member);
-            c.Database.Add(args.ToArray(2), dst);
+            c.Database.Add(args[2], dst);
         }
         c.Dirty();
         if (dst.Add(member, dst.IsIntset ? MaxIntsetEntries(c) : long.MaxValue))

@@ -129,7 +129,7 @@ static partial class SortedSetCommands
         if (z is null && !xx)
         {
             z = SortedSet.Create(limits, args[first + 1].Length);
-            c.Database.Add(args.ToArray(1), z);
+            c.Database.Add(args[1], z);
         }
         if (z is not null)
         {

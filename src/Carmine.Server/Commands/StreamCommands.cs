@@ -179,7 +179,7 @@ static class StreamCommands
             c.Error("ERR Elements are too large to be stored");
             return;
         }
-        if (s is null) entry = c.Database.Add(args.ToArray(1), stream);
+        if (s is null) entry = c.Database.Add(args[1], stream);
         var config = c.Server.Config;
         stream.Append(id, pairs, config.GetLong("stream-node-max-bytes"), config.GetLong("stream-node-max-entries"));
         c.Reply.Id(id);

@@ -80,7 +80,7 @@ static class StreamGroupCommands
         if (s is null)
         {
             s = new StreamValue();
-            c.Database.Add(args.ToArray(2), s);
+            c.Database.Add(args[2], s);
         }
         if (s.CreateGroup(args.ToArray(3), id, entriesRead) is null)
         {

@@ -123,7 +123,7 @@ static class StringCommands
     static void GetSet(Client c)
     {
         if (!GetGeneric(c, out var e)) return;
-        SetKey(c, c.Args[1], e, c.Args.ToArray(2), keepTtl: false);
+        SetKey(c, c.Args[1], e, StoredBytes.Copy(c.Args[2]), keepTtl: false);
         Notify(c, NotifyFlags.String, "set", c.Args[1]);
         c.Dirty();
         // Redis propagates GETSET as the SET it amounts to.
@@ -177,7 +177,7 @@ static class StringCommands
         }
         for (int i = 1; i < args.Count; i += 2)
         {
-            SetKey(c, args[i], c.LookupWrite(args[i]), args.ToArray(i + 1), keepTtl: false);
+            SetKey(c, args[i], c.LookupWrite(args[i]), StoredBytes.Copy(args[i + 1]), keepTtl: false);
             Notify(c, NotifyFlags.String, "set", args[i]);
         }
         c.Dirty((args.Count - 1) / 2);
@@ -240,7 +240,9 @@ static class StringCommands
             return;
         }
         value += incr;
-        Overwrite(c, e, NumberFormat.Int64ToBytes(value));
+        Span<byte> digits = stackalloc byte[20];
+        value.TryFormat(digits, out int written, provider: System.Globalization.CultureInfo.InvariantCulture);
+        Overwrite(c, e, StoredBytes.Copy(digits[..written]));
         Notify(c, NotifyFlags.String, "incrby", c.Args[1]);
         c.Dirty();
         c.Reply.Integer(value);
@@ -277,7 +279,7 @@ static class StringCommands
             c.Error("ERR increment would produce NaN or Infinity");
             return;
         }
-        var text = Encoding.ASCII.GetBytes(sum.ToHumanString());
+        var text = StoredBytes.Copy(Encoding.ASCII.GetBytes(sum.ToHumanString()));
         Overwrite(c, e, text);
         Notify(c, NotifyFlags.String, "incrbyfloat", c.Args[1]);
         c.Dirty();
@@ -297,7 +299,7 @@ static class StringCommands
         long length;
         if (e is null)
         {
-            AddKey(c, c.Args[1], more.ToArray());
+            AddKey(c, c.Args[1], StoredBytes.Copy(more));
             length = more.Length;
         }
         else
@@ -584,7 +586,7 @@ static class StringCommands
             else c.Reply.Null();
             return;
         }
-        var value = c.Args.ToArray(valueIndex);
+        var value = StoredBytes.Copy(c.Args[valueIndex]);
         e = SetKey(c, key, e, value, keepTtl: (flags & StringOptions.KeepTtl) != 0);
         Notify(c, NotifyFlags.String, "set", key);
         if (expireIndex > 0)
@@ -708,7 +710,7 @@ static class StringCommands
 
     static Entry AddKey(Client c, ReadOnlySpan<byte> key, object value)
     {
-        var e = c.Database.Add(key.ToArray(), value);
+        var e = c.Database.Add(key, value);
         Notify(c, NotifyFlags.New, "new", key);
         return e;
     }

@@ -70,16 +70,16 @@ public sealed class Database
         return e;
     }
 
-    /// <summary>Adds a new key (the caller checked it is absent).</summary>
-    public Entry Add(byte[] key, object value)
+    /// <summary>Adds a new key (the caller checked it is absent); the entry keeps its own copy of the name.</summary>
+    public Entry Add(ReadOnlySpan<byte> key, object value)
     {
         uint hash = KeyHash.Hash(key);
-        var e = new Entry(key, hash, value) { Lru = owner.Access.Initial(Clock.NowMs()) };
+        var e = new Entry(StoredBytes.Copy(key), hash, value) { Lru = owner.Access.Initial(Clock.NowMs()) };
         var shard = shards[ShardIndex(hash)];
         shard.BeforeWrite(hash);
         shard.Table.Add(e);
         shard.Charge(e);
-        if (value is Types.IRedisObject) owner.AggregateKeyAdded?.Invoke(this, key);
+        if (value is Types.IRedisObject) owner.AggregateKeyAdded?.Invoke(this, e.Key);
         return e;
     }
 
@@ -87,7 +87,7 @@ public sealed class Database
     public Entry Set(ReadOnlySpan<byte> key, object value, long nowMs, bool keepTtl = false)
     {
         var e = Find(key, nowMs);
-        if (e is null) return Add(key.ToArray(), value);
+        if (e is null) return Add(key, value);
         Replace(e, value);
         if (!keepTtl && e.ExpireAt != 0) RemoveExpire(e);
         return e;
@@ -145,6 +145,17 @@ public sealed class Database
     }
 
     /// <summary>Bytes the keys of this database are charged (an estimate; exact when no write is in progress).</summary>
+    /// <summary>The sum of the shards' <see cref="Shard.GrownBytes"/>.</summary>
+    public long GrownBytes
+    {
+        get
+        {
+            long n = 0;
+            foreach (var s in shards) n += Volatile.Read(ref s.GrownBytes);
+            return n;
+        }
+    }
+
     public long UsedBytes
     {
         get

@@ -8,6 +8,47 @@ public sealed class Keyspace
 {
     readonly Database[] databases;
 
+    /// <summary>
+    /// Called when a bulk load ends (an RDB or AOF loaded, DEBUG POPULATE): its entries were created young, and young
+    /// collections would later move them to the oldest generation while clients wait. One full compacting collection
+    /// does it at once, while the server is still loading (docs/memory.md).
+    /// </summary>
+    public static void SettleAfterBulkLoad() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+
+    /// <summary>Keys may grow by this many bytes of young objects before the cron promotes them (docs/memory.md).</summary>
+    const long YoungGrowthPerCollection = 512 * 1024;
+    long grownAtLastCollection;
+    int gen1CountAtLastCollection;
+
+    /// <summary>
+    /// Called by the cron: new keys and new elements are young objects referenced from old ones, and the runtime's
+    /// own budgets let many megabytes of them gather before one collection promotes them all, a pause of hundreds of
+    /// milliseconds on a large keyspace. Once the keys grew by <see cref="YoungGrowthPerCollection"/> since the last
+    /// generation-1 collection, a short one runs now instead. Returns true when it collected.
+    /// </summary>
+    public bool CollectYoungIfGrown()
+    {
+        long grown = 0, keys = 0;
+        foreach (var db in databases)
+        {
+            grown += db.GrownBytes;
+            keys += db.Count;
+        }
+        StoredBytes.FollowKeyCount(keys);
+        int gen1 = GC.CollectionCount(1);
+        if (gen1 != gen1CountAtLastCollection)
+        {
+            gen1CountAtLastCollection = gen1;
+            grownAtLastCollection = grown;
+            return false;
+        }
+        if (grown - grownAtLastCollection < YoungGrowthPerCollection) return false;
+        GC.Collect(1, GCCollectionMode.Forced, blocking: true, compacting: false);
+        gen1CountAtLastCollection = GC.CollectionCount(1);
+        grownAtLastCollection = grown;
+        return true;
+    }
+
     /// <summary>Raised, under the shard's lock, when a key is deleted because its time ran out.</summary>
     public event Action<Database, byte[]>? KeyExpired;
 

@@ -15,6 +15,8 @@ public sealed class Shard
     public List<Entry> Volatile = [];
     /// <summary>The sum of the <see cref="Entry.Size"/> of the keys in this shard: its part of used_memory.</summary>
     public long UsedBytes;
+    /// <summary>The bytes keys in this shard grew by, never decreasing: what the cron's young collections follow (<see cref="Keyspace.CollectYoungIfGrown"/>).</summary>
+    public long GrownBytes;
 
     /// <summary>Snapshots that still need this shard as it was when they started (docs/snapshots.md); guarded by <see cref="Lock"/>.</summary>
     internal List<SnapshotSlot>? PendingSnapshots;
@@ -88,6 +90,7 @@ public sealed class Shard
     {
         int size = KeySize.Of(e);
         UsedBytes += size - e.Size;
+        if (size > e.Size) GrownBytes += size - e.Size;
         e.Size = size;
     }
 
@@ -103,5 +106,6 @@ public sealed class Shard
     {
         e.Size += delta;
         UsedBytes += delta;
+        if (delta > 0) GrownBytes += delta;
     }
 }

@@ -122,6 +122,7 @@ public sealed class AppendOnlyFile : IStreamConsumer
                 Log.Notice($"DB loaded from {kind} file {f.Name}: {(Clock.MonotonicUs() - fileStart) / 1e6:F3} seconds");
         }
         if (files.Count > 0) Log.Notice($"DB loaded from append only file: {(Clock.MonotonicUs() - start) / 1e6:F3} seconds");
+        Keyspace.Keyspace.SettleAfterBulkLoad();
         return true;
     }
 
@@ -450,6 +451,7 @@ public sealed class AppendOnlyFile : IStreamConsumer
         var load = new AofLoader(server);
         for (int i = 0; i < files.Count; i++)
             if (load.LoadFile(Path.Combine(Dir, files[i].Name), files[i].Name, isLast: i == files.Count - 1) == AofLoadResult.Failed) return false;
+        Keyspace.Keyspace.SettleAfterBulkLoad();
         return true;
     }
 

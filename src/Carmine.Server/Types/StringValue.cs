@@ -14,7 +14,7 @@ public sealed class RawString
 
     public RawString(ReadOnlySpan<byte> initial, int capacity = 0)
     {
-        data = new byte[Math.Max(initial.Length, capacity)];
+        data = Keyspace.StoredBytes.Allocate(Math.Max(initial.Length, capacity));
         initial.CopyTo(data);
         Length = initial.Length;
     }
@@ -38,7 +38,9 @@ public sealed class RawString
         {
             // Grow like sds: double small strings, add 1 MB to large ones.
             int cap = (int)Math.Min(length < 1024 * 1024 ? length * 2L : length + 1024L * 1024, Array.MaxLength);
-            Array.Resize(ref data, cap);
+            var grown = Keyspace.StoredBytes.Allocate(cap);
+            data.AsSpan(0, Length).CopyTo(grown);
+            data = grown;
         }
         else data.AsSpan(Length, length - Length).Clear();
         Length = length;
