@@ -32,6 +32,7 @@ public sealed class Snapshot : IDisposable
     readonly SnapshotSlot[][] slots;
     readonly long[] keyCounts;
     readonly long[] volatileCounts;
+    readonly CopyArena arena = new();
     volatile bool finished;
 
     Snapshot(Keyspace.Keyspace keyspace)
@@ -59,14 +60,14 @@ public sealed class Snapshot : IDisposable
         }
     }
 
-    /// <summary>
-    /// Starts a snapshot of the dataset as of now. <paramref name="atCapturePoint"/> runs inside the same all-locks
-    /// moment, so state recorded there (the dirty counter, a replication offset) matches the snapshot exactly.
-    /// </summary>
     /// <summary>Snapshots started since start-up: INFO's total_forks, as each would have been a fork in Redis.</summary>
     public static long Started => Volatile.Read(ref started);
     static long started;
 
+    /// <summary>
+    /// Starts a snapshot of the dataset as of now. <paramref name="atCapturePoint"/> runs inside the same all-locks
+    /// moment, so state recorded there (the dirty counter, a replication offset) matches the snapshot exactly.
+    /// </summary>
     public static Snapshot Start(Keyspace.Keyspace keyspace, Action? atCapturePoint = null)
     {
         Interlocked.Increment(ref started);
@@ -183,7 +184,7 @@ public sealed class Snapshot : IDisposable
         foreach (var slot in shard.PendingSnapshots!)
         {
             if ((slot.Pending & bit) == 0 || slot.Owner.finished) continue;
-            image ??= Copy(shard.Table, segment);
+            image ??= slot.Owner.arena.Copy(shard.Table, segment);
             slot.Images[segment] = image;
             slot.Pending &= ~bit;
         }
@@ -203,7 +204,7 @@ public sealed class Snapshot : IDisposable
             foreach (var slot in shard.PendingSnapshots!)
             {
                 if ((slot.Pending & bit) == 0 || slot.Owner.finished) continue;
-                image ??= detached ? Live(shard.Table, segment) : Copy(shard.Table, segment);
+                image ??= detached ? Live(shard.Table, segment) : slot.Owner.arena.Copy(shard.Table, segment);
                 slot.Images[segment] = image;
                 slot.Pending &= ~bit;
             }
@@ -219,16 +220,49 @@ public sealed class Snapshot : IDisposable
         if (waiting.Count == 0) shard.PendingSnapshots = null;
     }
 
-    static List<KeyImage> Copy(KeyTable table, int segment)
-    {
-        var keys = new List<KeyImage>();
-        CopyInto(keys, table, segment);
-        return keys;
-    }
-
     static void CopyInto(List<KeyImage> keys, KeyTable table, int segment)
     {
-        foreach (var e in table.Segment((uint)segment, SegmentBits)) keys.Add(new KeyImage(e.Key, RdbFile.CopyValue(e.Value), e.ExpireAt));
+        foreach (var e in table.Segment((uint)segment, SegmentBits)) keys.Add(Image(e));
+    }
+
+    static KeyImage Image(Entry e) => new(e.Key, RdbFile.CopyValue(e.Value), e.ExpireAt);
+
+    /// <summary>
+    /// Where writers' copies of segments go. A copy lives until the saver writes it, often for seconds, and during a
+    /// save under load writers copy nearly every segment: as small arrays those copies would be promoted through the
+    /// young generations, a long GC pause. They are cut from chunks over the large-object threshold instead, which
+    /// the runtime allocates in its oldest generation (docs/memory.md); a chunk goes when its last copy is written.
+    /// </summary>
+    sealed class CopyArena
+    {
+        /// <summary>4096 images of 24 bytes: over the 85,000-byte threshold of the large object heap.</summary>
+        const int ChunkLength = 4096;
+        readonly Lock gate = new();
+        KeyImage[] chunk = [];
+        int used;
+
+        /// <summary>Copies a segment; the caller holds the shard's lock, so the segment does not change meanwhile.</summary>
+        public ArraySegment<KeyImage> Copy(KeyTable table, int segment)
+        {
+            int count = 0;
+            foreach (var _ in table.Segment((uint)segment, SegmentBits)) count++;
+            if (count == 0) return ArraySegment<KeyImage>.Empty;
+            KeyImage[] target;
+            int start;
+            lock (gate)
+            {
+                if (count > ChunkLength) (target, start) = (new KeyImage[count], 0);
+                else
+                {
+                    if (used + count > chunk.Length) (chunk, used) = (new KeyImage[ChunkLength], 0);
+                    (target, start) = (chunk, used);
+                    used += count;
+                }
+            }
+            int i = start;
+            foreach (var e in table.Segment((uint)segment, SegmentBits)) target[i++] = Image(e);
+            return new ArraySegment<KeyImage>(target, start, count);
+        }
     }
 
     static IEnumerable<KeyImage> Live(KeyTable table, int segment)
