@@ -4,7 +4,7 @@ using Carmine.Server.Replication;
 namespace Carmine.Server.Persistence;
 
 /// <summary>Redis's aof_state: off, on, or on but waiting for the first rewrite to make a base (CONFIG SET appendonly yes).</summary>
-public enum AofState
+enum AofState
 {
     Off,
     On,
@@ -42,7 +42,6 @@ public sealed partial class AppendOnlyFile : IStreamConsumer
 
     public PropagateTo Kind => PropagateTo.Aof;
 
-    public AofState State => state;
     /// <summary>INFO's aof_enabled: on, or waiting for the rewrite that creates its first base.</summary>
     public bool Enabled => state != AofState.Off;
     public bool LastWriteOk { get; private set; } = true;
