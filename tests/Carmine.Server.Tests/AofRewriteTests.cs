@@ -237,6 +237,24 @@ public sealed class AofRewriteTests
     }
 
     [Fact]
+    public void TurningTheAofOffInsideATransactionStopsARunningRewrite()
+    {
+        using var s = Start();
+        using var c = s.Connect();
+        for (int i = 0; i < 100; i++) c.Call("SET", "aofrw:k" + i, "v");
+        c.Call("CONFIG", "SET", "rdb-key-save-delay", "10000000");
+        c.Call("BGREWRITEAOF");
+        c.Call("MULTI");
+        c.Call("CONFIG", "SET", "appendonly", "no");
+        c.Call("SET", "aofrw:k0", "changed");
+        Assert.Equal(2, c.Call("EXEC").Items!.Length);
+        ServerInfo.WaitUntil(() => Persistence(c, "aof_rewrite_in_progress") == "0", "the rewrite to stop", seconds: 5);
+        Assert.Equal("0", Persistence(c, "aof_enabled"));
+        Assert.Equal("ok", Persistence(c, "aof_last_bgrewrite_status"));
+        Assert.Equal("file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i\n", Manifest(s));
+    }
+
+    [Fact]
     public void ShutdownWaitsForTheFirstBaseOfAJustEnabledAofUnlessForced()
     {
         using var s = new TestServer("--enable-debug-command", "yes");

@@ -22,6 +22,7 @@ public sealed partial class AppendOnlyFile
     long rewriteStartMs;
     CancellationTokenSource? rewriteCancel;
     ManualResetEventSlim? rewriteDone;
+    bool rewriteThreadStarted;
     bool attached;
 
     public bool RewriteInProgress { get; private set; }
@@ -61,6 +62,7 @@ public sealed partial class AppendOnlyFile
         }
         bool rdbPreamble = server.Config.GetBool("aof-use-rdb-preamble");
         bool enabling = false;
+        long keepFromSeq = long.MaxValue;
         IReadOnlyList<byte[]> functions = [];
         Snapshot snapshot;
         try
@@ -75,7 +77,7 @@ public sealed partial class AppendOnlyFile
                 lock (server.Propagation.Gate)
                 {
                     enabling = state == AofState.WaitRewrite;
-                    lock (writeLock) OpenNewIncrForAppend();
+                    lock (writeLock) keepFromSeq = OpenNewIncrForAppend();
                 }
             });
         }
@@ -94,9 +96,10 @@ public sealed partial class AppendOnlyFile
         {
             Rewrites++;
             RewriteScheduled = false;
+            rewriteThreadStarted = true;
         }
         Log.Notice("Background append only file rewriting started");
-        var thread = new Thread(() => RunRewrite(snapshot, functions, rdbPreamble, enabling, cancel.Token)) { IsBackground = true, Name = "carmine-aofrw" };
+        var thread = new Thread(() => RunRewrite(snapshot, functions, rdbPreamble, enabling, keepFromSeq, cancel.Token)) { IsBackground = true, Name = "carmine-aofrw" };
         thread.Start();
         return null;
     }
@@ -104,11 +107,12 @@ public sealed partial class AppendOnlyFile
     /// <summary>
     /// Where commands go during the rewrite. AOF on: a new incremental file, recorded in the manifest now. Waiting for
     /// the first base: the temporary incremental file, which the stream starts feeding now. Off: nowhere.
+    /// Returns the sequence number from which incremental files hold writes the new base will not have.
     /// Caller holds the stream's gate and writeLock.
     /// </summary>
-    void OpenNewIncrForAppend()
+    long OpenNewIncrForAppend()
     {
-        if (state == AofState.Off) return;
+        if (state == AofState.Off) return long.MaxValue;
         if (state == AofState.WaitRewrite)
         {
             var temp = OpenIncr(TempIncrName, FileMode.Create);
@@ -118,7 +122,7 @@ public sealed partial class AppendOnlyFile
             if (!attached) server.Propagation.Attach(this);
             attached = true;
             StartFlusher();
-            return;
+            return long.MaxValue;
         }
         var next = manifest.Clone();
         var incr = NewIncr(next);
@@ -139,9 +143,10 @@ public sealed partial class AppendOnlyFile
         file = opened;
         manifest = next;
         server.Propagation.ResetAofSelection();
+        return incr.Seq;
     }
 
-    void RunRewrite(Snapshot snapshot, IReadOnlyList<byte[]> functions, bool rdbPreamble, bool enabling, CancellationToken cancel)
+    void RunRewrite(Snapshot snapshot, IReadOnlyList<byte[]> functions, bool rdbPreamble, bool enabling, long keepFromSeq, CancellationToken cancel)
     {
         string tempName = $"temp-rewriteaof-bg-{Environment.ProcessId}.aof";
         string temp = Path.Combine(ServerDir, tempName);
@@ -150,7 +155,7 @@ public sealed partial class AppendOnlyFile
         {
             Log.Notice($"Successfully created the temporary AOF base file {tempName}");
             Log.Notice("Background AOF rewrite terminated with success");
-            if (!InstallRewrite(temp, tempName, rdbPreamble, enabling))
+            if (!InstallRewrite(temp, tempName, rdbPreamble, enabling, keepFromSeq))
             {
                 TryDelete(temp);
                 outcome = RewriteOutcome.Failed;
@@ -199,7 +204,7 @@ public sealed partial class AppendOnlyFile
     /// files it covers become history, and a rewrite that enabled the AOF turns its temporary file into the first
     /// incremental file. False when a rename or the manifest cannot be written; nothing changes then.
     /// </summary>
-    bool InstallRewrite(string temp, string tempName, bool rdbPreamble, bool enabling)
+    bool InstallRewrite(string temp, string tempName, bool rdbPreamble, bool enabling, long keepFromSeq)
     {
         lock (writeLock)
         {
@@ -216,6 +221,7 @@ public sealed partial class AppendOnlyFile
             if (enabling)
             {
                 var incr = NewIncr(next);
+                keepFromSeq = incr.Seq;
                 incrPath = Path.Combine(Dir, incr.Name);
                 if (TryMove(Path.Combine(Dir, TempIncrName), incrPath) is { } incrError)
                 {
@@ -225,8 +231,7 @@ public sealed partial class AppendOnlyFile
                 }
                 Log.Notice($"Successfully renamed the temporary AOF incr file {TempIncrName} into {incr.Name}");
             }
-            // The incremental file being written stays; with the AOF off there is none, and all of them are covered.
-            MarkRewrittenIncrAsHistory(next, keepLast: file is not null);
+            MarkRewrittenIncrAsHistory(next, keepFromSeq);
             try
             {
                 PersistManifest(next);
@@ -286,24 +291,30 @@ public sealed partial class AppendOnlyFile
             }
             if (retry) RewriteScheduled = true;
             RewriteInProgress = false;
+            rewriteThreadStarted = false;
             rewriteDone!.Set();
         }
     }
 
-    /// <summary>Stops a running rewrite and waits for its thread to clean up, as Redis kills its rewrite child.</summary>
+    /// <summary>
+    /// Stops a running rewrite and waits for its thread to clean up, as Redis kills its rewrite child. A rewrite still
+    /// starting waits for every lock, which a transaction holds: it is only told to stop, and stops at its first key.
+    /// </summary>
     void KillRewrite()
     {
         CancellationTokenSource cancel;
         ManualResetEventSlim done;
+        bool started;
         lock (stateLock)
         {
             if (!RewriteInProgress) return;
             cancel = rewriteCancel!;
             done = rewriteDone!;
+            started = rewriteThreadStarted;
         }
         Log.Notice($"Killing running AOF rewrite child: {Environment.ProcessId}");
         cancel.Cancel();
-        done.Wait();
+        if (started || !RedisServer.InsideTransaction) done.Wait();
     }
 
     /// <summary>
@@ -387,10 +398,13 @@ public sealed partial class AppendOnlyFile
         return incr;
     }
 
-    /// <summary>The incremental files a new base covers become history, ahead of older history and in their own order.</summary>
-    static void MarkRewrittenIncrAsHistory(AofManifest m, bool keepLast)
+    /// <summary>
+    /// The incremental files a new base covers (those opened before the rewrite began: all but the one being written,
+    /// or all with the AOF off) become history, ahead of older history and in their own order.
+    /// </summary>
+    static void MarkRewrittenIncrAsHistory(AofManifest m, long keepFromSeq)
     {
-        int covered = keepLast ? Math.Max(m.Incr.Count - 1, 0) : m.Incr.Count;
+        int covered = m.Incr.Count(f => f.Seq < keepFromSeq);
         for (int i = covered - 1; i >= 0; i--) m.History.Insert(0, m.Incr[i] with { Type = 'h' });
         m.Incr.RemoveRange(0, covered);
     }
