@@ -22,7 +22,8 @@ public sealed partial class AppendOnlyFile
     long rewriteStartMs;
     CancellationTokenSource? rewriteCancel;
     ManualResetEventSlim? rewriteDone;
-    bool rewriteThreadStarted;
+    // The running rewrite has its snapshot (it waits for no lock any more but shard locks, which a kill interrupts).
+    bool rewriteCaptured;
     bool attached;
 
     public bool RewriteInProgress { get; private set; }
@@ -96,7 +97,7 @@ public sealed partial class AppendOnlyFile
         {
             Rewrites++;
             RewriteScheduled = false;
-            rewriteThreadStarted = true;
+            rewriteCaptured = true;
         }
         Log.Notice("Background append only file rewriting started");
         var thread = new Thread(() => RunRewrite(snapshot, functions, rdbPreamble, enabling, keepFromSeq, cancel.Token)) { IsBackground = true, Name = "carmine-aofrw" };
@@ -291,7 +292,7 @@ public sealed partial class AppendOnlyFile
             }
             if (retry) RewriteScheduled = true;
             RewriteInProgress = false;
-            rewriteThreadStarted = false;
+            rewriteCaptured = false;
             rewriteDone!.Set();
         }
     }
@@ -304,17 +305,17 @@ public sealed partial class AppendOnlyFile
     {
         CancellationTokenSource cancel;
         ManualResetEventSlim done;
-        bool started;
+        bool captured;
         lock (stateLock)
         {
             if (!RewriteInProgress) return;
             cancel = rewriteCancel!;
             done = rewriteDone!;
-            started = rewriteThreadStarted;
+            captured = rewriteCaptured;
         }
         Log.Notice($"Killing running AOF rewrite child: {Environment.ProcessId}");
         cancel.Cancel();
-        if (started || !RedisServer.InsideTransaction) done.Wait();
+        if (captured || !RedisServer.InsideTransaction) done.Wait();
     }
 
     /// <summary>
