@@ -12,6 +12,7 @@ public sealed partial class RedisServer
         "port" => Relisten("Unable to listen on this port. Check server logs."),
         "bind" => Relisten("Failed to bind to specified addresses."),
         "appendonly" => Config.GetBool("appendonly") ? Aof.Enable() : DisableAof(),
+        "aof-disable-auto-gc" => Aof.ApplyAutoGc(),
         "oom-score-adj" or "oom-score-adj-values" =>
             oomScoreAdj.Apply(Config) ? null : "Failed to set current oom_score_adj. Check server logs.",
         _ => null,

@@ -35,7 +35,7 @@ static class PersistenceCommands
         // Like Redis, which cannot run two children: a rewrite asked for during a BGSAVE or a transaction waits for it.
         if (c.Server.Rdb.BgsaveInProgress || c.Multi is not null || c.InExec)
         {
-            aof.RewriteScheduled = true;
+            aof.ScheduleRewrite();
             c.Reply.SimpleString("Background append only file rewriting scheduled"u8);
             return;
         }

@@ -54,6 +54,12 @@ static class ServerCommands
             return;
         }
         Log.Warning("User requested shutdown...");
+        if (!c.Server.Aof.PrepareShutdown(force))
+        {
+            Log.Warning("Errors trying to shut down the server. Check the logs for more information.");
+            c.Error("ERR Errors trying to SHUTDOWN. Check logs.");
+            return;
+        }
         bool saveParams = c.Server.Config.GetString("save").Length > 0;
         if ((saveParams && !nosave) || save)
         {

@@ -96,7 +96,7 @@ public static class ConfigDirectives
         Bool("cluster-allow-replica-migration", true, Later),
         Bool("replica-announced", true, Later),
         Bool("latency-tracking", true),
-        Bool("aof-disable-auto-gc", false, Later),
+        Bool("aof-disable-auto-gc", false),
         Bool("replica-ignore-disk-write-errors", false, Later),
 
         // Strings. EmptyIsNull ones have no default: an empty value means "unset".

@@ -3,50 +3,51 @@ using Carmine.Server.Replication;
 
 namespace Carmine.Server.Persistence;
 
+/// <summary>Redis's aof_state: off, on, or on but waiting for the first rewrite to make a base (CONFIG SET appendonly yes).</summary>
+enum AofState
+{
+    Off,
+    On,
+    WaitRewrite,
+}
+
 /// <summary>
 /// Redis 7.0's multi-part AOF: in <c>dir/appenddirname</c> a base file (an RDB, or commands with
 /// aof-use-rdb-preamble no), incremental files of commands, and a manifest naming them in order. It reads the
 /// AOF half of the replication stream: bytes are buffered as commands emit them and written by a flusher thread,
 /// fsynced every second (everysec), never (no), or before the client that caused them gets its reply (always).
 /// A rewrite captures the dataset and opens a new incremental file in one all-locks moment, writes the new base
-/// in the background, then swaps the manifest, so nothing stops while the base is written.
+/// in the background, then swaps the manifest, so nothing stops while the base is written
+/// (AppendOnlyFile.Rewrite.cs).
 /// </summary>
-public sealed class AppendOnlyFile : IStreamConsumer
+public sealed partial class AppendOnlyFile : IStreamConsumer
 {
     readonly RedisServer server;
     readonly object bufferLock = new();
+    // Guards the open file and the manifest; taken after the stream's gate when both are needed.
     readonly object writeLock = new();
-    readonly object stateLock = new();
     byte[] buffer = new byte[64 * 1024];
     int length;
     long fedOffset, writtenOffset, durableOffset;
     long lastTimestampSec;
     FileStream? file;
     AofManifest manifest = new();
+    bool manifestLoaded;
     long lastFsyncMs = Clock.NowMs();
     Thread? flusher;
     volatile bool running;
-    long rewriteStartMs;
-    volatile bool abortRewrite;
+    volatile AofState state;
 
     public AppendOnlyFile(RedisServer server) => this.server = server;
 
     public PropagateTo Kind => PropagateTo.Aof;
 
-    /// <summary>INFO's aof_enabled: the AOF is open and reads the stream, or waits for a BGSAVE to end to open.</summary>
-    public bool Enabled => running || enablePending;
-    volatile bool enablePending;
-    public bool RewriteInProgress { get; private set; }
-    public bool RewriteScheduled { get; set; }
-    public long Rewrites { get; private set; }
-    public long RewritesConsecutiveFailures { get; private set; }
-    public bool LastRewriteOk { get; private set; } = true;
-    public long LastRewriteSec { get; private set; } = -1;
-    public long CurrentRewriteSec => RewriteInProgress ? (Clock.NowMs() - rewriteStartMs) / 1000 : -1;
+    /// <summary>INFO's aof_enabled: on, or waiting for the rewrite that creates its first base.</summary>
+    public bool Enabled => state != AofState.Off;
     public bool LastWriteOk { get; private set; } = true;
     /// <summary>DEBUG AOF-FLUSH-SLEEP: microseconds every non-empty write waits first (for tests of the fsync barrier).</summary>
     public long FlushSleepUs { get; set; }
-    /// <summary>aof_current_size and aof_base_size: the files' bytes now, and the base's at the last rewrite.</summary>
+    /// <summary>aof_current_size and aof_base_size: the files' bytes now, and at the end of the last rewrite.</summary>
     public long CurrentSize { get; private set; }
     public long BaseSize { get; private set; }
     public int BufferLength
@@ -61,9 +62,12 @@ public sealed class AppendOnlyFile : IStreamConsumer
 
     public bool FsyncAlways => running && server.Config.GetString("appendfsync") == "always";
 
-    string Dir => Path.Combine(server.Config.GetString("dir") is { Length: > 0 } d ? d : Directory.GetCurrentDirectory(), server.Config.GetString("appenddirname"));
+    string ServerDir => server.Config.GetString("dir") is { Length: > 0 } d ? d : Directory.GetCurrentDirectory();
+    string Dir => Path.Combine(ServerDir, server.Config.GetString("appenddirname"));
     string FileName => server.Config.GetString("appendfilename");
     string ManifestName => FileName + ".manifest";
+    /// <summary>Where commands go while the first rewrite after CONFIG SET appendonly yes runs; renamed into the manifest when it succeeds.</summary>
+    string TempIncrName => "temp-" + FileName + ".incr";
 
     /// <summary>Loads the AOF at start-up (appendonly yes); false when the server must not start.</summary>
     public bool LoadAtStartup()
@@ -72,6 +76,7 @@ public sealed class AppendOnlyFile : IStreamConsumer
         string manifestPath = Path.Combine(dir, ManifestName);
         string oldStyle = Path.Combine(Path.GetDirectoryName(dir)!, FileName);
         manifest = new AofManifest();
+        manifestLoaded = true;
         if (File.Exists(manifestPath))
         {
             try
@@ -80,10 +85,7 @@ public sealed class AppendOnlyFile : IStreamConsumer
             }
             catch (AofManifestException e)
             {
-                Log.Warning("\n*** FATAL AOF MANIFEST FILE ERROR ***\n");
-                Log.Warning($"Reading the manifest file, at line {e.Line}\n");
-                Log.Warning($">>> '{e.Text}'\n");
-                Log.Warning($"{e.Message}\n");
+                LogManifestError(e);
                 return false;
             }
         }
@@ -135,83 +137,87 @@ public sealed class AppendOnlyFile : IStreamConsumer
         Directory.CreateDirectory(Dir);
         if (manifest.Base is null && manifest.Incr.Count == 0)
         {
-            var baseInfo = NextBase();
-            WriteBase(Path.Combine(Dir, baseInfo.Name), RdbFile.Live(server.Keyspace), server.Rdb.Functions);
-            manifest.Base = baseInfo;
+            var baseInfo = NewBase(manifest, server.Config.GetBool("aof-use-rdb-preamble"));
+            using (var f = new FileStream(Path.Combine(Dir, baseInfo.Name), FileMode.Create, FileAccess.Write))
+                WriteBase(f, RdbFile.Live(server.Keyspace), server.Rdb.Functions, server.Config.GetBool("aof-use-rdb-preamble"), CancellationToken.None);
             Log.Notice($"Creating AOF base file {baseInfo.Name} on server start");
         }
         bool created = manifest.Incr.Count == 0;
-        if (created) manifest.Incr.Add(NextIncr());
+        if (created) NewIncr(manifest);
         var last = manifest.Incr[^1];
-        file = OpenAppend(last.Name);
+        file = OpenIncr(last.Name, FileMode.Append);
         PersistManifest(manifest);
         Log.Notice(created ? $"Creating AOF incr file {last.Name} on server start" : $"Opening AOF incr file {last.Name} on server start");
-        DeleteHistory();
+        lock (writeLock) DeleteHistory();
         BaseSize = manifest.Base is null ? 0 : SizeOf(manifest.Base.Name);
         CurrentSize = BaseSize + manifest.Incr.Sum(f => SizeOf(f.Name));
+        state = AofState.On;
         StartFlusher();
         server.Propagation.Attach(this);
+        attached = true;
     }
 
-    /// <summary>CONFIG SET appendonly yes: a rewrite creates the base and the first incremental file, and the stream feeds it.</summary>
+    /// <summary>
+    /// CONFIG SET appendonly yes: the AOF waits for a rewrite that writes its first base; meanwhile commands go to a
+    /// temporary incremental file that becomes part of the manifest only if the rewrite succeeds.
+    /// </summary>
     public string? Enable()
     {
-        if (running || enablePending) return null;
+        if (state != AofState.Off) return null;
+        state = AofState.WaitRewrite;
         if (RedisServer.InsideTransaction)
         {
             // As Redis: the rewrite that opens the AOF starts after the transaction, from the cron.
-            Log.Warning("AOF was enabled during a transaction. An AOF background was scheduled to start when possible.");
-            enablePending = true;
             RewriteScheduled = true;
+            Log.Warning("AOF was enabled during a transaction. An AOF background was scheduled to start when possible.");
             return null;
         }
         if (server.Rdb.BgsaveInProgress)
         {
             // As Redis, which cannot run two children: the rewrite that opens the AOF starts when the BGSAVE ends.
-            Log.Warning("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
-            enablePending = true;
             RewriteScheduled = true;
+            Log.Warning("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
             return null;
         }
-        Directory.CreateDirectory(Dir);
-        string manifestPath = Path.Combine(Dir, ManifestName);
-        if (File.Exists(manifestPath))
-        {
-            try
-            {
-                manifest = AofManifest.Parse(File.ReadAllText(manifestPath));
-            }
-            catch (AofManifestException)
-            {
-                manifest = new AofManifest();
-            }
-        }
-        return StartRewrite(enabling: true);
-    }
-
-    /// <summary>CONFIG SET appendonly no: what is buffered is written and synced, then the AOF stops reading the stream.</summary>
-    public void Disable()
-    {
-        enablePending = false;
-        RewriteScheduled = false;
         if (RewriteInProgress)
         {
-            // Redis kills its rewrite child here; the rewrite thread stops at its next key.
-            Log.Notice($"Killing running AOF rewrite child: {Environment.ProcessId}");
-            abortRewrite = true;
-            while (RewriteInProgress) Thread.Sleep(1);
-            abortRewrite = false;
+            // That rewrite feeds no incremental file, so it cannot start the AOF.
+            Log.Warning("AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.");
+            KillRewrite();
         }
-        if (!running) return;
-        server.Propagation.Detach(this);
+        if (StartRewrite() is { } error)
+        {
+            state = AofState.Off;
+            Log.Warning("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.");
+            return error;
+        }
+        return null;
+    }
+
+    /// <summary>CONFIG SET appendonly no: a running rewrite is stopped, what is buffered is written and synced, and the AOF stops reading the stream.</summary>
+    public void Disable()
+    {
+        if (state == AofState.Off) return;
+        RewriteScheduled = false;
+        KillRewrite();
+        bool waiting = state == AofState.WaitRewrite;
+        lock (server.Propagation.Gate)
+        {
+            server.Propagation.Detach(this);
+            attached = false;
+            state = AofState.Off;
+        }
         running = false;
         flusher?.Join();
+        flusher = null;
         lock (writeLock)
         {
             WriteOut(sync: true);
             file?.Dispose();
             file = null;
         }
+        // Without its rewrite, what the temporary file gathered belongs to no base.
+        if (waiting) TryDelete(Path.Combine(Dir, TempIncrName));
     }
 
     public void Feed(ReadOnlySpan<byte> bytes)
@@ -307,6 +313,7 @@ public sealed class AppendOnlyFile : IStreamConsumer
 
     void StartFlusher()
     {
+        if (running) return;
         running = true;
         flusher = new Thread(FlushLoop) { IsBackground = true, Name = "carmine-aof" };
         flusher.Start();
@@ -323,120 +330,16 @@ public sealed class AppendOnlyFile : IStreamConsumer
         }
     }
 
-    /// <summary>BGREWRITEAOF; null when started, else the error to reply.</summary>
-    public string? StartRewrite(bool enabling = false)
-    {
-        lock (stateLock)
-        {
-            if (RewriteInProgress) return "ERR Background append only file rewriting already in progress";
-            RewriteInProgress = true;
-            RewriteScheduled = false;
-            rewriteStartMs = Clock.NowMs();
-        }
-        AofFileInfo newBase = null!;
-        long firstNewIncr = 0;
-        IReadOnlyList<byte[]> functions = [];
-        // One all-locks moment: the snapshot's start and the switch to a new incremental file, so the new base plus
-        // the files from here on are exactly the dataset.
-        var snapshot = Snapshot.Start(server.Keyspace, () =>
-        {
-            functions = server.Rdb.Functions;
-            lock (server.Propagation.Gate)
-            {
-                Directory.CreateDirectory(Dir);
-                lock (writeLock)
-                {
-                    newBase = NextBase();
-                    if (running || enabling)
-                    {
-                        // What was fed until now belongs to the old files; what follows goes to a new incremental file.
-                        WriteOut(sync: true);
-                        file?.Dispose();
-                        var incr = NextIncr();
-                        manifest.Incr.Add(incr);
-                        firstNewIncr = incr.Seq;
-                        file = OpenAppend(incr.Name);
-                        PersistManifest(manifest);
-                        Log.Notice($"Creating AOF incr file {incr.Name} on background rewrite");
-                    }
-                    else firstNewIncr = long.MaxValue;
-                }
-                if (enabling)
-                {
-                    StartFlusher();
-                    server.Propagation.Attach(this);
-                }
-                else server.Propagation.ResetAofSelection();
-            }
-        });
-        Log.Notice("Background append only file rewriting started");
-        var thread = new Thread(() => FinishRewrite(snapshot, functions, newBase, firstNewIncr)) { IsBackground = true, Name = "carmine-aofrw" };
-        thread.Start();
-        return null;
-    }
-
-    void FinishRewrite(Snapshot snapshot, IReadOnlyList<byte[]> functions, AofFileInfo newBase, long firstNewIncr)
-    {
-        bool ok = false;
-        string temp = Path.Combine(Dir, $"temp-rewriteaof-bg-{Environment.ProcessId}.aof");
-        try
-        {
-            try
-            {
-                WriteBase(temp, snapshot.Sections(CancellationToken.None), functions);
-            }
-            finally
-            {
-                snapshot.Dispose();
-            }
-            File.Move(temp, Path.Combine(Dir, newBase.Name), overwrite: true);
-            lock (writeLock)
-            {
-                var next = manifest.Clone();
-                if (next.Base is not null) next.History.Add(next.Base);
-                next.History.AddRange(next.Incr.Where(f => f.Seq < firstNewIncr));
-                next.Incr.RemoveAll(f => f.Seq < firstNewIncr);
-                next.Base = newBase;
-                PersistManifest(next);
-                manifest = next;
-                BaseSize = SizeOf(newBase.Name);
-                CurrentSize = BaseSize + manifest.Incr.Sum(f => SizeOf(f.Name));
-                DeleteHistory();
-            }
-            ok = true;
-            Log.Notice("Background AOF rewrite terminated with success");
-            Log.Notice("Background AOF rewrite finished successfully");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Log.Warning($"Write error writing append only file on disk: {e.Message}");
-            try { File.Delete(temp); } catch (IOException) { }
-        }
-        catch (OperationCanceledException)
-        {
-            try { File.Delete(temp); } catch (IOException) { }
-        }
-        lock (stateLock)
-        {
-            RewriteInProgress = false;
-            LastRewriteSec = (Clock.NowMs() - rewriteStartMs) / 1000;
-            LastRewriteOk = ok;
-            if (ok)
-            {
-                Rewrites++;
-                RewritesConsecutiveFailures = 0;
-            }
-            else RewritesConsecutiveFailures++;
-        }
-    }
-
     /// <summary>Writes everything buffered and syncs it (SHUTDOWN, DEBUG LOADAOF).</summary>
     public void FlushAndSync()
     {
         lock (writeLock) WriteOut(sync: true);
     }
 
-    /// <summary>DEBUG LOADAOF: the dataset is emptied and read back from the AOF files. Caller holds every lock.</summary>
+    /// <summary>
+    /// DEBUG LOADAOF: the dataset is emptied and read back from the files the manifest on disk names; as in Redis the
+    /// manifest is read again and its history files are removed. Caller holds every lock.
+    /// </summary>
     public bool Reload()
     {
         FlushAndSync();
@@ -444,6 +347,10 @@ public sealed class AppendOnlyFile : IStreamConsumer
         var files = new List<AofFileInfo>();
         lock (writeLock)
         {
+            if (ReadManifest() is not { } onDisk) return false;
+            manifest = onDisk;
+            manifestLoaded = true;
+            DeleteHistory();
             if (manifest.Base is not null) files.Add(manifest.Base);
             files.AddRange(manifest.Incr);
         }
@@ -455,94 +362,27 @@ public sealed class AppendOnlyFile : IStreamConsumer
         return true;
     }
 
-    /// <summary>auto-aof-rewrite-percentage / -min-size: called from the cron.</summary>
-    public void Cron()
+    /// <summary>The manifest in the AOF directory, an empty one when there is none, null (logged) when it cannot be used.</summary>
+    AofManifest? ReadManifest()
     {
-        if (enablePending && !server.Rdb.BgsaveInProgress)
+        string path = Path.Combine(Dir, ManifestName);
+        if (!File.Exists(path)) return new AofManifest();
+        try
         {
-            enablePending = false;
-            if (Enable() is { } error) Log.Warning(error);
-            return;
+            return AofManifest.Parse(File.ReadAllText(path));
         }
-        if (RewriteInProgress) return;
-        // A rewrite asked for during a BGSAVE or a transaction runs now, with the AOF on or off.
-        if (RewriteScheduled && !server.Rdb.BgsaveInProgress)
+        catch (AofManifestException e)
         {
-            StartRewrite();
-            return;
-        }
-        if (!running) return;
-        long percentage = server.Config.GetLong("auto-aof-rewrite-percentage");
-        if (percentage == 0 || CurrentSize < server.Config.GetLong("auto-aof-rewrite-min-size")) return;
-        long baseSize = Math.Max(BaseSize, 1);
-        if ((CurrentSize - baseSize) * 100 / baseSize >= percentage)
-        {
-            Log.Notice($"Starting automatic rewriting of AOF on {(CurrentSize - baseSize) * 100 / baseSize}% growth");
-            StartRewrite();
+            LogManifestError(e);
+            return null;
         }
     }
 
-    /// <summary>Writes a base file; rdb-key-save-delay slows it per key (for tests), and an abort stops it.</summary>
-    void WriteBase(string path, IEnumerable<DbSection> dbs, IReadOnlyList<byte[]> functions)
+    static void LogManifestError(AofManifestException e)
     {
-        long delayUs = server.Config.GetLong("rdb-key-save-delay");
-        void PerKey()
-        {
-            if (abortRewrite) throw new OperationCanceledException();
-            if (delayUs > 0) Thread.Sleep(TimeSpan.FromMicroseconds(delayUs));
-        }
-        using var f = new FileStream(path, FileMode.Create, FileAccess.Write);
-        if (server.Config.GetBool("aof-use-rdb-preamble"))
-            RdbFile.Write(f, dbs, server.Rdb.WriteOptions with { Functions = functions, AofBase = true, PerKey = PerKey });
-        else AofRewriter.Write(f, dbs, functions, PerKey);
-        f.Flush(flushToDisk: true);
-    }
-
-    AofFileInfo NextBase()
-    {
-        long seq = ++manifest.BaseSeq;
-        string suffix = server.Config.GetBool("aof-use-rdb-preamble") ? ".rdb" : ".aof";
-        return new AofFileInfo($"{FileName}.{seq}.base{suffix}", seq, 'b');
-    }
-
-    AofFileInfo NextIncr()
-    {
-        long seq = ++manifest.IncrSeq;
-        return new AofFileInfo($"{FileName}.{seq}.incr.aof", seq, 'i');
-    }
-
-    FileStream OpenAppend(string name) =>
-        new(Path.Combine(Dir, name), FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-
-    long SizeOf(string name)
-    {
-        var info = new FileInfo(Path.Combine(Dir, name));
-        return info.Exists ? info.Length : 0;
-    }
-
-    /// <summary>Writes the manifest to a temp file, syncs it and renames it over the old one, as Redis does.</summary>
-    void PersistManifest(AofManifest m)
-    {
-        string temp = Path.Combine(Dir, "temp-" + ManifestName);
-        using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write))
-        {
-            var bytes = Encoding.UTF8.GetBytes(m.ToString());
-            f.Write(bytes);
-            f.Flush(flushToDisk: true);
-        }
-        File.Move(temp, Path.Combine(Dir, ManifestName), overwrite: true);
-    }
-
-    void DeleteHistory()
-    {
-        if (manifest.History.Count == 0) return;
-        foreach (var h in manifest.History)
-        {
-            Log.Notice($"Removing the history file {h.Name} in the background");
-            try { File.Delete(Path.Combine(Dir, h.Name)); }
-            catch (IOException e) { Log.Warning($"Removing the history file {h.Name} failed: {e.Message}"); }
-        }
-        manifest.History.Clear();
-        PersistManifest(manifest);
+        Log.Warning("\n*** FATAL AOF MANIFEST FILE ERROR ***\n");
+        Log.Warning($"Reading the manifest file, at line {e.Line}\n");
+        Log.Warning($">>> '{e.Text}'\n");
+        Log.Warning($"{e.Message}\n");
     }
 }
