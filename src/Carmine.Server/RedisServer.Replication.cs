@@ -72,6 +72,7 @@ public sealed partial class RedisServer
 
     void SendSnapshot(ReplicaLink link, Snapshot snapshot, RdbWriteOptions options)
     {
+        BackgroundPriority.Lower();
         byte[] payload;
         try
         {

@@ -149,6 +149,7 @@ public sealed partial class AppendOnlyFile
 
     void RunRewrite(Snapshot snapshot, IReadOnlyList<byte[]> functions, bool rdbPreamble, bool enabling, long keepFromSeq, CancellationToken cancel)
     {
+        BackgroundPriority.Lower();
         string tempName = $"temp-rewriteaof-bg-{Environment.ProcessId}.aof";
         string temp = Path.Combine(ServerDir, tempName);
         var outcome = WriteTempBase(temp, snapshot, functions, rdbPreamble, cancel);

@@ -132,6 +132,7 @@ public sealed class RdbPersistence(RedisServer server)
 
     void RunBackgroundSave(Snapshot snapshot, long dirty, string path, RdbWriteOptions options, CancellationToken cancel)
     {
+        BackgroundPriority.Lower();
         bool ok;
         try
         {
