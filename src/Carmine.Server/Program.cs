@@ -74,7 +74,18 @@ static class Startup
         if (server.Config.GetBool("appendonly"))
         {
             if (!server.Aof.LoadAtStartup()) return 1;
-            server.Aof.OpenAtStartup();
+            // Redis opens the AOF (and writes a first base) before it serves anyone: a client that connected
+            // meanwhile waits for it, here on the key locks, rather than getting LOADING once the data is loaded.
+            server.Keyspace.LockAll();
+            try
+            {
+                server.Loading = false;
+                server.Aof.OpenAtStartup();
+            }
+            finally
+            {
+                server.Keyspace.UnlockAll();
+            }
         }
         else if (!server.Rdb.LoadAtStartup()) return 1;
         server.Loading = false;
