@@ -28,28 +28,22 @@ public sealed class BackgroundPriorityTests
         return found;
     }
 
-    [Fact]
-    public void TheBgsaveThreadRunsBelowTheEventLoops()
+    /// <summary>Starts <paramref name="command"/>, slowed down, and waits for its thread to run at nice 10 while the loops stay at 0.</summary>
+    static void AssertRunsBelowTheLoops(string command, string thread)
     {
         using var s = new TestServer("--enable-debug-command", "yes", "--rdb-key-save-delay", "10000");
         using var c = s.Connect();
         c.Call("DEBUG", "POPULATE", "200");
         string pid = ServerInfo.Field(c, "server", "process_id");
-        Assert.Equal("Background saving started", c.Call("BGSAVE").ToString());
-        ServerInfo.WaitUntil(() => Nice(pid, "carmine-bgsave").Count == 1 && Nice(pid, "carmine-bgsave")[0] == 10, "the saver to lower its priority");
+        c.Call(command);
+        ServerInfo.WaitUntil(() => Nice(pid, thread) is [10], $"{thread} to lower its priority");
         Assert.All(Nice(pid, "carmine-loop-0"), nice => Assert.Equal(0, nice));
         c.Call("CONFIG", "SET", "rdb-key-save-delay", "0");
     }
 
     [Fact]
-    public void TheRewriteThreadRunsBelowTheEventLoops()
-    {
-        using var s = new TestServer("--enable-debug-command", "yes", "--rdb-key-save-delay", "10000");
-        using var c = s.Connect();
-        c.Call("DEBUG", "POPULATE", "200");
-        string pid = ServerInfo.Field(c, "server", "process_id");
-        c.Call("BGREWRITEAOF");
-        ServerInfo.WaitUntil(() => Nice(pid, "carmine-aofrw").Count == 1 && Nice(pid, "carmine-aofrw")[0] == 10, "the rewrite to lower its priority");
-        c.Call("CONFIG", "SET", "rdb-key-save-delay", "0");
-    }
+    public void TheBgsaveThreadRunsBelowTheEventLoops() => AssertRunsBelowTheLoops("BGSAVE", "carmine-bgsave");
+
+    [Fact]
+    public void TheRewriteThreadRunsBelowTheEventLoops() => AssertRunsBelowTheLoops("BGREWRITEAOF", "carmine-aofrw");
 }
