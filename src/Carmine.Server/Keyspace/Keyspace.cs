@@ -16,7 +16,7 @@ public sealed class Keyspace
     public static void SettleAfterBulkLoad() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
 
     /// <summary>Keys may grow by this many bytes of young objects before the cron promotes them (docs/memory.md).</summary>
-    const long YoungGrowthPerCollection = 512 * 1024;
+    const long YoungGrowthPerCollection = 1024 * 1024;
     long grownAtLastCollection;
     int gen1CountAtLastCollection;
 
