@@ -14,6 +14,7 @@ public sealed partial class RedisServer
         "appendonly" => Config.GetBool("appendonly") ? Aof.Enable() : DisableAof(),
         "oom-score-adj" or "oom-score-adj-values" =>
             oomScoreAdj.Apply(Config) ? null : "Failed to set current oom_score_adj. Check server logs.",
+        "proc-title-template" => ProcTitle.Apply(Config) ? null : "failed to set process title",
         _ => null,
     };
 

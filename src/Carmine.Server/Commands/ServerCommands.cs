@@ -53,26 +53,11 @@ static class ServerCommands
             c.Error("ERR No shutdown in progress.");
             return;
         }
-        Log.Warning("User requested shutdown...");
-        bool saveParams = c.Server.Config.GetString("save").Length > 0;
-        if ((saveParams && !nosave) || save)
+        if (!c.Server.PrepareForShutdown(nosave, save, force))
         {
-            Log.Notice("Saving the final RDB snapshot before exiting.");
-            c.Server.Rdb.AbortBackgroundSave();
-            bool saved;
-            c.Server.Keyspace.LockAll();
-            try { saved = c.Server.Rdb.Save(); }
-            finally { c.Server.Keyspace.UnlockAll(); }
-            if (!saved && force) Log.Warning("Error trying to save the DB. Exit anyway.");
-            else if (!saved)
-            {
-                Log.Warning("Error trying to save the DB, can't exit.");
-                Log.Warning("Errors trying to shut down the server. Check the logs for more information.");
-                c.Error("ERR Errors trying to SHUTDOWN. Check logs.");
-                return;
-            }
+            c.Error("ERR Errors trying to SHUTDOWN. Check logs.");
+            return;
         }
-        if (c.Server.Config.GetString("unixsocket").Length > 0) Log.Notice("Removing the unix socket file.");
         // Like Redis, which exits inside the command: no reply, and nothing more from this client.
         c.CloseAfterReply = true;
         c.Server.RequestShutdown(0);

@@ -487,12 +487,17 @@ public sealed class AppendOnlyFile : IStreamConsumer
         void PerKey()
         {
             if (abortRewrite) throw new OperationCanceledException();
-            if (delayUs > 0) Thread.Sleep(TimeSpan.FromMicroseconds(delayUs));
+            DebugDelay.Sleep(delayUs);
         }
         using var f = new FileStream(path, FileMode.Create, FileAccess.Write);
         if (server.Config.GetBool("aof-use-rdb-preamble"))
             RdbFile.Write(f, dbs, server.Rdb.WriteOptions with { Functions = functions, AofBase = true, PerKey = PerKey });
-        else AofRewriter.Write(f, dbs, functions, PerKey);
+        else
+        {
+            // A base of commands opens with a timestamp annotation, as Redis's rewrite writes one.
+            if (server.Config.GetBool("aof-timestamp-enabled")) f.Write(Encoding.ASCII.GetBytes($"#TS:{Clock.NowMs() / 1000}\r\n"));
+            AofRewriter.Write(f, dbs, functions, PerKey);
+        }
         f.Flush(flushToDisk: true);
     }
 

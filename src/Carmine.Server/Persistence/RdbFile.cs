@@ -91,8 +91,9 @@ public static class RdbFile
     /// <summary>
     /// Reads a whole file into memory structures; nothing touches the live keyspace, so a corrupt file leaves it
     /// as it was. Keys whose expiry is before <paramref name="nowMs"/> are skipped, as a master does.
+    /// <paramref name="perKey"/> runs after each key is read (key-load-delay).
     /// </summary>
-    public static LoadedDataset Read(byte[] data, RdbLoadLimits limits, bool verifyChecksum, long nowMs, int dbCount)
+    public static LoadedDataset Read(byte[] data, RdbLoadLimits limits, bool verifyChecksum, long nowMs, int dbCount, Action? perKey = null)
     {
         var r = new RdbReader(data);
         var result = new LoadedDataset();
@@ -155,6 +156,7 @@ public static class RdbFile
                         var value = r.ReadObject(type, limits);
                         long expire = expireAt;
                         expireAt = 0;
+                        perKey?.Invoke();
                         if (value is null)
                         {
                             if (result.EmptyKeysSkipped++ < 10) Log.Warning($"rdbLoadObject skipping empty key: {Encoding.UTF8.GetString(key)}");

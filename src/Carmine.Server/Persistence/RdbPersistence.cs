@@ -16,6 +16,7 @@ public sealed class RdbPersistence(RedisServer server)
     volatile bool bgsaveInProgress;
     CancellationTokenSource? bgsaveCancel;
     bool bgsaveScheduled;
+    Snapshot? bgsaveSnapshot;
 
     public long LastSaveUnix { get; private set; } = Clock.NowMs() / 1000;
     public bool LastBgsaveOk { get; private set; } = true;
@@ -27,6 +28,12 @@ public sealed class RdbPersistence(RedisServer server)
     public long LastLoadKeysExpired { get; private set; }
     public long LastLoadEmptyKeysSkipped { get; private set; }
     public bool BgsaveInProgress => bgsaveInProgress;
+    /// <summary>The running BGSAVE's copy-on-write figure (see <see cref="Snapshot.CopiedBytes"/>), 0 when none runs.</summary>
+    public long CurrentCowBytes => bgsaveInProgress ? bgsaveSnapshot?.CopiedBytes ?? 0 : 0;
+    /// <summary>The copy-on-write figure of the last BGSAVE when it ended (INFO's rdb_last_cow_size).</summary>
+    public long LastCowBytes { get; private set; }
+    /// <summary>How far the running BGSAVE is, in percent of its keys (INFO's current_fork_perc).</summary>
+    public double CurrentSavePercent => bgsaveInProgress && KeysTotal > 0 ? Interlocked.Read(ref KeysProcessed) * 100.0 / KeysTotal : 0;
     public long CurrentBgsaveSec => bgsaveInProgress ? (Clock.NowMs() - bgsaveStartMs) / 1000 : -1;
 
     long TotalDirty => server.Stats.Sum(t => t.Dirty);
@@ -106,6 +113,7 @@ public sealed class RdbPersistence(RedisServer server)
             return false;
         }
         bgsaveStartMs = lastBgsaveTryMs = snapshot.StartedAtMs;
+        bgsaveSnapshot = snapshot;
         KeysTotal = snapshot.KeyCount;
         Interlocked.Exchange(ref KeysProcessed, 0);
         long delayUs = server.Config.GetLong("rdb-key-save-delay");
@@ -116,7 +124,7 @@ public sealed class RdbPersistence(RedisServer server)
             {
                 Interlocked.Increment(ref KeysProcessed);
                 cancel.Token.ThrowIfCancellationRequested();
-                if (delayUs > 0) Thread.Sleep(TimeSpan.FromMicroseconds(delayUs));
+                DebugDelay.Sleep(delayUs, cancel.Token);
             },
         };
         string path = FilePath;
@@ -157,6 +165,7 @@ public sealed class RdbPersistence(RedisServer server)
         lock (gate)
         {
             LastBgsaveDurationSec = (Clock.NowMs() - bgsaveStartMs) / 1000;
+            LastCowBytes = snapshot.CopiedBytes;
             // An aborted save (FLUSHALL) is not an error that stops writes, as with Redis's killed child.
             if (ok)
             {
@@ -252,7 +261,9 @@ public sealed class RdbPersistence(RedisServer server)
     /// </summary>
     public void Load(byte[] data, bool flush = true, bool merge = false)
     {
-        var loaded = RdbFile.Read(data, RdbLoadLimits.From(server.Config), Checksum, Clock.NowMs(), server.Keyspace.Count);
+        long delayUs = server.Config.GetLong("key-load-delay");
+        var loaded = RdbFile.Read(data, RdbLoadLimits.From(server.Config), Checksum, Clock.NowMs(), server.Keyspace.Count,
+            delayUs == 0 ? null : () => DebugDelay.Sleep(delayUs));
         if ((loaded.Functions.Count > 0 || (flush && server.ScriptsIfStarted is not null))
             && server.Scripts.RestoreLibraries(loaded.Functions, flush, merge, quotedCollision: true) is { } error)
             throw new RdbFormatException("Failed loading library, " + error, 0);

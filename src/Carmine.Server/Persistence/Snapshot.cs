@@ -33,6 +33,7 @@ public sealed class Snapshot : IDisposable
     readonly long[] keyCounts;
     readonly long[] volatileCounts;
     volatile bool finished;
+    long copiedBytes;
 
     Snapshot(Keyspace.Keyspace keyspace)
     {
@@ -59,14 +60,14 @@ public sealed class Snapshot : IDisposable
         }
     }
 
-    /// <summary>
-    /// Starts a snapshot of the dataset as of now. <paramref name="atCapturePoint"/> runs inside the same all-locks
-    /// moment, so state recorded there (the dirty counter, a replication offset) matches the snapshot exactly.
-    /// </summary>
     /// <summary>Snapshots started since start-up: INFO's total_forks, as each would have been a fork in Redis.</summary>
     public static long Started => Volatile.Read(ref started);
     static long started;
 
+    /// <summary>
+    /// Starts a snapshot of the dataset as of now. <paramref name="atCapturePoint"/> runs inside the same all-locks
+    /// moment, so state recorded there (the dirty counter, a replication offset) matches the snapshot exactly.
+    /// </summary>
     public static Snapshot Start(Keyspace.Keyspace keyspace, Action? atCapturePoint = null)
     {
         Interlocked.Increment(ref started);
@@ -96,6 +97,13 @@ public sealed class Snapshot : IDisposable
 
     /// <summary>Keys in the snapshot, logically expired ones included.</summary>
     public long KeyCount => keyCounts.Sum();
+
+    /// <summary>
+    /// The estimated size (as MEMORY USAGE counts keys) of the segments that writes copied for this snapshot: the
+    /// memory held twice because clients wrote during the save, what Redis reports as a fork child's copy-on-write.
+    /// The saver's own copies are transient and not counted, as a child reading its pages copies nothing.
+    /// </summary>
+    public long CopiedBytes => Interlocked.Read(ref copiedBytes);
 
     /// <summary>
     /// Writes the snapshot as an RDB file to <paramref name="output"/> on the calling thread; call it once. A cancelled
@@ -179,13 +187,19 @@ public sealed class Snapshot : IDisposable
     {
         int segment = (int)(hash & (Segments - 1));
         ulong bit = 1UL << segment;
-        IEnumerable<KeyImage>? image = null;
+        List<KeyImage>? image = null;
+        long bytes = 0;
         foreach (var slot in shard.PendingSnapshots!)
         {
             if ((slot.Pending & bit) == 0 || slot.Owner.finished) continue;
-            image ??= Copy(shard.Table, segment);
+            if (image is null)
+            {
+                image = Copy(shard.Table, segment);
+                bytes = SizeOf(image);
+            }
             slot.Images[segment] = image;
             slot.Pending &= ~bit;
+            Interlocked.Add(ref slot.Owner.copiedBytes, bytes);
         }
         Forget(shard);
     }
@@ -200,12 +214,24 @@ public sealed class Snapshot : IDisposable
         {
             ulong bit = 1UL << segment;
             IEnumerable<KeyImage>? image = null;
+            long bytes = 0;
             foreach (var slot in shard.PendingSnapshots!)
             {
                 if ((slot.Pending & bit) == 0 || slot.Owner.finished) continue;
-                image ??= detached ? Live(shard.Table, segment) : Copy(shard.Table, segment);
+                if (image is null)
+                {
+                    // A detached table is kept, not copied: it costs no memory beyond what it held already.
+                    if (detached) image = Live(shard.Table, segment);
+                    else
+                    {
+                        var copy = Copy(shard.Table, segment);
+                        bytes = SizeOf(copy);
+                        image = copy;
+                    }
+                }
                 slot.Images[segment] = image;
                 slot.Pending &= ~bit;
+                Interlocked.Add(ref slot.Owner.copiedBytes, bytes);
             }
         }
         Forget(shard);
@@ -217,6 +243,13 @@ public sealed class Snapshot : IDisposable
         var waiting = shard.PendingSnapshots!;
         waiting.RemoveAll(s => s.Pending == 0 || s.Owner.finished);
         if (waiting.Count == 0) shard.PendingSnapshots = null;
+    }
+
+    static long SizeOf(List<KeyImage> keys)
+    {
+        long bytes = 0;
+        foreach (var k in keys) bytes += Commands.MemoryUsage.Key(k.Key.Length) + Commands.MemoryUsage.Value(k.Value, Commands.MemoryUsage.DefaultSamples);
+        return bytes;
     }
 
     static List<KeyImage> Copy(KeyTable table, int segment)

@@ -1,0 +1,57 @@
+namespace Carmine.Server;
+
+public sealed partial class RedisServer
+{
+    /// <summary>
+    /// What SHUTDOWN and a shutdown signal do before the exit (Redis's prepareForShutdown): a running BGSAVE is
+    /// abandoned and the dataset saved when save points are set (unless <paramref name="nosave"/>) or when
+    /// <paramref name="save"/> asks. False, after logging why, when the save failed and <paramref name="force"/> was
+    /// not given: the server then keeps running.
+    /// </summary>
+    public bool PrepareForShutdown(bool nosave, bool save, bool force)
+    {
+        Log.Warning("User requested shutdown...");
+        bool saveParams = Config.GetString("save").Length > 0;
+        if ((saveParams && !nosave) || save)
+        {
+            Log.Notice("Saving the final RDB snapshot before exiting.");
+            Rdb.AbortBackgroundSave();
+            bool saved;
+            Keyspace.LockAll();
+            try { saved = Rdb.Save(); }
+            finally { Keyspace.UnlockAll(); }
+            if (!saved && force) Log.Warning("Error trying to save the DB. Exit anyway.");
+            else if (!saved)
+            {
+                Log.Warning("Error trying to save the DB, can't exit.");
+                Log.Warning("Errors trying to shut down the server. Check the logs for more information.");
+                return false;
+            }
+        }
+        if (Config.GetString("unixsocket").Length > 0) Log.Notice("Removing the unix socket file.");
+        return true;
+    }
+
+    /// <summary>
+    /// SIGTERM or SIGINT: shuts down as SHUTDOWN would with the flags of shutdown-on-sigterm or shutdown-on-sigint
+    /// ("default" saves when save points are set), as Redis's cron does once the signal arrived. While the dataset
+    /// loads, the server exits without saving.
+    /// </summary>
+    public void ShutdownOnSignal(string signal, string flagsDirective)
+    {
+        if (Loading)
+        {
+            // A half-loaded dataset is not saved: Redis exits at once without saving.
+            Log.Warning("Received shutdown signal during loading, scheduling shutdown.");
+            PrepareForShutdown(nosave: true, save: false, force: false);
+            CloseListeners();
+            string unix = Config.GetString("unixsocket");
+            if (unix.Length > 0) File.Delete(unix);
+            Log.Notice("Carmine is now ready to exit, bye bye...");
+            Environment.Exit(0);
+        }
+        Log.Warning($"Received {signal} scheduling shutdown...");
+        var flags = Config.GetString(flagsDirective).Split(' ');
+        if (PrepareForShutdown(flags.Contains("nosave"), flags.Contains("save"), flags.Contains("force"))) RequestShutdown();
+    }
+}
