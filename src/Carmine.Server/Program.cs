@@ -74,12 +74,12 @@ static class Startup
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
         {
             ctx.Cancel = true;
-            server.ShutdownOnSignal("SIGTERM", "shutdown-on-sigterm");
+            server.ShutdownOnSignal("SIGTERM");
         });
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
         {
             ctx.Cancel = true;
-            server.ShutdownOnSignal("SIGINT", "shutdown-on-sigint");
+            server.ShutdownOnSignal("SIGINT");
         });
         // With appendonly yes the AOF is the dataset, as in Redis: dump.rdb is not read.
         if (server.Config.GetBool("appendonly"))

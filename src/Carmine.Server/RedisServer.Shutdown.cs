@@ -32,16 +32,27 @@ public sealed partial class RedisServer
         return true;
     }
 
+    /// <summary>The signal whose shutdown the cron has yet to carry out (Redis's shutdown_asap), or null.</summary>
+    volatile string? shutdownSignal;
+
     /// <summary>
-    /// SIGTERM or SIGINT: shuts down as SHUTDOWN would with the flags of shutdown-on-sigterm or shutdown-on-sigint
-    /// ("default" saves when save points are set), as Redis's cron does once the signal arrived. While the dataset
+    /// SIGTERM or SIGINT: the cron shuts down as SHUTDOWN would, with the flags of shutdown-on-sigterm or
+    /// shutdown-on-sigint ("default" saves when save points are set), as Redis's cron does once the signal arrived.
+    /// A second SIGINT before the shutdown ended exits at once, removing a SAVE's temporary file; while the dataset
     /// loads, the server exits without saving.
     /// </summary>
-    public void ShutdownOnSignal(string signal, string flagsDirective)
+    public void ShutdownOnSignal(string signal)
     {
+        if (shutdownSignal is not null && signal == "SIGINT")
+        {
+            Log.Warning("You insist... exiting now.");
+            try { File.Delete(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(Rdb.FilePath)) ?? ".", Rdb.SaveTempFile)); }
+            catch (IOException) { }
+            Environment.Exit(1);
+        }
         if (Loading)
         {
-            // A half-loaded dataset is not saved: Redis exits at once without saving.
+            // A half-loaded dataset is not saved.
             Log.Warning("Received shutdown signal during loading, scheduling shutdown.");
             PrepareForShutdown(nosave: true, save: false, force: false);
             CloseListeners();
@@ -51,7 +62,24 @@ public sealed partial class RedisServer
             Environment.Exit(0);
         }
         Log.Warning($"Received {signal} scheduling shutdown...");
-        var flags = Config.GetString(flagsDirective).Split(' ');
+        shutdownSignal = signal;
+    }
+
+    /// <summary>The cron's part of a signal's shutdown; a failed one (the save failed) leaves the server running.</summary>
+    void ShutdownCron()
+    {
+        if (shutdownSignal is not { } signal) return;
+        var flags = Config.GetString(signal == "SIGINT" ? "shutdown-on-sigint" : "shutdown-on-sigterm").Split(' ');
         if (PrepareForShutdown(flags.Contains("nosave"), flags.Contains("save"), flags.Contains("force"))) RequestShutdown();
+        else shutdownSignal = null;
+    }
+
+    /// <summary>SHUTDOWN ABORT: cancels a signal's shutdown the cron has not carried out yet; false when there is none.</summary>
+    public bool AbortShutdown()
+    {
+        if (shutdownSignal is null) return false;
+        shutdownSignal = null;
+        Log.Notice("Shutdown manually aborted.");
+        return true;
     }
 }

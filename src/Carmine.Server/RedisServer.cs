@@ -291,6 +291,7 @@ public sealed partial class RedisServer
                 ReplicationCron();
                 Network.MigrateSockets.CloseIdle();
                 SampleInstantaneousMetrics();
+                ShutdownCron();
             }
             catch (Exception ex)
             {

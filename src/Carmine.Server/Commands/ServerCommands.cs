@@ -47,10 +47,11 @@ static class ServerCommands
             c.Error(Errors.Syntax);
             return;
         }
-        // Carmine never waits for replicas before exiting, so there is never a shutdown in progress to abort.
+        // Carmine never waits for replicas before exiting: the only shutdown to abort is a signal's the cron has not run.
         if (abort)
         {
-            c.Error("ERR No shutdown in progress.");
+            if (c.Server.AbortShutdown()) c.Reply.Ok();
+            else c.Error("ERR No shutdown in progress.");
             return;
         }
         if (!c.Server.PrepareForShutdown(nosave, save, force))

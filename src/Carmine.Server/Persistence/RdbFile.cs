@@ -216,11 +216,14 @@ public static class RdbFile
         _ => value,
     };
 
-    /// <summary>Writes to a temporary file then renames it over <paramref name="path"/>, so a reader never sees half a file.</summary>
-    public static long SaveToPath(string path, Action<Stream> write)
+    /// <summary>
+    /// Writes to a temporary file (<paramref name="tempName"/>, else one named after the process and thread) in the
+    /// same directory, then renames it over <paramref name="path"/>, so a reader never sees half a file.
+    /// </summary>
+    public static long SaveToPath(string path, Action<Stream> write, string? tempName = null)
     {
         string dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
-        string temp = Path.Combine(dir, $"temp-{Environment.ProcessId}-{Environment.CurrentManagedThreadId}.rdb");
+        string temp = Path.Combine(dir, tempName ?? $"temp-{Environment.ProcessId}-{Environment.CurrentManagedThreadId}.rdb");
         try
         {
             using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1))

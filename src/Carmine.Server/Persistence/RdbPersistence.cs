@@ -58,14 +58,21 @@ public sealed class RdbPersistence(RedisServer server)
     /// <summary>The function libraries a snapshot holds (none when scripting was never used).</summary>
     public IReadOnlyList<byte[]> Functions => server.ScriptsIfStarted?.LibraryCodes ?? [];
 
-    /// <summary>SAVE: writes the dataset from the live keyspace; the caller holds every lock (an exclusive command).</summary>
+    /// <summary>The temporary file of a SAVE, named as Redis names it (temp-PID.rdb) until it is renamed over dbfilename.</summary>
+    public string SaveTempFile => $"temp-{Environment.ProcessId}.rdb";
+
+    /// <summary>
+    /// SAVE: writes the dataset from the live keyspace, rdb-key-save-delay pausing after each key as in every Redis
+    /// save; the caller holds every lock (an exclusive command).
+    /// </summary>
     public bool Save()
     {
         long dirty = TotalDirty;
         try
         {
-            var options = WriteOptions;
-            RdbFile.SaveToPath(FilePath, fs => RdbFile.Write(fs, RdbFile.Live(server.Keyspace), options));
+            long delayUs = server.Config.GetLong("rdb-key-save-delay");
+            var options = WriteOptions with { PerKey = delayUs == 0 ? null : () => DebugDelay.Sleep(delayUs) };
+            RdbFile.SaveToPath(FilePath, fs => RdbFile.Write(fs, RdbFile.Live(server.Keyspace), options), SaveTempFile);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace Carmine.Server.Tests;
+
+/// <summary>
+/// SIGTERM and SIGINT shut down as SHUTDOWN does (saving when save points are set, or as shutdown-on-sigterm says),
+/// except while the dataset loads, when the server exits without saving; key-load-delay keeps it loading.
+/// </summary>
+public sealed class ShutdownSignalTests
+{
+    static void Signal(RespConnection c, string signal)
+    {
+        string pid = ServerInfo.Field(c, "server", "process_id");
+        using var kill = Process.Start("kill", ["-" + signal, pid])!;
+        kill.WaitForExit(10_000);
+    }
+
+    [Fact]
+    public void SigtermSavesWhenSavePointsAreSet()
+    {
+        using var server = new TestServer("--save", "900 1");
+        using var c = server.Connect();
+        c.Call("SET", "sig:k", "v");
+        Signal(c, "TERM");
+        Assert.True(server.WaitForExit(20_000));
+        Assert.Equal(0, server.ExitCode);
+        Assert.True(File.Exists(Path.Combine(server.Dir, "dump.rdb")));
+        ServerInfo.WaitUntil(() => server.Output.Contains("Saving the final RDB snapshot before exiting."), "the log line");
+    }
+
+    [Fact]
+    public void SigtermDoesNotSaveWithoutSavePoints()
+    {
+        using var server = new TestServer();
+        using var c = server.Connect();
+        c.Call("SET", "sig:k", "v");
+        Signal(c, "TERM");
+        Assert.True(server.WaitForExit(20_000));
+        Assert.False(File.Exists(Path.Combine(server.Dir, "dump.rdb")));
+    }
+
+    [Fact]
+    public void ShutdownOnSigtermNosaveSkipsTheSave()
+    {
+        using var server = new TestServer("--save", "900 1", "--shutdown-on-sigterm", "nosave");
+        using var c = server.Connect();
+        c.Call("SET", "sig:k", "v");
+        Signal(c, "TERM");
+        Assert.True(server.WaitForExit(20_000));
+        Assert.False(File.Exists(Path.Combine(server.Dir, "dump.rdb")));
+    }
+
+    [Fact]
+    public void ShutdownOnSigintSaveSavesWithoutSavePoints()
+    {
+        using var server = new TestServer("--shutdown-on-sigint", "save");
+        using var c = server.Connect();
+        c.Call("SET", "sig:k", "v");
+        Signal(c, "INT");
+        Assert.True(server.WaitForExit(20_000));
+        Assert.True(File.Exists(Path.Combine(server.Dir, "dump.rdb")));
+    }
+
+    [Fact]
+    public void ShutdownAbortCancelsASigtermTheCronHasNotRun()
+    {
+        using var server = new TestServer("--enable-debug-command", "yes", "--save", "900 1");
+        using var c = server.Connect();
+        Assert.Equal("ERR No shutdown in progress.", c.Str("SHUTDOWN", "ABORT"));
+        c.Call("DEBUG", "PAUSE-CRON", "1");
+        Signal(c, "TERM");
+        ServerInfo.WaitUntil(() => server.Output.Contains("Received SIGTERM scheduling shutdown..."), "the signal");
+        Assert.Equal("OK", c.Str("SHUTDOWN", "ABORT"));
+        ServerInfo.WaitUntil(() => server.Output.Contains("Shutdown manually aborted."), "the log line");
+        c.Call("DEBUG", "PAUSE-CRON", "0");
+        Thread.Sleep(300);
+        Assert.Equal("PONG", c.Str("PING"));
+        Assert.False(server.HasExited);
+    }
+
+    [Fact]
+    public void SecondSigintDuringTheShutdownSaveExitsAndRemovesItsTempFile()
+    {
+        using var server = new TestServer("--shutdown-on-sigint", "save", "--rdb-key-save-delay", "100000");
+        using var c = server.Connect();
+        for (int i = 0; i < 20; i++) c.Call("SET", $"sig:{i}", "v");
+        string temp = Path.Combine(server.Dir, $"temp-{ServerInfo.Field(c, "server", "process_id")}.rdb");
+        Signal(c, "INT");
+        ServerInfo.WaitUntil(() => File.Exists(temp), "the save to begin");
+        Signal(c, "INT");
+        Assert.True(server.WaitForExit(10_000));
+        Assert.Equal(1, server.ExitCode);
+        Assert.False(File.Exists(temp));
+        Assert.False(File.Exists(Path.Combine(server.Dir, "dump.rdb")));
+        ServerInfo.WaitUntil(() => server.Output.Contains("You insist... exiting now."), "the log line");
+    }
+
+    [Fact]
+    public void KeyLoadDelayKeepsTheServerLoadingAndSigtermThenExitsWithoutSaving()
+    {
+        string dir;
+        long dumpSize;
+        using (var writer = new TestServer("--enable-debug-command", "yes"))
+        using (var w = writer.Connect())
+        {
+            w.Call("DEBUG", "POPULATE", "2000", "sig");
+            Assert.Equal("OK", w.Str("SAVE"));
+            dir = Directory.CreateTempSubdirectory("carmine-test-").FullName;
+            File.Copy(Path.Combine(writer.Dir, "dump.rdb"), Path.Combine(dir, "dump.rdb"));
+            dumpSize = new FileInfo(Path.Combine(dir, "dump.rdb")).Length;
+        }
+        int port = TestServer.FreePort();
+        // 2000 keys at 5 ms each: the load lasts 10 s unless the signal ends it.
+        var psi = new ProcessStartInfo(TestServer.ServerPath) { WorkingDirectory = dir, RedirectStandardOutput = true };
+        foreach (var a in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", dir, "--save", "900 1", "--key-load-delay", "5000" })
+            psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        try
+        {
+            string? loading = null;
+            ServerInfo.WaitUntil(() =>
+            {
+                try
+                {
+                    using var probe = new RespConnection(port);
+                    loading = probe.Str("GET", "sig:1");
+                    return true;
+                }
+                catch (SocketException)
+                {
+                    return false;
+                }
+            }, "the server to listen");
+            Assert.Equal("LOADING Redis is loading the dataset in memory", loading);
+            using var c = new RespConnection(port);
+            Assert.Equal("1", ServerInfo.Field(c, "persistence", "loading"));
+            var watch = Stopwatch.StartNew();
+            Signal(c, "TERM");
+            Assert.True(process.WaitForExit(5_000));
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
+            Assert.Equal(0, process.ExitCode);
+            Assert.Contains("Received shutdown signal during loading, scheduling shutdown.", process.StandardOutput.ReadToEnd());
+            Assert.Equal(dumpSize, new FileInfo(Path.Combine(dir, "dump.rdb")).Length);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+            Directory.Delete(dir, true);
+        }
+    }
+}
