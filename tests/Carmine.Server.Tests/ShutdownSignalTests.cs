@@ -96,35 +96,33 @@ public sealed class ShutdownSignalTests
         ServerInfo.WaitUntil(() => server.Output.Contains("You insist... exiting now."), "the log line");
     }
 
-    [Fact]
-    public void KeyLoadDelayKeepsTheServerLoadingAndSigtermThenExitsWithoutSaving()
+    /// <summary>A server started on a dump of 2000 keys with key-load-delay 5 ms: it loads for 10 s unless stopped.</summary>
+    sealed class LoadingServer : IDisposable
     {
-        string dir;
-        long dumpSize;
-        using (var writer = new TestServer("--enable-debug-command", "yes"))
-        using (var w = writer.Connect())
+        public readonly string Dir = Directory.CreateTempSubdirectory("carmine-test-").FullName;
+        public readonly int Port = TestServer.FreePort();
+        public readonly long DumpSize;
+        public readonly Process Process;
+
+        public LoadingServer()
         {
-            w.Call("DEBUG", "POPULATE", "2000", "sig");
-            Assert.Equal("OK", w.Str("SAVE"));
-            dir = Directory.CreateTempSubdirectory("carmine-test-").FullName;
-            File.Copy(Path.Combine(writer.Dir, "dump.rdb"), Path.Combine(dir, "dump.rdb"));
-            dumpSize = new FileInfo(Path.Combine(dir, "dump.rdb")).Length;
-        }
-        int port = TestServer.FreePort();
-        // 2000 keys at 5 ms each: the load lasts 10 s unless the signal ends it.
-        var psi = new ProcessStartInfo(TestServer.ServerPath) { WorkingDirectory = dir, RedirectStandardOutput = true };
-        foreach (var a in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", dir, "--save", "900 1", "--key-load-delay", "5000" })
-            psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        try
-        {
-            string? loading = null;
+            using (var writer = new TestServer("--enable-debug-command", "yes"))
+            using (var w = writer.Connect())
+            {
+                w.Call("DEBUG", "POPULATE", "2000", "sig");
+                Assert.Equal("OK", w.Str("SAVE"));
+                File.Copy(Path.Combine(writer.Dir, "dump.rdb"), Path.Combine(Dir, "dump.rdb"));
+            }
+            DumpSize = new FileInfo(Path.Combine(Dir, "dump.rdb")).Length;
+            var psi = new ProcessStartInfo(TestServer.ServerPath) { WorkingDirectory = Dir, RedirectStandardOutput = true };
+            foreach (var a in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--dir", Dir, "--save", "900 1", "--key-load-delay", "5000", "--enable-protected-configs", "yes" })
+                psi.ArgumentList.Add(a);
+            Process = Process.Start(psi)!;
             ServerInfo.WaitUntil(() =>
             {
                 try
                 {
-                    using var probe = new RespConnection(port);
-                    loading = probe.Str("GET", "sig:1");
+                    using var probe = new RespConnection(Port);
                     return true;
                 }
                 catch (SocketException)
@@ -132,21 +130,47 @@ public sealed class ShutdownSignalTests
                     return false;
                 }
             }, "the server to listen");
-            Assert.Equal("LOADING Redis is loading the dataset in memory", loading);
-            using var c = new RespConnection(port);
-            Assert.Equal("1", ServerInfo.Field(c, "persistence", "loading"));
-            var watch = Stopwatch.StartNew();
-            Signal(c, "TERM");
-            Assert.True(process.WaitForExit(5_000));
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
-            Assert.Equal(0, process.ExitCode);
-            Assert.Contains("Received shutdown signal during loading, scheduling shutdown.", process.StandardOutput.ReadToEnd());
-            Assert.Equal(dumpSize, new FileInfo(Path.Combine(dir, "dump.rdb")).Length);
         }
-        finally
+
+        public void Dispose()
         {
-            if (!process.HasExited) process.Kill();
-            Directory.Delete(dir, true);
+            if (!Process.HasExited) Process.Kill();
+            Process.WaitForExit(10_000);
+            Process.Dispose();
+            Directory.Delete(Dir, true);
         }
+    }
+
+    [Fact]
+    public void KeyLoadDelayKeepsTheServerLoading()
+    {
+        using var server = new LoadingServer();
+        using var c = new RespConnection(server.Port);
+        Assert.Equal("LOADING Redis is loading the dataset in memory", c.Str("GET", "sig:1"));
+        Assert.Equal("1", ServerInfo.Field(c, "persistence", "loading"));
+    }
+
+    [Fact]
+    public void ConfigSetOfDirIsRefusedWhileLoading()
+    {
+        using var server = new LoadingServer();
+        using var c = new RespConnection(server.Port);
+        Assert.Equal("OK", c.Str("CONFIG", "SET", "loglevel", "debug"));
+        Assert.Equal("LOADING Redis is loading the dataset in memory", c.Str("CONFIG", "SET", "dir", "asdf", "loglevel", "notice"));
+        Assert.Equal("[loglevel, debug]", c.Str("CONFIG", "GET", "loglevel"));
+    }
+
+    [Fact]
+    public void SigtermWhileLoadingExitsAtOnceWithoutSaving()
+    {
+        using var server = new LoadingServer();
+        using var c = new RespConnection(server.Port);
+        var watch = Stopwatch.StartNew();
+        Signal(c, "TERM");
+        Assert.True(server.Process.WaitForExit(5_000));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
+        Assert.Equal(0, server.Process.ExitCode);
+        Assert.Contains("Received shutdown signal during loading, scheduling shutdown.", server.Process.StandardOutput.ReadToEnd());
+        Assert.Equal(server.DumpSize, new FileInfo(Path.Combine(server.Dir, "dump.rdb")).Length);
     }
 }
