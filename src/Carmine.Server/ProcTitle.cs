@@ -75,14 +75,17 @@ public static unsafe class ProcTitle
     static string FirstBindAddress(ServerConfig config) =>
         config.GetString("bind").Split(' ', StringSplitOptions.RemoveEmptyEntries) is [var first, ..] ? first : "*";
 
-    /// <summary>Sets the title from the template; false when the template does not expand or the title cannot be written.</summary>
+    /// <summary>
+    /// Sets the title from the template; false when the template does not expand. Where the command line cannot be
+    /// found the title is left alone, as a Redis built without setproctitle does.
+    /// </summary>
     public static bool Apply(ServerConfig config)
     {
         lock (gate)
         {
-            if (!Initialize()) return false;
+            bool writable = Initialize();
             if (Format(config, Argv0) is not { } title) return false;
-            Write(title);
+            if (writable) Write(title);
             return true;
         }
     }
