@@ -5,7 +5,8 @@ namespace Carmine.Server.Tests;
 
 /// <summary>
 /// SIGTERM and SIGINT shut down as SHUTDOWN does (saving when save points are set, or as shutdown-on-sigterm says),
-/// except while the dataset loads, when the server exits without saving; key-load-delay keeps it loading.
+/// except while the dataset loads, when the server exits without saving; key-load-delay keeps it loading, and INFO
+/// shows the load's progress meanwhile.
 /// </summary>
 public sealed class ShutdownSignalTests
 {
@@ -148,6 +149,33 @@ public sealed class ShutdownSignalTests
         using var c = new RespConnection(server.Port);
         Assert.Equal("LOADING Redis is loading the dataset in memory", c.Str("GET", "sig:1"));
         Assert.Equal("1", ServerInfo.Field(c, "persistence", "loading"));
+    }
+
+    [Fact]
+    public void InfoShowsTheLoadsProgress()
+    {
+        using var server = new LoadingServer();
+        using var c = new RespConnection(server.Port);
+        ServerInfo.WaitUntil(() => ServerInfo.Field(c, "persistence", "loading_loaded_bytes") is var b && b != "" && b != "0", "the first keys");
+        Assert.Equal(server.DumpSize.ToString(), ServerInfo.Field(c, "persistence", "loading_total_bytes"));
+        long loaded = long.Parse(ServerInfo.Field(c, "persistence", "loading_loaded_bytes"));
+        Assert.InRange(loaded, 1, server.DumpSize - 1);
+        double perc = double.Parse(ServerInfo.Field(c, "persistence", "loading_loaded_perc"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(perc, 0.01, 99.99);
+        Assert.True(long.Parse(ServerInfo.Field(c, "persistence", "loading_rdb_used_mem")) > 0);
+        Assert.True(long.Parse(ServerInfo.Field(c, "persistence", "loading_eta_seconds")) >= 0);
+        long start = long.Parse(ServerInfo.Field(c, "persistence", "loading_start_time"));
+        Assert.InRange(start, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+    }
+
+    [Fact]
+    public void InfoShowsNoLoadingFieldsOnceLoaded()
+    {
+        using var server = new TestServer();
+        using var c = server.Connect();
+        Assert.Equal("0", ServerInfo.Field(c, "persistence", "loading"));
+        Assert.Equal("", ServerInfo.Field(c, "persistence", "loading_start_time"));
+        Assert.Equal("", ServerInfo.Field(c, "persistence", "loading_loaded_bytes"));
     }
 
     [Fact]

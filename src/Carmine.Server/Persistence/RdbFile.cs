@@ -46,6 +46,13 @@ public sealed record RdbWriteOptions(bool Compress, bool Checksum)
     public IReadOnlyList<byte[]>? Functions { get; init; }
 }
 
+/// <summary>What a loader hears while <see cref="RdbFile.Read"/> parses: the aux fields, and the end of each key with the bytes read so far.</summary>
+public interface IRdbLoadObserver
+{
+    void Aux(string name, string value);
+    void KeyRead(long bytesRead);
+}
+
 /// <summary>Whole RDB files: writing a snapshot (rdbSaveRio) and reading one back (rdbLoadRio).</summary>
 public static class RdbFile
 {
@@ -91,9 +98,9 @@ public static class RdbFile
     /// <summary>
     /// Reads a whole file into memory structures; nothing touches the live keyspace, so a corrupt file leaves it
     /// as it was. Keys whose expiry is before <paramref name="nowMs"/> are skipped, as a master does.
-    /// <paramref name="perKey"/> runs after each key is read (key-load-delay).
+    /// <paramref name="observer"/> hears the aux fields and each key (key-load-delay, INFO's loading progress).
     /// </summary>
-    public static LoadedDataset Read(byte[] data, RdbLoadLimits limits, bool verifyChecksum, long nowMs, int dbCount, Action? perKey = null)
+    public static LoadedDataset Read(byte[] data, RdbLoadLimits limits, bool verifyChecksum, long nowMs, int dbCount, IRdbLoadObserver? observer = null)
     {
         var r = new RdbReader(data);
         var result = new LoadedDataset();
@@ -140,9 +147,12 @@ public static class RdbFile
                     r.ReadLength();
                     continue;
                 case Rdb.OpAux:
-                    r.ReadString();
-                    r.ReadString();
-                    continue;
+                    {
+                        var name = r.ReadString();
+                        var value = r.ReadString();
+                        observer?.Aux(Encoding.UTF8.GetString(name), Encoding.UTF8.GetString(value));
+                        continue;
+                    }
                 case Rdb.OpModuleAux:
                     throw new RdbFormatException("The RDB file contains AUX module data I can't load: no matching module", at);
                 case Rdb.OpFunction:
@@ -156,7 +166,7 @@ public static class RdbFile
                         var value = r.ReadObject(type, limits);
                         long expire = expireAt;
                         expireAt = 0;
-                        perKey?.Invoke();
+                        observer?.KeyRead(r.Position);
                         if (value is null)
                         {
                             if (result.EmptyKeysSkipped++ < 10) Log.Warning($"rdbLoadObject skipping empty key: {Encoding.UTF8.GetString(key)}");

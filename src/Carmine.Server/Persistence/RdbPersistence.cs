@@ -226,6 +226,31 @@ public sealed class RdbPersistence(RedisServer server)
         if (start) StartBackgroundSave();
     }
 
+    /// <summary>The RDB being read (start-up, DEBUG RELOAD, a replica's full sync), for INFO's loading_* fields; null when none.</summary>
+    public LoadProgress? CurrentLoad { get; private set; }
+
+    /// <summary>How far an RDB load has read, and key-load-delay's pause after each key.</summary>
+    public sealed class LoadProgress(long totalBytes, long keyDelayUs) : IRdbLoadObserver
+    {
+        long loadedBytes, rdbUsedMem;
+
+        public long TotalBytes { get; } = totalBytes;
+        public long LoadedBytes => Volatile.Read(ref loadedBytes);
+        /// <summary>The used-mem aux field of the file: the memory of the server that wrote it.</summary>
+        public long RdbUsedMem => Volatile.Read(ref rdbUsedMem);
+
+        public void Aux(string name, string value)
+        {
+            if (name == "used-mem" && long.TryParse(value, out long mem)) Volatile.Write(ref rdbUsedMem, mem);
+        }
+
+        public void KeyRead(long bytesRead)
+        {
+            Volatile.Write(ref loadedBytes, bytesRead);
+            DebugDelay.Sleep(keyDelayUs);
+        }
+    }
+
     /// <summary>Reads the dataset file at start-up; false (after logging why) when the server must not start.</summary>
     public bool LoadAtStartup()
     {
@@ -268,9 +293,17 @@ public sealed class RdbPersistence(RedisServer server)
     /// </summary>
     public void Load(byte[] data, bool flush = true, bool merge = false)
     {
-        long delayUs = server.Config.GetLong("key-load-delay");
-        var loaded = RdbFile.Read(data, RdbLoadLimits.From(server.Config), Checksum, Clock.NowMs(), server.Keyspace.Count,
-            delayUs == 0 ? null : () => DebugDelay.Sleep(delayUs));
+        var progress = new LoadProgress(data.Length, server.Config.GetLong("key-load-delay"));
+        CurrentLoad = progress;
+        LoadedDataset loaded;
+        try
+        {
+            loaded = RdbFile.Read(data, RdbLoadLimits.From(server.Config), Checksum, Clock.NowMs(), server.Keyspace.Count, progress);
+        }
+        finally
+        {
+            CurrentLoad = null;
+        }
         if ((loaded.Functions.Count > 0 || (flush && server.ScriptsIfStarted is not null))
             && server.Scripts.RestoreLibraries(loaded.Functions, flush, merge, quotedCollision: true) is { } error)
             throw new RdbFormatException("Failed loading library, " + error, 0);
