@@ -69,7 +69,18 @@ static class Startup
         server.Loading = true;
         if (!server.Start()) return 1;
         PrintBanner(server);
+        if (server.Config.GetBool("set-proc-title")) ProcTitle.Apply(server.Config);
         Log.Warning("Server initialized");
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            server.ShutdownOnSignal("SIGTERM");
+        });
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
+        {
+            ctx.Cancel = true;
+            server.ShutdownOnSignal("SIGINT");
+        });
         // With appendonly yes the AOF is the dataset, as in Redis: dump.rdb is not read.
         if (server.Config.GetBool("appendonly"))
         {
@@ -90,18 +101,6 @@ static class Startup
         else if (!server.Rdb.LoadAtStartup()) return 1;
         server.Loading = false;
         Log.Notice("Ready to accept connections");
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
-        {
-            ctx.Cancel = true;
-            Log.Warning("Received SIGTERM scheduling shutdown...");
-            server.RequestShutdown();
-        });
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
-        {
-            ctx.Cancel = true;
-            Log.Warning("Received SIGINT scheduling shutdown...");
-            server.RequestShutdown();
-        });
         server.WaitForShutdown();
         return server.ShutdownExitCode;
     }

@@ -15,6 +15,7 @@ public sealed partial class RedisServer
         "aof-disable-auto-gc" => Aof.ApplyAutoGc(),
         "oom-score-adj" or "oom-score-adj-values" =>
             oomScoreAdj.Apply(Config) ? null : "Failed to set current oom_score_adj. Check server logs.",
+        "proc-title-template" => ProcTitle.Apply(Config) ? null : "failed to set process title",
         _ => null,
     };
 

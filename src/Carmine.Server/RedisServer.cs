@@ -292,6 +292,7 @@ public sealed partial class RedisServer
                 Network.MigrateSockets.CloseIdle();
                 SampleInstantaneousMetrics();
                 Keyspace.CollectYoungIfGrown();
+                ShutdownCron();
             }
             catch (Exception ex)
             {

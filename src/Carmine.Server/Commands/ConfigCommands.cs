@@ -35,9 +35,17 @@ static class ConfigCommands
         var pairs = new List<(string Name, string Value)>();
         for (int i = 2; i < c.Args.Count; i += 2) pairs.Add((c.Args.ToStr(i), c.Args.ToStr(i + 1)));
         var config = c.Server.Config;
+        bool allowProtected = AllowProtectedAction(config.GetLong("enable-protected-configs"), c);
+        // While the dataset loads, a directive that must not change then gets LOADING, ahead of any other error, as in Redis.
+        if (c.Server.Loading && pairs.Any(p => config.Find(p.Name) is { } d && d.Has(ConfigFlags.DenyLoading)
+                && !d.Has(ConfigFlags.Immutable) && (allowProtected || !d.Has(ConfigFlags.Protected))))
+        {
+            c.Error("LOADING Redis is loading the dataset in memory");
+            return;
+        }
         try
         {
-            config.SetMany(pairs, AllowProtectedAction(config.GetLong("enable-protected-configs"), c));
+            config.SetMany(pairs, allowProtected);
         }
         catch (ConfigException e)
         {

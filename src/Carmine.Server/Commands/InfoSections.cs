@@ -195,21 +195,21 @@ static class InfoSections
         return n.ToString(Inv) + "B";
     }
 
-    /// <summary>RDB state from <see cref="Persistence.RdbPersistence"/>; there is no AOF yet, and no fork, so no copy-on-write figures.</summary>
+    /// <summary>RDB and AOF state from <see cref="Persistence.RdbPersistence"/> and <see cref="Persistence.AppendOnlyFile"/>.</summary>
     public static void Persistence(StringBuilder sb, RedisServer s)
     {
         var rdb = s.Rdb;
         var aof = s.Aof;
         bool saving = rdb.BgsaveInProgress;
         sb.Append("# Persistence\r\n")
-            .Field("loading", s.Loading ? 1 : 0);
-        if (s.Loading) sb.Field("loading_start_time", s.LoadingStartUnix);
-        sb
+            .Field("loading", s.Loading ? 1 : 0)
             .Field("async_loading", 0)
-            .Field("current_cow_peak", 0)
-            .Field("current_cow_size", 0)
+            // No fork: the copy-on-write figures are the copies writes made for the running snapshot (Snapshot.CopiedBytes),
+            // which only grow while it runs and are current at every read (hence an age of 0).
+            .Field("current_cow_peak", rdb.CurrentCowBytes)
+            .Field("current_cow_size", rdb.CurrentCowBytes)
             .Field("current_cow_size_age", 0)
-            .Field2("current_fork_perc", 0)
+            .Field2("current_fork_perc", rdb.CurrentSavePercent)
             .Field("current_save_keys_processed", saving ? Interlocked.Read(ref rdb.KeysProcessed) : 0)
             .Field("current_save_keys_total", saving ? rdb.KeysTotal : 0)
             .Field("rdb_changes_since_last_save", rdb.ChangesSinceLastSave)
@@ -219,7 +219,7 @@ static class InfoSections
             .Field("rdb_last_bgsave_time_sec", rdb.LastBgsaveDurationSec)
             .Field("rdb_current_bgsave_time_sec", rdb.CurrentBgsaveSec)
             .Field("rdb_saves", rdb.Saves)
-            .Field("rdb_last_cow_size", 0)
+            .Field("rdb_last_cow_size", rdb.LastCowBytes)
             .Field("rdb_last_load_keys_expired", rdb.LastLoadKeysExpired)
             .Field("rdb_last_load_keys_loaded", rdb.LastLoadKeysLoaded)
             .Field("aof_enabled", aof.Enabled ? 1 : 0)
@@ -234,13 +234,43 @@ static class InfoSections
             .Field("aof_last_cow_size", 0)
             .Field("module_fork_in_progress", 0)
             .Field("module_fork_last_cow_size", 0);
-        if (!aof.Enabled) return;
-        sb.Field("aof_current_size", aof.CurrentSize)
-            .Field("aof_base_size", aof.BaseSize)
-            .Field("aof_pending_rewrite", aof.RewriteScheduled ? 1 : 0)
-            .Field("aof_buffer_length", aof.BufferLength)
-            .Field("aof_pending_bio_fsync", 0)
-            .Field("aof_delayed_fsync", 0);
+        if (aof.Enabled)
+            sb.Field("aof_current_size", aof.CurrentSize)
+                .Field("aof_base_size", aof.BaseSize)
+                .Field("aof_pending_rewrite", aof.RewriteScheduled ? 1 : 0)
+                .Field("aof_buffer_length", aof.BufferLength)
+                .Field("aof_pending_bio_fsync", 0)
+                .Field("aof_delayed_fsync", 0);
+        if (s.Loading) Loading(sb, s);
+    }
+
+    /// <summary>
+    /// The load in progress, as Redis estimates it: the share of the file read (of the writer's used-mem when the
+    /// size is unknown) and the seconds left at the pace so far. Only RDB loads report their progress.
+    /// </summary>
+    static void Loading(StringBuilder sb, RedisServer s)
+    {
+        var load = s.Rdb.CurrentLoad;
+        long total = load?.TotalBytes ?? 0, loaded = load?.LoadedBytes ?? 0, usedMem = load?.RdbUsedMem ?? 0;
+        double perc = 0;
+        long remaining = 1;
+        if (total > 0)
+        {
+            perc = (double)loaded / total * 100;
+            remaining = total - loaded;
+        }
+        else if (usedMem > 0)
+        {
+            perc = Math.Min((double)loaded / usedMem * 100, 99.99);
+            remaining = Math.Max(usedMem - loaded, 1);
+        }
+        long elapsed = Clock.NowMs() / 1000 - s.LoadingStartUnix;
+        sb.Field("loading_start_time", s.LoadingStartUnix)
+            .Field("loading_total_bytes", total)
+            .Field("loading_rdb_used_mem", usedMem)
+            .Field("loading_loaded_bytes", loaded)
+            .Field2("loading_loaded_perc", perc)
+            .Field("loading_eta_seconds", elapsed == 0 ? 1 : elapsed * remaining / (loaded + 1));
     }
 
     public static void Stats(StringBuilder sb, RedisServer s)

@@ -47,38 +47,18 @@ static class ServerCommands
             c.Error(Errors.Syntax);
             return;
         }
-        // Carmine never waits for replicas before exiting, so there is never a shutdown in progress to abort.
+        // Carmine never waits for replicas before exiting: the only shutdown to abort is a signal's the cron has not run.
         if (abort)
         {
-            c.Error("ERR No shutdown in progress.");
+            if (c.Server.AbortShutdown()) c.Reply.Ok();
+            else c.Error("ERR No shutdown in progress.");
             return;
         }
-        Log.Warning("User requested shutdown...");
-        if (!c.Server.Aof.PrepareShutdown(force))
+        if (!c.Server.PrepareForShutdown(nosave, save, force))
         {
-            Log.Warning("Errors trying to shut down the server. Check the logs for more information.");
             c.Error("ERR Errors trying to SHUTDOWN. Check logs.");
             return;
         }
-        bool saveParams = c.Server.Config.GetString("save").Length > 0;
-        if ((saveParams && !nosave) || save)
-        {
-            Log.Notice("Saving the final RDB snapshot before exiting.");
-            c.Server.Rdb.AbortBackgroundSave();
-            bool saved;
-            c.Server.Keyspace.LockAll();
-            try { saved = c.Server.Rdb.Save(); }
-            finally { c.Server.Keyspace.UnlockAll(); }
-            if (!saved && force) Log.Warning("Error trying to save the DB. Exit anyway.");
-            else if (!saved)
-            {
-                Log.Warning("Error trying to save the DB, can't exit.");
-                Log.Warning("Errors trying to shut down the server. Check the logs for more information.");
-                c.Error("ERR Errors trying to SHUTDOWN. Check logs.");
-                return;
-            }
-        }
-        if (c.Server.Config.GetString("unixsocket").Length > 0) Log.Notice("Removing the unix socket file.");
         // Like Redis, which exits inside the command: no reply, and nothing more from this client.
         c.CloseAfterReply = true;
         c.Server.RequestShutdown(0);

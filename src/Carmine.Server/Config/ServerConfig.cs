@@ -439,35 +439,11 @@ public sealed class ServerConfig
     /// A proc-title template is valid if its {variables} are known, its braces close ("{{" is a literal brace),
     /// and it expands to something other than spaces when the title is empty.
     /// </summary>
-    static bool IsValidProcTitleTemplate(string template)
-    {
-        string[] empty = ["title", "server-mode"];
-        string[] filled = ["listen-addr", "config-file", "port", "tls-port", "unixsocket"];
-        var expanded = new StringBuilder();
-        int i = 0;
-        while (i < template.Length)
+    static bool IsValidProcTitleTemplate(string template) =>
+        ProcTitle.Expand(template, name => name switch
         {
-            int open = template.IndexOf('{', i);
-            if (open < 0)
-            {
-                expanded.Append(template, i, template.Length - i);
-                break;
-            }
-            expanded.Append(template, i, open - i);
-            if (open + 1 >= template.Length) return false;
-            if (template[open + 1] == '{')
-            {
-                expanded.Append('{');
-                i = open + 2;
-                continue;
-            }
-            int close = template.IndexOf('}', open + 1);
-            if (close < 0) return false;
-            string variable = template[(open + 1)..close];
-            if (filled.Contains(variable)) expanded.Append(variable);
-            else if (!empty.Contains(variable)) return false;
-            i = close + 1;
-        }
-        return expanded.ToString().Trim(' ').Length > 0;
-    }
+            "title" or "server-mode" => "",
+            "listen-addr" or "config-file" or "port" or "tls-port" or "unixsocket" => name,
+            _ => null,
+        }) is { } expanded && expanded.Trim(' ').Length > 0;
 }

@@ -376,10 +376,16 @@ public sealed partial class AppendOnlyFile
         void PerKey()
         {
             cancel.ThrowIfCancellationRequested();
-            if (delayUs > 0 && cancel.WaitHandle.WaitOne(TimeSpan.FromMicroseconds(delayUs))) throw new OperationCanceledException(cancel);
+            DebugDelay.Sleep(delayUs, cancel);
+            cancel.ThrowIfCancellationRequested();
         }
         if (rdbPreamble) RdbFile.Write(output, dbs, server.Rdb.WriteOptions with { Functions = functions, AofBase = true, PerKey = PerKey });
-        else AofRewriter.Write(output, dbs, functions, PerKey);
+        else
+        {
+            // A base of commands opens with a timestamp annotation, as Redis's rewrite writes one.
+            if (server.Config.GetBool("aof-timestamp-enabled")) output.Write(Encoding.ASCII.GetBytes($"#TS:{Clock.NowMs() / 1000}\r\n"));
+            AofRewriter.Write(output, dbs, functions, PerKey);
+        }
         output.Flush(flushToDisk: true);
     }
 

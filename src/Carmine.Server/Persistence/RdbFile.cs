@@ -46,6 +46,13 @@ public sealed record RdbWriteOptions(bool Compress, bool Checksum)
     public IReadOnlyList<byte[]>? Functions { get; init; }
 }
 
+/// <summary>What a loader hears while <see cref="RdbFile.Read"/> parses: the aux fields, and the end of each key with the bytes read so far.</summary>
+public interface IRdbLoadObserver
+{
+    void Aux(string name, string value);
+    void KeyRead(long bytesRead);
+}
+
 /// <summary>Whole RDB files: writing a snapshot (rdbSaveRio) and reading one back (rdbLoadRio).</summary>
 public static class RdbFile
 {
@@ -91,8 +98,9 @@ public static class RdbFile
     /// <summary>
     /// Reads a whole file into memory structures; nothing touches the live keyspace, so a corrupt file leaves it
     /// as it was. Keys whose expiry is before <paramref name="nowMs"/> are skipped, as a master does.
+    /// <paramref name="observer"/> hears the aux fields and each key (key-load-delay, INFO's loading progress).
     /// </summary>
-    public static LoadedDataset Read(byte[] data, RdbLoadLimits limits, bool verifyChecksum, long nowMs, int dbCount)
+    public static LoadedDataset Read(byte[] data, RdbLoadLimits limits, bool verifyChecksum, long nowMs, int dbCount, IRdbLoadObserver? observer = null)
     {
         var r = new RdbReader(data);
         var result = new LoadedDataset();
@@ -139,9 +147,12 @@ public static class RdbFile
                     r.ReadLength();
                     continue;
                 case Rdb.OpAux:
-                    r.ReadString();
-                    r.ReadString();
-                    continue;
+                    {
+                        var name = r.ReadString();
+                        var value = r.ReadString();
+                        observer?.Aux(Encoding.UTF8.GetString(name), Encoding.UTF8.GetString(value));
+                        continue;
+                    }
                 case Rdb.OpModuleAux:
                     throw new RdbFormatException("The RDB file contains AUX module data I can't load: no matching module", at);
                 case Rdb.OpFunction:
@@ -155,6 +166,7 @@ public static class RdbFile
                         var value = r.ReadObject(type, limits);
                         long expire = expireAt;
                         expireAt = 0;
+                        observer?.KeyRead(r.Position);
                         if (value is null)
                         {
                             if (result.EmptyKeysSkipped++ < 10) Log.Warning($"rdbLoadObject skipping empty key: {Encoding.UTF8.GetString(key)}");
@@ -215,11 +227,14 @@ public static class RdbFile
         _ => value,
     };
 
-    /// <summary>Writes to a temporary file then renames it over <paramref name="path"/>, so a reader never sees half a file.</summary>
-    public static long SaveToPath(string path, Action<Stream> write)
+    /// <summary>
+    /// Writes to a temporary file (<paramref name="tempName"/>, else one named after the process and thread) in the
+    /// same directory, then renames it over <paramref name="path"/>, so a reader never sees half a file.
+    /// </summary>
+    public static long SaveToPath(string path, Action<Stream> write, string? tempName = null)
     {
         string dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
-        string temp = Path.Combine(dir, $"temp-{Environment.ProcessId}-{Environment.CurrentManagedThreadId}.rdb");
+        string temp = Path.Combine(dir, tempName ?? $"temp-{Environment.ProcessId}-{Environment.CurrentManagedThreadId}.rdb");
         try
         {
             using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1))

@@ -16,6 +16,7 @@ public sealed class RdbPersistence(RedisServer server)
     volatile bool bgsaveInProgress;
     CancellationTokenSource? bgsaveCancel;
     bool bgsaveScheduled;
+    Snapshot? bgsaveSnapshot;
 
     public long LastSaveUnix { get; private set; } = Clock.NowMs() / 1000;
     public bool LastBgsaveOk { get; private set; } = true;
@@ -27,6 +28,12 @@ public sealed class RdbPersistence(RedisServer server)
     public long LastLoadKeysExpired { get; private set; }
     public long LastLoadEmptyKeysSkipped { get; private set; }
     public bool BgsaveInProgress => bgsaveInProgress;
+    /// <summary>The running BGSAVE's copy-on-write figure (see <see cref="Snapshot.CopiedBytes"/>), 0 when none runs.</summary>
+    public long CurrentCowBytes => bgsaveInProgress ? bgsaveSnapshot?.CopiedBytes ?? 0 : 0;
+    /// <summary>The copy-on-write figure of the last BGSAVE when it ended (INFO's rdb_last_cow_size).</summary>
+    public long LastCowBytes { get; private set; }
+    /// <summary>How far the running BGSAVE is, in percent of its keys (INFO's current_fork_perc).</summary>
+    public double CurrentSavePercent => bgsaveInProgress && KeysTotal > 0 ? Interlocked.Read(ref KeysProcessed) * 100.0 / KeysTotal : 0;
     public long CurrentBgsaveSec => bgsaveInProgress ? (Clock.NowMs() - bgsaveStartMs) / 1000 : -1;
 
     long TotalDirty => server.Stats.Sum(t => t.Dirty);
@@ -51,14 +58,21 @@ public sealed class RdbPersistence(RedisServer server)
     /// <summary>The function libraries a snapshot holds (none when scripting was never used).</summary>
     public IReadOnlyList<byte[]> Functions => server.ScriptsIfStarted?.LibraryCodes ?? [];
 
-    /// <summary>SAVE: writes the dataset from the live keyspace; the caller holds every lock (an exclusive command).</summary>
+    /// <summary>The temporary file of a SAVE, named as Redis names it (temp-PID.rdb) until it is renamed over dbfilename.</summary>
+    public string SaveTempFile => $"temp-{Environment.ProcessId}.rdb";
+
+    /// <summary>
+    /// SAVE: writes the dataset from the live keyspace, rdb-key-save-delay pausing after each key as in every Redis
+    /// save; the caller holds every lock (an exclusive command).
+    /// </summary>
     public bool Save()
     {
         long dirty = TotalDirty;
         try
         {
-            var options = WriteOptions;
-            RdbFile.SaveToPath(FilePath, fs => RdbFile.Write(fs, RdbFile.Live(server.Keyspace), options));
+            long delayUs = server.Config.GetLong("rdb-key-save-delay");
+            var options = WriteOptions with { PerKey = delayUs == 0 ? null : () => DebugDelay.Sleep(delayUs) };
+            RdbFile.SaveToPath(FilePath, fs => RdbFile.Write(fs, RdbFile.Live(server.Keyspace), options), SaveTempFile);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
@@ -106,6 +120,7 @@ public sealed class RdbPersistence(RedisServer server)
             return false;
         }
         bgsaveStartMs = lastBgsaveTryMs = snapshot.StartedAtMs;
+        bgsaveSnapshot = snapshot;
         KeysTotal = snapshot.KeyCount;
         Interlocked.Exchange(ref KeysProcessed, 0);
         long delayUs = server.Config.GetLong("rdb-key-save-delay");
@@ -116,7 +131,7 @@ public sealed class RdbPersistence(RedisServer server)
             {
                 Interlocked.Increment(ref KeysProcessed);
                 cancel.Token.ThrowIfCancellationRequested();
-                if (delayUs > 0) Thread.Sleep(TimeSpan.FromMicroseconds(delayUs));
+                DebugDelay.Sleep(delayUs, cancel.Token);
             },
         };
         string path = FilePath;
@@ -158,6 +173,7 @@ public sealed class RdbPersistence(RedisServer server)
         lock (gate)
         {
             LastBgsaveDurationSec = (Clock.NowMs() - bgsaveStartMs) / 1000;
+            LastCowBytes = snapshot.CopiedBytes;
             // An aborted save (FLUSHALL) is not an error that stops writes, as with Redis's killed child.
             if (ok)
             {
@@ -211,6 +227,31 @@ public sealed class RdbPersistence(RedisServer server)
         if (start) StartBackgroundSave();
     }
 
+    /// <summary>The RDB being read (start-up, DEBUG RELOAD, a replica's full sync), for INFO's loading_* fields; null when none.</summary>
+    public LoadProgress? CurrentLoad { get; private set; }
+
+    /// <summary>How far an RDB load has read, and key-load-delay's pause after each key.</summary>
+    public sealed class LoadProgress(long totalBytes, long keyDelayUs) : IRdbLoadObserver
+    {
+        long loadedBytes, rdbUsedMem;
+
+        public long TotalBytes { get; } = totalBytes;
+        public long LoadedBytes => Volatile.Read(ref loadedBytes);
+        /// <summary>The used-mem aux field of the file: the memory of the server that wrote it.</summary>
+        public long RdbUsedMem => Volatile.Read(ref rdbUsedMem);
+
+        public void Aux(string name, string value)
+        {
+            if (name == "used-mem" && long.TryParse(value, out long mem)) Volatile.Write(ref rdbUsedMem, mem);
+        }
+
+        public void KeyRead(long bytesRead)
+        {
+            Volatile.Write(ref loadedBytes, bytesRead);
+            DebugDelay.Sleep(keyDelayUs);
+        }
+    }
+
     /// <summary>Reads the dataset file at start-up; false (after logging why) when the server must not start.</summary>
     public bool LoadAtStartup()
     {
@@ -253,7 +294,17 @@ public sealed class RdbPersistence(RedisServer server)
     /// </summary>
     public void Load(byte[] data, bool flush = true, bool merge = false)
     {
-        var loaded = RdbFile.Read(data, RdbLoadLimits.From(server.Config), Checksum, Clock.NowMs(), server.Keyspace.Count);
+        var progress = new LoadProgress(data.Length, server.Config.GetLong("key-load-delay"));
+        CurrentLoad = progress;
+        LoadedDataset loaded;
+        try
+        {
+            loaded = RdbFile.Read(data, RdbLoadLimits.From(server.Config), Checksum, Clock.NowMs(), server.Keyspace.Count, progress);
+        }
+        finally
+        {
+            CurrentLoad = null;
+        }
         if ((loaded.Functions.Count > 0 || (flush && server.ScriptsIfStarted is not null))
             && server.Scripts.RestoreLibraries(loaded.Functions, flush, merge, quotedCollision: true) is { } error)
             throw new RdbFormatException("Failed loading library, " + error, 0);

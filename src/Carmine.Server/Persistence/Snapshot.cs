@@ -34,6 +34,7 @@ public sealed class Snapshot : IDisposable
     readonly long[] volatileCounts;
     readonly CopyArena arena = new();
     volatile bool finished;
+    long copiedBytes;
 
     Snapshot(Keyspace.Keyspace keyspace)
     {
@@ -97,6 +98,13 @@ public sealed class Snapshot : IDisposable
 
     /// <summary>Keys in the snapshot, logically expired ones included.</summary>
     public long KeyCount => keyCounts.Sum();
+
+    /// <summary>
+    /// The estimated size (as MEMORY USAGE counts keys) of the segments that writes copied for this snapshot: the
+    /// memory held twice because clients wrote during the save, what Redis reports as a fork child's copy-on-write.
+    /// The saver's own copies are transient and not counted, as a child reading its pages copies nothing.
+    /// </summary>
+    public long CopiedBytes => Interlocked.Read(ref copiedBytes);
 
     /// <summary>
     /// Writes the snapshot as an RDB file to <paramref name="output"/> on the calling thread; call it once. A cancelled
@@ -181,12 +189,19 @@ public sealed class Snapshot : IDisposable
         int segment = (int)(hash & (Segments - 1));
         ulong bit = 1UL << segment;
         IEnumerable<KeyImage>? image = null;
+        long bytes = 0;
         foreach (var slot in shard.PendingSnapshots!)
         {
             if ((slot.Pending & bit) == 0 || slot.Owner.finished) continue;
-            image ??= slot.Owner.arena.Copy(shard.Table, segment);
+            if (image is null)
+            {
+                var copy = slot.Owner.arena.Copy(shard.Table, segment);
+                bytes = SizeOf(copy);
+                image = copy;
+            }
             slot.Images[segment] = image;
             slot.Pending &= ~bit;
+            Interlocked.Add(ref slot.Owner.copiedBytes, bytes);
         }
         Forget(shard);
     }
@@ -201,12 +216,24 @@ public sealed class Snapshot : IDisposable
         {
             ulong bit = 1UL << segment;
             IEnumerable<KeyImage>? image = null;
+            long bytes = 0;
             foreach (var slot in shard.PendingSnapshots!)
             {
                 if ((slot.Pending & bit) == 0 || slot.Owner.finished) continue;
-                image ??= detached ? Live(shard.Table, segment) : slot.Owner.arena.Copy(shard.Table, segment);
+                if (image is null)
+                {
+                    // A detached table is kept, not copied: it costs no memory beyond what it held already.
+                    if (detached) image = Live(shard.Table, segment);
+                    else
+                    {
+                        var copy = slot.Owner.arena.Copy(shard.Table, segment);
+                        bytes = SizeOf(copy);
+                        image = copy;
+                    }
+                }
                 slot.Images[segment] = image;
                 slot.Pending &= ~bit;
+                Interlocked.Add(ref slot.Owner.copiedBytes, bytes);
             }
         }
         Forget(shard);
@@ -218,6 +245,13 @@ public sealed class Snapshot : IDisposable
         var waiting = shard.PendingSnapshots!;
         waiting.RemoveAll(s => s.Pending == 0 || s.Owner.finished);
         if (waiting.Count == 0) shard.PendingSnapshots = null;
+    }
+
+    static long SizeOf(ArraySegment<KeyImage> keys)
+    {
+        long bytes = 0;
+        foreach (var k in keys) bytes += Commands.MemoryUsage.Key(k.Key.Length) + Commands.MemoryUsage.Value(k.Value, Commands.MemoryUsage.DefaultSamples);
+        return bytes;
     }
 
     static void CopyInto(List<KeyImage> keys, KeyTable table, int segment)
