@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The longest stall a client sees while BGSAVE writes a large dataset under a write load.
 
-  bench/bgsave-stall.py [--keys 1000000] [--saves 3] [--carmine PATH]
+  bench/bgsave-stall.py [--keys 1000000] [--saves 3] [--overwrite] [--carmine PATH]
 
-For redis-server and carmine-server in turn: DEBUG POPULATE the keys, start redis-benchmark writing SETs with
+For redis-server and carmine-server in turn: DEBUG POPULATE the keys (with --overwrite: SET the benchmark's own key
+names, so that the load overwrites keys instead of inserting new ones), start redis-benchmark writing SETs with
 8 clients, run a probe that sends PING every millisecond on its own connection, then BGSAVE several times and
 report the BGSAVE reply time, the probe's longest round trip while a save ran, and its 99th/99.9th percentiles.
 It prints figures and asserts nothing; on a shared machine run it when the machine is quiet.
@@ -35,7 +36,15 @@ def probe(port, stop, samples):
         time.sleep(0.001)
     s.close()
 
-def measure(name, binary, keys, saves):
+def load_benchmark_keys(port, keys):
+    """The names redis-benchmark -r uses (key:%012d), set through redis-cli --pipe."""
+    buf = bytearray()
+    for i in range(keys):
+        k = b"key:%012d" % i
+        buf += b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$3\r\nxxx\r\n" % (len(k), k)
+    subprocess.run(["redis-cli", "-p", str(port), "--pipe"], input=bytes(buf), capture_output=True, timeout=600)
+
+def measure(name, binary, keys, saves, overwrite):
     port, d = free_port(), tempfile.mkdtemp(prefix="bgsave-stall-")
     server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                                "--dir", d, "--enable-debug-command", "yes"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -44,7 +53,10 @@ def measure(name, binary, keys, saves):
             if cli(port, "ping") == "PONG":
                 break
             time.sleep(0.1)
-        cli(port, "debug", "populate", str(keys))
+        if overwrite:
+            load_benchmark_keys(port, keys)
+        else:
+            cli(port, "debug", "populate", str(keys))
         load = subprocess.Popen(["redis-benchmark", "-p", str(port), "-t", "set", "-r", str(keys), "-n", "1000000000", "-c", "8", "-q"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(2)
@@ -73,14 +85,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--keys", type=int, default=1000000)
     ap.add_argument("--saves", type=int, default=3)
+    ap.add_argument("--overwrite", action="store_true")
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--carmine", default=os.path.join(here, "..", "src", "Carmine.Server", "bin", "Release", "net10.0", "carmine-server"))
     a = ap.parse_args()
-    print(f"{a.keys} keys, {a.saves} BGSAVEs under an 8-client SET load, {os.cpu_count()} cores")
+    print(f"{a.keys} keys, {a.saves} BGSAVEs under an 8-client SET load {'overwriting' if a.overwrite else 'inserting'} keys, {os.cpu_count()} cores")
     print("| server | BGSAVE reply | longest probe stall during saves | p99 / p99.9 | probes |")
     print("|---|---|---|---|---|")
-    measure("redis-server", "/usr/bin/redis-server", a.keys, a.saves)
-    measure("carmine-server", a.carmine, a.keys, a.saves)
+    measure("redis-server", "/usr/bin/redis-server", a.keys, a.saves, a.overwrite)
+    measure("carmine-server", a.carmine, a.keys, a.saves, a.overwrite)
 
 if __name__ == "__main__":
     main()
