@@ -4,7 +4,7 @@ using System.Globalization;
 namespace Carmine.Server.Tests;
 
 /// <summary>
-/// What INFO persistence tells about a BGSAVE without fork: its progress in keys, and as copy-on-write the copies that
+/// What INFO persistence tells about a BGSAVE or an AOF rewrite without fork: its progress in keys, and as copy-on-write the copies that
 /// writes made for it (docs/snapshots.md), with rdb-key-save-delay pausing the saver even below a millisecond.
 /// </summary>
 public sealed class SnapshotInfoTests
@@ -63,6 +63,27 @@ public sealed class SnapshotInfoTests
         ServerInfo.WaitUntil(() => ServerInfo.Field(c, "persistence", "rdb_bgsave_in_progress") == "0", "the save to end");
         Assert.True(Long(c, "rdb_last_cow_size") >= cow);
         Assert.Equal("0", ServerInfo.Field(c, "persistence", "current_cow_size"));
+        Assert.Equal("0", ServerInfo.Field(c, "persistence", "current_save_keys_total"));
+    }
+
+    [Fact]
+    public void AnAofRewriteReportsItsProgressAndCopyOnWrite()
+    {
+        using var server = new TestServer("--enable-debug-command", "yes", "--rdb-key-save-delay", "200");
+        using var c = server.Connect();
+        c.Call("DEBUG", "POPULATE", "5000", "snapinfo", "500");
+        c.Call("BGREWRITEAOF");
+        Assert.Equal("5000", ServerInfo.Field(c, "persistence", "current_save_keys_total"));
+        ServerInfo.WaitUntil(() => Long(c, "current_save_keys_processed") > 0, "the rewrite to start");
+        for (int i = 0; i < 16; i++) c.Call("SETRANGE", $"snapinfo:{i}", "0", new string('B', 500));
+        Assert.Equal("1", ServerInfo.Field(c, "persistence", "aof_rewrite_in_progress"));
+        long cow = Long(c, "current_cow_size");
+        Assert.True(cow >= 4096, $"current_cow_size is {cow} after 16 writes of 500 bytes");
+        Assert.True(double.Parse(ServerInfo.Field(c, "persistence", "current_fork_perc"), CultureInfo.InvariantCulture) > 0);
+
+        ServerInfo.WaitUntil(() => ServerInfo.Field(c, "persistence", "aof_rewrite_in_progress") == "0", "the rewrite to end");
+        Assert.True(Long(c, "aof_last_cow_size") >= cow);
+        Assert.Equal("0", ServerInfo.Field(c, "persistence", "rdb_last_cow_size"));
         Assert.Equal("0", ServerInfo.Field(c, "persistence", "current_save_keys_total"));
     }
 }

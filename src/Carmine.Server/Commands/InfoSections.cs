@@ -201,17 +201,22 @@ static class InfoSections
         var rdb = s.Rdb;
         var aof = s.Aof;
         bool saving = rdb.BgsaveInProgress;
+        // The current_* fields follow the running background job, as Redis's follow its child: a BGSAVE, else a rewrite.
+        bool rewriting = !saving && aof.RewriteInProgress;
+        long cow = saving ? rdb.CurrentCowBytes : rewriting ? aof.CurrentCowBytes : 0;
+        long processed = saving ? Interlocked.Read(ref rdb.KeysProcessed) : rewriting ? Interlocked.Read(ref aof.RewriteKeysProcessed) : 0;
+        long total = saving ? rdb.KeysTotal : rewriting ? aof.RewriteKeysTotal : 0;
         sb.Append("# Persistence\r\n")
             .Field("loading", s.Loading ? 1 : 0)
             .Field("async_loading", 0)
             // No fork: the copy-on-write figures are the copies writes made for the running snapshot (Snapshot.CopiedBytes),
             // which only grow while it runs and are current at every read (hence an age of 0).
-            .Field("current_cow_peak", rdb.CurrentCowBytes)
-            .Field("current_cow_size", rdb.CurrentCowBytes)
+            .Field("current_cow_peak", cow)
+            .Field("current_cow_size", cow)
             .Field("current_cow_size_age", 0)
-            .Field2("current_fork_perc", rdb.CurrentSavePercent)
-            .Field("current_save_keys_processed", saving ? Interlocked.Read(ref rdb.KeysProcessed) : 0)
-            .Field("current_save_keys_total", saving ? rdb.KeysTotal : 0)
+            .Field2("current_fork_perc", total > 0 ? processed * 100.0 / total : 0)
+            .Field("current_save_keys_processed", processed)
+            .Field("current_save_keys_total", total)
             .Field("rdb_changes_since_last_save", rdb.ChangesSinceLastSave)
             .Field("rdb_bgsave_in_progress", saving ? 1 : 0)
             .Field("rdb_last_save_time", rdb.LastSaveUnix)
@@ -231,7 +236,7 @@ static class InfoSections
             .Field("aof_rewrites", aof.Rewrites)
             .Field("aof_rewrites_consecutive_failures", aof.RewritesConsecutiveFailures)
             .Field("aof_last_write_status", aof.LastWriteOk ? "ok" : "err")
-            .Field("aof_last_cow_size", 0)
+            .Field("aof_last_cow_size", aof.LastCowBytes)
             .Field("module_fork_in_progress", 0)
             .Field("module_fork_last_cow_size", 0);
         if (aof.Enabled)

@@ -35,6 +35,15 @@ public sealed partial class AppendOnlyFile
     public long LastRewriteSec { get; private set; } = -1;
     public long CurrentRewriteSec => RewriteInProgress ? (Clock.NowMs() - rewriteStartMs) / 1000 : -1;
 
+    /// <summary>Keys the running rewrite has written, and its snapshot's keys: INFO's current_save_keys_* while it runs.</summary>
+    public long RewriteKeysProcessed;
+    public long RewriteKeysTotal { get; private set; }
+    Snapshot? rewriteSnapshot;
+    /// <summary>The running rewrite's copy-on-write figure (<see cref="Snapshot.CopiedBytes"/>), 0 when none runs.</summary>
+    public long CurrentCowBytes => RewriteInProgress ? rewriteSnapshot?.CopiedBytes ?? 0 : 0;
+    /// <summary>The copy-on-write figure of the last rewrite when it ended (INFO's aof_last_cow_size).</summary>
+    public long LastCowBytes { get; private set; }
+
     /// <summary>
     /// BGREWRITEAOF during a BGSAVE or a transaction: the cron starts it when it can. Asked for by hand, it is not
     /// held back by the limit on failed rewrites, so the failure count starts again.
@@ -99,6 +108,9 @@ public sealed partial class AppendOnlyFile
             RewriteScheduled = false;
             rewriteCaptured = true;
         }
+        rewriteSnapshot = snapshot;
+        RewriteKeysTotal = snapshot.KeyCount;
+        Interlocked.Exchange(ref RewriteKeysProcessed, 0);
         Log.Notice("Background append only file rewriting started");
         var thread = new Thread(() => RunRewrite(snapshot, functions, rdbPreamble, enabling, keepFromSeq, cancel.Token)) { IsBackground = true, Name = "carmine-aofrw" };
         thread.Start();
@@ -197,6 +209,7 @@ public sealed partial class AppendOnlyFile
         }
         finally
         {
+            LastCowBytes = snapshot.CopiedBytes;
             snapshot.Dispose();
         }
     }
@@ -376,6 +389,7 @@ public sealed partial class AppendOnlyFile
         void PerKey()
         {
             cancel.ThrowIfCancellationRequested();
+            Interlocked.Increment(ref RewriteKeysProcessed);
             DebugDelay.Sleep(delayUs, cancel);
             cancel.ThrowIfCancellationRequested();
         }

@@ -32,8 +32,6 @@ public sealed class RdbPersistence(RedisServer server)
     public long CurrentCowBytes => bgsaveInProgress ? bgsaveSnapshot?.CopiedBytes ?? 0 : 0;
     /// <summary>The copy-on-write figure of the last BGSAVE when it ended (INFO's rdb_last_cow_size).</summary>
     public long LastCowBytes { get; private set; }
-    /// <summary>How far the running BGSAVE is, in percent of its keys (INFO's current_fork_perc).</summary>
-    public double CurrentSavePercent => bgsaveInProgress && KeysTotal > 0 ? Interlocked.Read(ref KeysProcessed) * 100.0 / KeysTotal : 0;
     public long CurrentBgsaveSec => bgsaveInProgress ? (Clock.NowMs() - bgsaveStartMs) / 1000 : -1;
 
     long TotalDirty => server.Stats.Sum(t => t.Dirty);
