@@ -26,6 +26,13 @@ public sealed class AofLoader(RedisServer server)
 
     public long KeysLoadedFromBase { get; private set; }
 
+    /// <summary>Where the load's progress goes (INFO's loading_* fields), counted over all the files it reads.</summary>
+    public RdbPersistence.LoadProgress? Progress { get; init; }
+    /// <summary>Bytes of the files read before the current one.</summary>
+    long readBefore;
+    /// <summary>Commands between two progress reports: often enough for INFO, cheap for the replay.</summary>
+    const int ProgressEvery = 1024;
+
     /// <summary>Loads one file; <paramref name="isLast"/> says whether a short read may be truncated away.</summary>
     public AofLoadResult LoadFile(string path, string name, bool isLast)
     {
@@ -56,7 +63,11 @@ public sealed class AofLoader(RedisServer server)
             }
             if (!baseRdb) Log.Notice("Reading the remaining AOF tail...");
         }
-        return Replay(data, at, path, name, isLast);
+        Progress?.Advance(readBefore + at);
+        var result = Replay(data, at, path, name, isLast);
+        readBefore += data.Length;
+        Progress?.Advance(readBefore);
+        return result;
     }
 
     AofLoadResult Replay(byte[] data, int at, string path, string name, bool isLast)
@@ -64,8 +75,10 @@ public sealed class AofLoader(RedisServer server)
         var c = fake ??= new Client(server, server.Loops[0]);
         long validUpTo = at, validBeforeMulti = -1;
         var args = new ArgList();
+        int commands = 0;
         while (at < data.Length)
         {
+            if (++commands % ProgressEvery == 0) Progress?.Advance(readBefore + at);
             if (data[at] == '#')
             {
                 // An annotation (#TS:...) is skipped, but it must be a whole line.

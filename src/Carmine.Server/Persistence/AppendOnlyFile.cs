@@ -112,16 +112,26 @@ public sealed partial class AppendOnlyFile : IStreamConsumer
             return false;
         }
         long start = Clock.MonotonicUs();
-        var load = new AofLoader(server);
-        for (int i = 0; i < files.Count; i++)
+        // As Redis, INFO's loading_total_bytes is the size of every file the manifest names.
+        var progress = new RdbPersistence.LoadProgress(files.Sum(f => SizeOf(f.Name)), 0);
+        var load = new AofLoader(server) { Progress = progress };
+        server.Rdb.CurrentLoad = progress;
+        try
         {
-            var f = files[i];
-            long fileStart = Clock.MonotonicUs();
-            var result = load.LoadFile(Path.Combine(dir, f.Name), f.Name, isLast: i == files.Count - 1);
-            if (result == AofLoadResult.Failed) return false;
-            string kind = f.Type == 'b' ? "base" : "incr";
-            if (result != AofLoadResult.Empty)
-                Log.Notice($"DB loaded from {kind} file {f.Name}: {(Clock.MonotonicUs() - fileStart) / 1e6:F3} seconds");
+            for (int i = 0; i < files.Count; i++)
+            {
+                var f = files[i];
+                long fileStart = Clock.MonotonicUs();
+                var result = load.LoadFile(Path.Combine(dir, f.Name), f.Name, isLast: i == files.Count - 1);
+                if (result == AofLoadResult.Failed) return false;
+                string kind = f.Type == 'b' ? "base" : "incr";
+                if (result != AofLoadResult.Empty)
+                    Log.Notice($"DB loaded from {kind} file {f.Name}: {(Clock.MonotonicUs() - fileStart) / 1e6:F3} seconds");
+            }
+        }
+        finally
+        {
+            server.Rdb.CurrentLoad = null;
         }
         if (files.Count > 0) Log.Notice($"DB loaded from append only file: {(Clock.MonotonicUs() - start) / 1e6:F3} seconds");
         Keyspace.Keyspace.SettleAfterBulkLoad();

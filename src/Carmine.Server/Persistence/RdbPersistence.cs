@@ -225,8 +225,8 @@ public sealed class RdbPersistence(RedisServer server)
         if (start) StartBackgroundSave();
     }
 
-    /// <summary>The RDB being read (start-up, DEBUG RELOAD, a replica's full sync), for INFO's loading_* fields; null when none.</summary>
-    public LoadProgress? CurrentLoad { get; private set; }
+    /// <summary>The RDB or AOF being read (start-up, DEBUG RELOAD, a replica's full sync), for INFO's loading_* fields; null when none.</summary>
+    public LoadProgress? CurrentLoad { get; internal set; }
 
     /// <summary>How far an RDB load has read, and key-load-delay's pause after each key.</summary>
     public sealed class LoadProgress(long totalBytes, long keyDelayUs) : IRdbLoadObserver
@@ -245,9 +245,12 @@ public sealed class RdbPersistence(RedisServer server)
 
         public void KeyRead(long bytesRead)
         {
-            Volatile.Write(ref loadedBytes, bytesRead);
+            Advance(bytesRead);
             DebugDelay.Sleep(keyDelayUs);
         }
+
+        /// <summary>Records that <paramref name="bytesRead"/> bytes of the whole load were read.</summary>
+        public void Advance(long bytesRead) => Volatile.Write(ref loadedBytes, bytesRead);
     }
 
     /// <summary>Reads the dataset file at start-up; false (after logging why) when the server must not start.</summary>
