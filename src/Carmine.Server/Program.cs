@@ -98,7 +98,7 @@ static class Startup
                 server.Keyspace.UnlockAll();
             }
         }
-        else if (!server.Rdb.LoadAtStartup()) return 1;
+        else if (!server.Aof.ReadManifestAtStartup() || !server.Rdb.LoadAtStartup()) return 1;
         server.Loading = false;
         Log.Notice("Ready to accept connections");
         server.WaitForShutdown();

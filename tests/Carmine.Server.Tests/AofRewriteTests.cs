@@ -293,4 +293,38 @@ public sealed class AofRewriteTests
         Assert.True(limit.IsLimited(3, now));
         Assert.False(limit.IsLimited(3, now + 60));
     }
+
+    /// <summary>A directory holding an appendonlydir whose manifest is <paramref name="manifest"/> and a history file.</summary>
+    static string DirWithManifest(string manifest)
+    {
+        string dir = Directory.CreateTempSubdirectory("carmine-aofhist-").FullName;
+        string aofDir = Directory.CreateDirectory(Path.Combine(dir, "appendonlydir")).FullName;
+        File.WriteAllText(Path.Combine(aofDir, "appendonly.aof.manifest"), manifest);
+        File.WriteAllText(Path.Combine(aofDir, "appendonly.aof.1.base.aof"), "");
+        return dir;
+    }
+
+    [Fact]
+    public void WithTheAofOffStartUpStillRemovesHistoryFiles()
+    {
+        string dir = DirWithManifest("file appendonly.aof.1.base.aof seq 1 type h\nfile appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n");
+        using (var s = new TestServer("--appendonly", "no", "--dir", dir))
+        {
+            string history = Path.Combine(dir, "appendonlydir", "appendonly.aof.1.base.aof");
+            ServerInfo.WaitUntil(() => !File.Exists(history), "the history file to be removed");
+            string manifest = File.ReadAllText(Path.Combine(dir, "appendonlydir", "appendonly.aof.manifest"));
+            Assert.DoesNotContain("type h", manifest);
+            Assert.Contains("file appendonly.aof.2.base.aof seq 2 type b", manifest);
+        }
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void WithTheAofOffADamagedManifestStopsStartUp()
+    {
+        string dir = DirWithManifest("file appendonly.aof.1.base.aof seq 1 type x\n");
+        var refused = Assert.Throws<InvalidOperationException>(() => new TestServer("--appendonly", "no", "--dir", dir));
+        Assert.Contains("FATAL AOF MANIFEST FILE ERROR", refused.Message);
+        Directory.Delete(dir, true);
+    }
 }

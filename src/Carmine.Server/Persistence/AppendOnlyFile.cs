@@ -373,6 +373,19 @@ public sealed partial class AppendOnlyFile : IStreamConsumer
     }
 
     /// <summary>The manifest in the AOF directory, an empty one when there is none, null (logged) when it cannot be used.</summary>
+    /// <summary>
+    /// Start-up with appendonly no: as Redis, the manifest is read all the same (a damaged one stops the server) and the
+    /// history files it names are removed. False when the server must not start.
+    /// </summary>
+    public bool ReadManifestAtStartup()
+    {
+        if (ReadManifest() is not { } read) return false;
+        manifest = read;
+        manifestLoaded = true;
+        lock (writeLock) DeleteHistory();
+        return true;
+    }
+
     AofManifest? ReadManifest()
     {
         string path = Path.Combine(Dir, ManifestName);
