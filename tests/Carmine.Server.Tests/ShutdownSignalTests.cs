@@ -17,50 +17,57 @@ public sealed class ShutdownSignalTests
         kill.WaitForExit(10_000);
     }
 
+    /// <summary>Starts a server with <paramref name="args"/>, writes a key, sends SIG<paramref name="signal"/> and waits for the exit.</summary>
+    static TestServer ExitOnSignal(string signal, params string[] args)
+    {
+        var server = new TestServer(args);
+        try
+        {
+            using (var c = server.Connect())
+            {
+                c.Call("SET", "sig:k", "v");
+                Signal(c, signal);
+            }
+            Assert.True(server.WaitForExit(20_000));
+            return server;
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+    }
+
+    static bool Saved(TestServer server) => File.Exists(Path.Combine(server.Dir, "dump.rdb"));
+
     [Fact]
     public void SigtermSavesWhenSavePointsAreSet()
     {
-        using var server = new TestServer("--save", "900 1");
-        using var c = server.Connect();
-        c.Call("SET", "sig:k", "v");
-        Signal(c, "TERM");
-        Assert.True(server.WaitForExit(20_000));
+        using var server = ExitOnSignal("TERM", "--save", "900 1");
         Assert.Equal(0, server.ExitCode);
-        Assert.True(File.Exists(Path.Combine(server.Dir, "dump.rdb")));
+        Assert.True(Saved(server));
         ServerInfo.WaitUntil(() => server.Output.Contains("Saving the final RDB snapshot before exiting."), "the log line");
     }
 
     [Fact]
     public void SigtermDoesNotSaveWithoutSavePoints()
     {
-        using var server = new TestServer();
-        using var c = server.Connect();
-        c.Call("SET", "sig:k", "v");
-        Signal(c, "TERM");
-        Assert.True(server.WaitForExit(20_000));
-        Assert.False(File.Exists(Path.Combine(server.Dir, "dump.rdb")));
+        using var server = ExitOnSignal("TERM");
+        Assert.False(Saved(server));
     }
 
     [Fact]
     public void ShutdownOnSigtermNosaveSkipsTheSave()
     {
-        using var server = new TestServer("--save", "900 1", "--shutdown-on-sigterm", "nosave");
-        using var c = server.Connect();
-        c.Call("SET", "sig:k", "v");
-        Signal(c, "TERM");
-        Assert.True(server.WaitForExit(20_000));
-        Assert.False(File.Exists(Path.Combine(server.Dir, "dump.rdb")));
+        using var server = ExitOnSignal("TERM", "--save", "900 1", "--shutdown-on-sigterm", "nosave");
+        Assert.False(Saved(server));
     }
 
     [Fact]
     public void ShutdownOnSigintSaveSavesWithoutSavePoints()
     {
-        using var server = new TestServer("--shutdown-on-sigint", "save");
-        using var c = server.Connect();
-        c.Call("SET", "sig:k", "v");
-        Signal(c, "INT");
-        Assert.True(server.WaitForExit(20_000));
-        Assert.True(File.Exists(Path.Combine(server.Dir, "dump.rdb")));
+        using var server = ExitOnSignal("INT", "--shutdown-on-sigint", "save");
+        Assert.True(Saved(server));
     }
 
     [Fact]

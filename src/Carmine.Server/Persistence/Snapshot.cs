@@ -186,23 +186,7 @@ public sealed class Snapshot : IDisposable
     /// </summary>
     internal static void Capture(Shard shard, uint hash)
     {
-        int segment = (int)(hash & (Segments - 1));
-        ulong bit = 1UL << segment;
-        IEnumerable<KeyImage>? image = null;
-        long bytes = 0;
-        foreach (var slot in shard.PendingSnapshots!)
-        {
-            if ((slot.Pending & bit) == 0 || slot.Owner.finished) continue;
-            if (image is null)
-            {
-                var copy = slot.Owner.arena.Copy(shard.Table, segment);
-                bytes = SizeOf(copy);
-                image = copy;
-            }
-            slot.Images[segment] = image;
-            slot.Pending &= ~bit;
-            Interlocked.Add(ref slot.Owner.copiedBytes, bytes);
-        }
+        CaptureSegment(shard, (int)(hash & (Segments - 1)), detached: false);
         Forget(shard);
     }
 
@@ -212,31 +196,33 @@ public sealed class Snapshot : IDisposable
     /// </summary>
     internal static void CaptureAll(Shard shard, bool detached)
     {
-        for (int segment = 0; segment < Segments; segment++)
-        {
-            ulong bit = 1UL << segment;
-            IEnumerable<KeyImage>? image = null;
-            long bytes = 0;
-            foreach (var slot in shard.PendingSnapshots!)
-            {
-                if ((slot.Pending & bit) == 0 || slot.Owner.finished) continue;
-                if (image is null)
-                {
-                    // A detached table is kept, not copied: it costs no memory beyond what it held already.
-                    if (detached) image = Live(shard.Table, segment);
-                    else
-                    {
-                        var copy = slot.Owner.arena.Copy(shard.Table, segment);
-                        bytes = SizeOf(copy);
-                        image = copy;
-                    }
-                }
-                slot.Images[segment] = image;
-                slot.Pending &= ~bit;
-                Interlocked.Add(ref slot.Owner.copiedBytes, bytes);
-            }
-        }
+        for (int segment = 0; segment < Segments; segment++) CaptureSegment(shard, segment, detached);
         Forget(shard);
+    }
+
+    static void CaptureSegment(Shard shard, int segment, bool detached)
+    {
+        ulong bit = 1UL << segment;
+        IEnumerable<KeyImage>? image = null;
+        long bytes = 0;
+        foreach (var slot in shard.PendingSnapshots!)
+        {
+            if ((slot.Pending & bit) == 0 || slot.Owner.finished) continue;
+            if (image is null)
+            {
+                // A detached table is kept, not copied: it costs no memory beyond what it held already.
+                if (detached) image = Live(shard.Table, segment);
+                else
+                {
+                    var copy = slot.Owner.arena.Copy(shard.Table, segment);
+                    bytes = SizeOf(copy);
+                    image = copy;
+                }
+            }
+            slot.Images[segment] = image;
+            slot.Pending &= ~bit;
+            Interlocked.Add(ref slot.Owner.copiedBytes, bytes);
+        }
     }
 
     /// <summary>Drops the slots that wait for nothing more, and the list when it is empty: writes then cost one field read.</summary>
