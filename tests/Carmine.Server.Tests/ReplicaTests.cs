@@ -17,6 +17,36 @@ public sealed class ReplicaTests
 
     static string Digest(RespConnection c) => c.Call("DEBUG", "DIGEST").Text!;
 
+    /// <summary>Makes <paramref name="replica"/> a replica of <paramref name="master"/> and waits for the link.</summary>
+    static void Attach(RespConnection replica, TestServer master)
+    {
+        replica.Call("REPLICAOF", "127.0.0.1", master.Port.ToString());
+        WaitLinkUp(replica);
+    }
+
+    /// <summary>Two Carmine servers with DEBUG enabled and a connection to each, all ended together.</summary>
+    sealed class Pair : IDisposable
+    {
+        public readonly TestServer Master = new(Debug);
+        public readonly TestServer Replica = new(Debug);
+        public readonly RespConnection M;
+        public readonly RespConnection R;
+
+        public Pair()
+        {
+            M = Master.Connect();
+            R = Replica.Connect();
+        }
+
+        public void Dispose()
+        {
+            M.Dispose();
+            R.Dispose();
+            Master.Dispose();
+            Replica.Dispose();
+        }
+    }
+
     static void StreamedWrites(RespConnection m)
     {
         m.Call("SET", "replica:s", "streamed", "EX", "1000");
@@ -60,13 +90,10 @@ public sealed class ReplicaTests
     [Fact]
     public void FollowsACarmineMaster()
     {
-        using var master = new TestServer(Debug);
-        using var replica = new TestServer(Debug);
-        using var m = master.Connect();
-        using var r = replica.Connect();
+        using var pair = new Pair();
+        var (m, r) = (pair.M, pair.R);
         RdbTests.Populate(m);
-        r.Call("REPLICAOF", "127.0.0.1", master.Port.ToString());
-        WaitLinkUp(r);
+        Attach(r, pair.Master);
         StreamedWrites(m);
         WaitInSync(m, r);
         Assert.Equal(Digest(m), Digest(r));
@@ -76,35 +103,29 @@ public sealed class ReplicaTests
     [Fact]
     public void WritesToAReplicaAreRefusedAndReadsServed()
     {
-        using var master = new TestServer(Debug);
-        using var replica = new TestServer(Debug);
-        using var m = master.Connect();
-        using var r = replica.Connect();
+        using var pair = new Pair();
+        var (m, r) = (pair.M, pair.R);
         m.Call("SET", "replica:k", "v");
-        r.Call("REPLICAOF", "127.0.0.1", master.Port.ToString());
-        WaitLinkUp(r);
+        Attach(r, pair.Master);
         WaitInSync(m, r);
         Assert.Equal("READONLY You can't write against a read only replica.", r.Call("SET", "replica:k", "w").Text);
         Assert.Equal("v", r.Call("GET", "replica:k").Text);
-        Assert.Equal("OK Already connected to specified master", r.Call("REPLICAOF", "127.0.0.1", master.Port.ToString()).Text);
+        Assert.Equal("OK Already connected to specified master", r.Call("REPLICAOF", "127.0.0.1", pair.Master.Port.ToString()).Text);
         Assert.Equal("ERR Invalid master port", r.Call("REPLICAOF", "127.0.0.1", "70000").Text);
     }
 
     [Fact]
     public void RoleAndInfoDescribeTheReplica()
     {
-        using var master = new TestServer(Debug);
-        using var replica = new TestServer(Debug);
-        using var m = master.Connect();
-        using var r = replica.Connect();
-        r.Call("REPLICAOF", "127.0.0.1", master.Port.ToString());
-        WaitLinkUp(r);
+        using var pair = new Pair();
+        var (m, r) = (pair.M, pair.R);
+        Attach(r, pair.Master);
         m.Call("SET", "replica:k", "v");
         WaitInSync(m, r);
         var role = r.Call("ROLE").Items!;
-        Assert.Equal(["slave", "127.0.0.1", master.Port.ToString(), "connected", Info(m, "master_repl_offset")], role.Select(x => x.ToString()));
+        Assert.Equal(["slave", "127.0.0.1", pair.Master.Port.ToString(), "connected", Info(m, "master_repl_offset")], role.Select(x => x.ToString()));
         Assert.Equal("slave", Info(r, "role"));
-        Assert.Equal(master.Port.ToString(), Info(r, "master_port"));
+        Assert.Equal(pair.Master.Port.ToString(), Info(r, "master_port"));
         Assert.Equal("0", Info(r, "master_sync_in_progress"));
         Assert.Equal("1", Info(r, "slave_read_only"));
         Assert.Equal(Info(m, "master_replid"), Info(r, "master_replid"));
@@ -113,13 +134,10 @@ public sealed class ReplicaTests
     [Fact]
     public void ReplicaOfNoOnePromotesKeepingTheData()
     {
-        using var master = new TestServer(Debug);
-        using var replica = new TestServer(Debug);
-        using var m = master.Connect();
-        using var r = replica.Connect();
+        using var pair = new Pair();
+        var (m, r) = (pair.M, pair.R);
         m.Call("SET", "replica:k", "v");
-        r.Call("REPLICAOF", "127.0.0.1", master.Port.ToString());
-        WaitLinkUp(r);
+        Attach(r, pair.Master);
         WaitInSync(m, r);
         string masterId = Info(m, "master_replid");
         Assert.Equal("OK", r.Call("REPLICAOF", "NO", "ONE").Text);
@@ -138,13 +156,10 @@ public sealed class ReplicaTests
     [InlineData(false)]
     public void ADroppedLinkContinuesWithAPartialResync(bool killOnReplica)
     {
-        using var master = new TestServer(Debug);
-        using var replica = new TestServer(Debug);
-        using var m = master.Connect();
-        using var r = replica.Connect();
+        using var pair = new Pair();
+        var (m, r) = (pair.M, pair.R);
         m.Call("SET", "replica:before", "1");
-        r.Call("REPLICAOF", "127.0.0.1", master.Port.ToString());
-        WaitLinkUp(r);
+        Attach(r, pair.Master);
         WaitInSync(m, r);
         if (killOnReplica) Assert.Equal(1, r.Int("CLIENT", "KILL", "TYPE", "master"));
         else Assert.Equal(1, m.Int("CLIENT", "KILL", "TYPE", "replica"));
@@ -172,12 +187,9 @@ public sealed class ReplicaTests
     [Fact]
     public void WaitCountsTheReplicasThatAcknowledgedTheWrites()
     {
-        using var master = new TestServer(Debug);
-        using var replica = new TestServer(Debug);
-        using var m = master.Connect();
-        using var r = replica.Connect();
-        r.Call("REPLICAOF", "127.0.0.1", master.Port.ToString());
-        WaitLinkUp(r);
+        using var pair = new Pair();
+        var (m, r) = (pair.M, pair.R);
+        Attach(r, pair.Master);
         m.Call("SET", "replica:k", "v");
         Assert.Equal(1, m.Int("WAIT", "1", "5000"));
         var watch = Stopwatch.StartNew();

@@ -5,12 +5,15 @@ public sealed class ScriptTrackingTests(ServerFixture fixture) : IClassFixture<S
 {
     readonly RespConnection other = fixture.Server.Connect();
 
-    RespConnection Resp3Tracking(params string[] options)
+    RespConnection Resp3Tracking(params string[] options) => TrackingTests.Resp3Tracking(fixture.Server, options);
+
+    /// <summary>Runs <paramref name="script"/> with <paramref name="key"/> declared, then checks a change of the key pushes nothing.</summary>
+    void AssertTracksNothing(string command, string script, string key)
     {
-        var c = fixture.Server.Connect();
-        c.Call("HELLO", "3");
-        Assert.Equal("OK", c.Str(["CLIENT", "TRACKING", "on", .. options]));
-        return c;
+        using var t = Resp3Tracking();
+        t.Call(command, script, "1", key);
+        other.Call("SET", key, "1");
+        Assert.Equal("PONG", t.Str("PING"));
     }
 
     [Fact]
@@ -24,22 +27,10 @@ public sealed class ScriptTrackingTests(ServerFixture fixture) : IClassFixture<S
     }
 
     [Fact]
-    public void ScriptThatOnlyWritesTracksNothing()
-    {
-        using var t = Resp3Tracking();
-        t.Call("EVAL", "redis.call('set', 'strk:w3', 'x')", "1", "strk:w1");
-        other.Call("SET", "strk:w1", "1");
-        Assert.Equal("PONG", t.Str("PING"));
-    }
+    public void ScriptThatOnlyWritesTracksNothing() => AssertTracksNothing("EVAL", "redis.call('set', 'strk:w3', 'x')", "strk:w1");
 
     [Fact]
-    public void ReadOnlyScriptWithoutReadsTracksNothing()
-    {
-        using var t = Resp3Tracking();
-        t.Call("EVAL_RO", "redis.call('ping')", "1", "strk:ro");
-        other.Call("SET", "strk:ro", "1");
-        Assert.Equal("PONG", t.Str("PING"));
-    }
+    public void ReadOnlyScriptWithoutReadsTracksNothing() => AssertTracksNothing("EVAL_RO", "redis.call('ping')", "strk:ro");
 
     [Fact]
     public void FunctionThatReadsTracksItsDeclaredKeys()

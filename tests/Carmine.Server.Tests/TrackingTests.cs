@@ -5,9 +5,12 @@ public sealed class TrackingTests(ServerFixture fixture) : IClassFixture<ServerF
     readonly RespConnection r = fixture.Server.Connect();
     readonly RespConnection other = fixture.Server.Connect();
 
-    RespConnection Resp3Tracking(params string[] options)
+    RespConnection Resp3Tracking(params string[] options) => Resp3Tracking(fixture.Server, options);
+
+    /// <summary>A new RESP3 connection to <paramref name="server"/> with CLIENT TRACKING on and <paramref name="options"/>.</summary>
+    internal static RespConnection Resp3Tracking(TestServer server, params string[] options)
     {
-        var c = fixture.Server.Connect();
+        var c = server.Connect();
         c.Call("HELLO", "3");
         Assert.Equal("OK", c.Str(["CLIENT", "TRACKING", "on", .. options]));
         return c;
