@@ -350,13 +350,17 @@ public sealed partial class RedisServer
             if (!fx.Prevented && fx.Items.Count == mark && Stats.Local.Dirty != dirty)
                 fx.Add(new Replication.Effect(c.Db, Replication.ReplicationStream.Argv(c.Args), Replication.PropagateTo.All));
             fx.Prevented = outerPrevented;
-            if (fx.Depth == 0) EmitEffects(c, fx);
+            if (fx.Depth == 0 && EmitEffects(fx) is var aofWait and > 0) c.AofWaitOffset = aofWait;
         }
     }
 
-    void EmitEffects(Client c, Replication.PendingEffects fx)
+    /// <summary>
+    /// Emits the collected effects of an outermost command to the stream. Returns the AOF offset the command's reply
+    /// must wait for (written, and on disk with appendfsync always), or 0 when it fed nothing to an AOF.
+    /// </summary>
+    internal long EmitEffects(Replication.PendingEffects fx)
     {
-        if (fx.Items.Count == 0) return;
+        if (fx.Items.Count == 0) return 0;
         try
         {
             Propagation.Emit(fx.Items);
@@ -365,8 +369,7 @@ public sealed partial class RedisServer
         {
             fx.Items.Clear();
         }
-        // The reply waits until what this command fed the AOF is written (and on disk with appendfsync always).
-        if (Aof.Enabled) c.AofWaitOffset = Aof.FedOffset;
+        return Aof.Enabled ? Aof.FedOffset : 0;
     }
 
     static bool IsScriptCall(CommandDef cmd) =>

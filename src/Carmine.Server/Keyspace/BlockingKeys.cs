@@ -179,6 +179,7 @@ public sealed class BlockingKeys
         if (second < first) (first, second) = (second, first);
         var reply = new RespBuffer(256) { Resp3 = b.Client.Protocol == 3 };
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long aofWait = 0;
         Monitor.Enter(db.Shards[first].Lock);
         if (second != first) Monitor.Enter(db.Shards[second].Lock);
         try
@@ -190,7 +191,7 @@ public sealed class BlockingKeys
             {
                 long now = Clock.NowMs(), dirty = server.Stats.Local.Dirty;
                 var context = new ServeContext(server, db, wk.Key, reply, now);
-                if (b.Done || !ServeAndPropagate(server, b, context)) return;
+                if (b.Done || !ServeAndPropagate(server, b, context, out aofWait)) return;
                 Finish(b);
                 if (context.Failed) CountFailedCall(server, b.Client);
                 if (server.Stats.Local.Dirty != dirty)
@@ -213,6 +214,8 @@ public sealed class BlockingKeys
         b.Client.Loop.Post(() =>
         {
             if (b.Client.Closed) return;
+            // As any write's reply, the unblocked client's waits for the AOF to hold what its serve changed.
+            if (aofWait > 0) b.Client.AofWaitOffset = aofWait;
             b.Client.Reply.WriteRaw(reply.Written);
             // The client's own invalidations follow the reply of its unblocked command.
             server.Tracking.AfterCommand(b.Client);
@@ -222,10 +225,11 @@ public sealed class BlockingKeys
 
     /// <summary>
     /// Serves the client and, under the locks still held, emits what the serve changed (the plain form of the
-    /// blocking command) to the replication stream.
+    /// blocking command) to the replication stream; <paramref name="aofWait"/> is the AOF offset its reply waits for.
     /// </summary>
-    static bool ServeAndPropagate(RedisServer server, BlockedClient b, ServeContext context)
+    static bool ServeAndPropagate(RedisServer server, BlockedClient b, ServeContext context, out long aofWait)
     {
+        aofWait = 0;
         if (!server.Propagation.Active) return b.Serve(b, context);
         var fx = Replication.PendingEffects.Current;
         fx.Depth++;
@@ -236,11 +240,7 @@ public sealed class BlockingKeys
         finally
         {
             fx.Depth--;
-            if (fx.Depth == 0 && fx.Items.Count > 0)
-            {
-                try { server.Propagation.Emit(fx.Items); }
-                finally { fx.Items.Clear(); }
-            }
+            if (fx.Depth == 0) aofWait = server.EmitEffects(fx);
         }
     }
 
