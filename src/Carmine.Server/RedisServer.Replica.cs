@@ -71,13 +71,14 @@ public sealed partial class RedisServer
     string? ReplicationRejection(Client c, CommandDef cmd)
     {
         if (c.IsMaster) return null;
+        var link = master;
+        // A master with enough good replicas refuses nothing: no need to work out the command's flags.
+        if (link is null && EnoughGoodReplicas()) return null;
         bool isExec = cmd.FullName == "exec" && c.Multi is not null;
         // A script or function is judged by the flags it declared (no-writes, allow-stale), as Redis does.
         var flags = Scripting.ScriptEngine.EffectiveFlags(this, c.Args, cmd);
         bool write = (flags & CommandFlags.Write) != 0 || (isExec && c.Multi!.Queued.Any(q => q.Command.Has(CommandFlags.Write)));
-        var link = master;
-        if (write && link is null && !EnoughGoodReplicas()) return "NOREPLICAS Not enough good replicas to write.";
-        if (link is null) return null;
+        if (link is null) return write ? "NOREPLICAS Not enough good replicas to write." : null;
         if (write && c.Fd >= 0 && Config.GetBool("replica-read-only")) return "READONLY You can't write against a read only replica.";
         bool denyStale = (flags & CommandFlags.Stale) == 0 || (isExec && c.Multi!.Queued.Any(q => !q.Command.Has(CommandFlags.Stale)));
         if (denyStale && !link.LinkUp && !Config.GetBool("replica-serve-stale-data"))

@@ -54,6 +54,8 @@ public sealed class Database
     /// <summary>Called, with the key's shard lock held, before a command changes the key (see <see cref="Shard.BeforeWrite(uint)"/>).</summary>
     public void BeforeWrite(ReadOnlySpan<byte> key)
     {
+        // Outside a snapshot this is one read, as Shard.BeforeWrite is: the key is not hashed a second time.
+        if (!Persistence.Snapshot.AnyUnfinished) return;
         uint hash = KeyHash.Hash(key);
         shards[ShardIndex(hash)].BeforeWrite(hash);
     }

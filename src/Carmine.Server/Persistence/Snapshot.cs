@@ -38,6 +38,7 @@ public sealed class Snapshot : IDisposable
 
     Snapshot(Keyspace.Keyspace keyspace)
     {
+        Interlocked.Increment(ref unfinished);
         this.keyspace = keyspace;
         slots = new SnapshotSlot[keyspace.Count][];
         keyCounts = new long[keyspace.Count];
@@ -124,7 +125,17 @@ public sealed class Snapshot : IDisposable
     }
 
     /// <summary>Ends the snapshot: shards it has not reached stop waiting for it, so writers pay nothing more.</summary>
-    public void Dispose() => finished = true;
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 0) Interlocked.Decrement(ref unfinished);
+        finished = true;
+    }
+
+    int disposed;
+    static int unfinished;
+
+    /// <summary>Whether any snapshot is still running: when none is, writers need not look for pending segments.</summary>
+    public static bool AnyUnfinished => Volatile.Read(ref unfinished) > 0;
 
     /// <summary>The snapshot's databases, for a writer of another format (an AOF base of commands); call once, then Dispose.</summary>
     public IEnumerable<DbSection> Sections(CancellationToken cancel)
@@ -212,12 +223,7 @@ public sealed class Snapshot : IDisposable
             {
                 // A detached table is kept, not copied: it costs no memory beyond what it held already.
                 if (detached) image = Live(shard.Table, segment);
-                else
-                {
-                    var copy = slot.Owner.arena.Copy(shard.Table, segment);
-                    bytes = SizeOf(copy);
-                    image = copy;
-                }
+                else (image, bytes) = slot.Owner.arena.Copy(shard.Table, segment);
             }
             slot.Images[segment] = image;
             slot.Pending &= ~bit;
@@ -231,13 +237,6 @@ public sealed class Snapshot : IDisposable
         var waiting = shard.PendingSnapshots!;
         waiting.RemoveAll(s => s.Pending == 0 || s.Owner.finished);
         if (waiting.Count == 0) shard.PendingSnapshots = null;
-    }
-
-    static long SizeOf(ArraySegment<KeyImage> keys)
-    {
-        long bytes = 0;
-        foreach (var k in keys) bytes += Commands.MemoryUsage.Key(k.Key.Length) + Commands.MemoryUsage.Value(k.Value, Commands.MemoryUsage.DefaultSamples);
-        return bytes;
     }
 
     static void CopyInto(List<KeyImage> keys, KeyTable table, int segment)
@@ -261,12 +260,20 @@ public sealed class Snapshot : IDisposable
         KeyImage[] chunk = [];
         int used;
 
-        /// <summary>Copies a segment; the caller holds the shard's lock, so the segment does not change meanwhile.</summary>
-        public ArraySegment<KeyImage> Copy(KeyTable table, int segment)
+        /// <summary>
+        /// Copies a segment, with the bytes its keys are charged (<see cref="Entry.Size"/>): what INFO reports as
+        /// copy-on-write. The caller holds the shard's lock, so the segment does not change meanwhile.
+        /// </summary>
+        public (ArraySegment<KeyImage> Copy, long Bytes) Copy(KeyTable table, int segment)
         {
             int count = 0;
-            foreach (var _ in table.Segment((uint)segment, SegmentBits)) count++;
-            if (count == 0) return ArraySegment<KeyImage>.Empty;
+            long bytes = 0;
+            foreach (var e in table.Segment((uint)segment, SegmentBits))
+            {
+                count++;
+                bytes += e.Size;
+            }
+            if (count == 0) return (ArraySegment<KeyImage>.Empty, 0);
             KeyImage[] target;
             int start;
             lock (gate)
@@ -281,7 +288,7 @@ public sealed class Snapshot : IDisposable
             }
             int i = start;
             foreach (var e in table.Segment((uint)segment, SegmentBits)) target[i++] = Image(e);
-            return new ArraySegment<KeyImage>(target, start, count);
+            return (new ArraySegment<KeyImage>(target, start, count), bytes);
         }
     }
 
