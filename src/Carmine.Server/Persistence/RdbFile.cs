@@ -210,7 +210,6 @@ public static class RdbFile
                 if (k.ExpireAt != 0) db.SetExpire(e, k.ExpireAt);
             }
         }
-        Keyspace.Keyspace.SettleAfterBulkLoad();
     }
 
     /// <summary>The live keyspace as sections to write; the caller holds every lock until the write ends (SAVE).</summary>

@@ -312,6 +312,7 @@ public sealed class RdbPersistence(RedisServer server)
         if (flush)
             foreach (var db in server.Keyspace.Databases) db.Clear();
         RdbFile.Install(server.Keyspace, loaded);
+        Keyspace.Keyspace.SettleAfterBulkLoad();
         LastLoadKeysLoaded = loaded.KeysLoaded;
         LastLoadKeysExpired = loaded.KeysExpired;
         LastLoadEmptyKeysSkipped = loaded.EmptyKeysSkipped;
