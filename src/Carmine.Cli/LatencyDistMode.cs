@@ -33,14 +33,8 @@ public static class LatencyDistMode
         var historyStart = Stopwatch.StartNew();
         while (true)
         {
-            var watch = Stopwatch.StartNew();
-            try { session.Call("PING"); }
-            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
-            {
-                Console.Error.Write("\nI/O error\n");
-                return 1;
-            }
-            long latency = (long)watch.Elapsed.TotalMicroseconds;
+            if (LatencyMode.Ping(session) is not { } elapsed) return 1;
+            long latency = (long)elapsed.TotalMicroseconds;
             total++;
             int bucket = 0;
             while (Buckets[bucket].Max != 0 && latency > Buckets[bucket].Max) bucket++;
@@ -61,7 +55,7 @@ public static class LatencyDistMode
                 historyStart.Restart();
                 total = 0;
             }
-            Thread.Sleep(10);
+            Thread.Sleep(LatencyMode.SampleRate);
         }
     }
 

@@ -6,7 +6,7 @@ namespace Carmine.Cli;
 /// <summary>--latency and --latency-history: PING round trips in milliseconds, sampled every 10 ms.</summary>
 public static class LatencyMode
 {
-    static readonly TimeSpan SampleRate = TimeSpan.FromMilliseconds(10);
+    internal static readonly TimeSpan SampleRate = TimeSpan.FromMilliseconds(10);
     static readonly TimeSpan DefaultHistoryInterval = TimeSpan.FromSeconds(15);
 
     public static int Run(CliSession session)
@@ -19,14 +19,8 @@ public static class LatencyMode
         var historyStart = Stopwatch.StartNew();
         while (true)
         {
-            var watch = Stopwatch.StartNew();
-            try { session.Call("PING"); }
-            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
-            {
-                Console.Error.Write("\nI/O error\n");
-                return 1;
-            }
-            long latency = watch.ElapsedMilliseconds;
+            if (Ping(session) is not { } elapsed) return 1;
+            long latency = (long)elapsed.TotalMilliseconds;
             count++;
             if (count == 1) min = max = total = latency;
             else
@@ -55,6 +49,19 @@ public static class LatencyMode
             }
             Thread.Sleep(SampleRate);
         }
+    }
+
+    /// <summary>One PING round trip, or null after printing redis-cli's "I/O error" when the link is lost.</summary>
+    internal static TimeSpan? Ping(CliSession session)
+    {
+        var watch = Stopwatch.StartNew();
+        try { session.Call("PING"); }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
+        {
+            Console.Error.Write("\nI/O error\n");
+            return null;
+        }
+        return watch.Elapsed;
     }
 
     static string Line(OutputMode mode, long min, long max, double avg, long count) => mode switch

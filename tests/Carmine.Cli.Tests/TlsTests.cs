@@ -16,4 +16,16 @@ public sealed class TlsTests(RedisServerFixture server) : IClassFixture<RedisSer
         Assert.Empty(r.Stdout);
         Assert.Contains(Encoding.UTF8.GetString(r.Stderr), new[] { "Error: Server closed the connection\n", "Error: Connection reset by peer\n" });
     }
+
+    [Fact]
+    public void ClusterManagerConnectsOverTls()
+    {
+        // The TLS server is not a cluster node: both CLIs must reach it over TLS to be told so.
+        string[] args = ["--cluster", "check", $"127.0.0.1:{server.TlsPort}", "--tls", "--cacert", Path.Combine(server.TlsDir, "ca.crt"),
+            "--cert", Path.Combine(server.TlsDir, "redis.crt"), "--key", Path.Combine(server.TlsDir, "redis.key")];
+        var expected = CliRun.Run("/usr/bin/redis-cli", args, null, new Dictionary<string, string>());
+        var actual = CliRun.Run(CliRun.CarmineCliPath, args, null, new Dictionary<string, string>());
+        Assert.Contains("is not configured as a cluster node", Encoding.UTF8.GetString(expected.Stdout) + Encoding.UTF8.GetString(expected.Stderr));
+        Assert.Equal(expected.Describe(), actual.Describe());
+    }
 }

@@ -18,21 +18,7 @@ public sealed partial class ClusterManager
             var node = new ClusterNode(ip, port);
             if (!Connect(node)) return false;
             nodes.Add(node);
-            if (!IsCluster(node, out string? e))
-            {
-                PrintNotClusterNodeError(node, e);
-                return false;
-            }
-            if (!node.LoadInfo(getFriends: false, out e))
-            {
-                if (e is not null) PrintReplyError(node, e);
-                return false;
-            }
-            if (!IsEmpty(node, out e))
-            {
-                PrintNotEmptyNodeError(node, e);
-                return false;
-            }
+            if (!CheckNode(node, getFriends: false, requireEmpty: true)) return false;
         }
         int replicas = command.Replicas;
         int mastersCount = nodes.Count / (replicas + 1);

@@ -30,12 +30,7 @@ public sealed partial class ClusterManager
     {
         var c = options.ClusterManager!;
         if (Environment.GetEnvironmentVariable("REDISCLI_CLUSTER_YES") == "1") c.Yes = true;
-        if (c.FromAskPass)
-        {
-            Console.Out.Write("Please input import source node password: ");
-            Console.Out.Flush();
-            c.FromPass = Console.In.ReadLine() ?? "";
-        }
+        if (c.FromAskPass) c.FromPass = AskPass.Read("Please input import source node password: ");
         var manager = new ClusterManager(options);
         var subcommand = manager.Subcommands().FirstOrDefault(d => d.Name == c.Command);
         if (subcommand is null)
@@ -150,10 +145,13 @@ public sealed partial class ClusterManager
         return at < 0 ? 0 : CliOptions.Atoi(info[(at + name.Length + 1)..]);
     }
 
+    /// <summary>The TLS settings every connection of the manager uses, or null without --tls.</summary>
+    CliTlsOptions? Tls => options.Tls ? options.TlsOptions : null;
+
     /// <summary>Connects and authenticates with -a/--user, as every node connection of the manager does.</summary>
     bool Connect(ClusterNode n)
     {
-        if (!n.Connect()) return false;
+        if (!n.Connect(Tls)) return false;
         if (options.Password is null) return true;
         return CheckReply(n, options.User is null ? n.Call("AUTH", options.Password) : n.Call("AUTH", options.User, options.Password));
     }
@@ -182,21 +180,36 @@ public sealed partial class ClusterManager
     void PrintNotEmptyNodeError(ClusterNode n, string? error) =>
         LogErr($"[ERR] Node {n.Ip}:{n.Port} {error ?? "is not empty. Either the node already knows other nodes (check with CLUSTER NODES) or contains some key in database 0."}\n");
 
-    /// <summary>Loads the whole cluster as seen from <paramref name="node"/>: the node first, then every
-    /// reachable friend in CLUSTER NODES order.</summary>
-    bool LoadInfoFromNode(ClusterNode node)
+    /// <summary>
+    /// A connected node the manager will use: cluster-enabled, its CLUSTER NODES loaded (with its friends when
+    /// <paramref name="getFriends"/>), and empty when <paramref name="requireEmpty"/>; prints redis-cli's error otherwise.
+    /// </summary>
+    bool CheckNode(ClusterNode node, bool getFriends, bool requireEmpty)
     {
-        if (node.Connection is null && !Connect(node)) return false;
         if (!IsCluster(node, out string? e))
         {
             PrintNotClusterNodeError(node, e);
             return false;
         }
-        if (!node.LoadInfo(getFriends: true, out e))
+        if (!node.LoadInfo(getFriends, out e))
         {
             if (e is not null) PrintReplyError(node, e);
             return false;
         }
+        if (requireEmpty && !IsEmpty(node, out e))
+        {
+            PrintNotEmptyNodeError(node, e);
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Loads the whole cluster as seen from <paramref name="node"/>: the node first, then every
+    /// reachable friend in CLUSTER NODES order.</summary>
+    bool LoadInfoFromNode(ClusterNode node)
+    {
+        if (node.Connection is null && !Connect(node)) return false;
+        if (!CheckNode(node, getFriends: true, requireEmpty: false)) return false;
         foreach (var n in nodes) n.Connection?.Dispose();
         nodes = [node];
         foreach (var friend in node.Friends)

@@ -38,21 +38,7 @@ public sealed partial class ClusterManager
             return false;
         }
         nodes.Add(node);
-        if (!IsCluster(node, out string? e))
-        {
-            PrintNotClusterNodeError(node, e);
-            return false;
-        }
-        if (!node.LoadInfo(getFriends: false, out e))
-        {
-            if (e is not null) PrintReplyError(node, e);
-            return false;
-        }
-        if (!IsEmpty(node, out e))
-        {
-            PrintNotEmptyNodeError(node, e);
-            return false;
-        }
+        if (!CheckNode(node, getFriends: false, requireEmpty: true)) return false;
         var first = nodes[0];
         // A new master gets the cluster's functions; a replica will get them from its master.
         if (master is null && !CopyFunctions(refNode, node, ip, port)) return false;

@@ -8,7 +8,7 @@ namespace Carmine.Cli.Cluster;
 /// (id, address, flags, master, slots, open slots).</summary>
 public sealed class ClusterNode(string ip, int port, int busPort = 0)
 {
-    public const int SlotCount = 16384;
+    public const int SlotCount = Carmine.Protocol.HashSlot.Count;
     /// <summary>The cluster bus listens on port + 10000 unless cluster-port says otherwise.</summary>
     public const int BusPortIncrement = 10000;
 
@@ -40,20 +40,29 @@ public sealed class ClusterNode(string ip, int port, int busPort = 0)
 
     public string Address => $"{Ip}:{Port}";
 
-    /// <summary>Connects; prints hiredis' message and returns false on failure.</summary>
-    public bool Connect()
+    /// <summary>
+    /// Connects, over TLS when <paramref name="tls"/> is given (--tls, as redis-cli secures every manager connection);
+    /// prints hiredis' message, followed by <paramref name="suffix"/>, and returns false on failure.
+    /// </summary>
+    public bool Connect(CliTlsOptions? tls, string suffix = "")
     {
         Connection?.Dispose();
         Connection = null;
         try
         {
-            Connection = CliConnection.Open(Ip, Port, null);
+            Connection = CliConnection.Open(Ip, Port, null, tls);
             return true;
+        }
+        catch (CliTlsException e)
+        {
+            Console.Out.Flush();
+            Console.Error.Write(e.Configuration ? $"Could not negotiate a TLS connection: {e.Message}\n" : $"Could not connect to Redis at {Ip}:{Port}: {e.Message}{suffix}\n");
+            return false;
         }
         catch (SocketException e)
         {
             Console.Out.Flush();
-            Console.Error.Write($"Could not connect to Redis at {Ip}:{Port}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(e.NativeErrorCode)}\n");
+            Console.Error.Write($"Could not connect to Redis at {Ip}:{Port}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(e.NativeErrorCode)}{suffix}\n");
             return false;
         }
     }

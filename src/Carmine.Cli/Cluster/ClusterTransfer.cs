@@ -23,17 +23,9 @@ public sealed partial class ClusterManager
         }
         LogInfo($">>> Importing data from {srcIp}:{srcPort} to cluster {ip}:{port}\n");
         if (!LoadInfoFromNode(new ClusterNode(ip, port)) || !CheckCluster(quiet: false)) return false;
-        CliConnection source;
-        try
-        {
-            source = CliConnection.Open(srcIp, srcPort, null);
-        }
-        catch (SocketException e)
-        {
-            PrintStderr($"Could not connect to Redis at {srcIp}:{srcPort}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(e.NativeErrorCode)}.\n");
-            return false;
-        }
-        using (source)
+        var sourceNode = new ClusterNode(srcIp, srcPort);
+        if (!sourceNode.Connect(Tls, suffix: ".")) return false;
+        using (var source = sourceNode.Connection!)
         {
             if (command.FromPass is not null)
             {
