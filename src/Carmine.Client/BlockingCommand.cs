@@ -40,6 +40,10 @@ static class BlockingCommand
         }
     }
 
+    /// <summary>How long to wait for the reply of <paramref name="args"/>: the block time plus the usual response time; null when it does not block.</summary>
+    public static TimeSpan? ReplyTimeout(byte[][] args, TimeSpan responseTimeout) =>
+        BlockTime(args) is not { } block ? null : block == Timeout.InfiniteTimeSpan ? block : block + responseTimeout;
+
     // An unparsable or negative timeout is the server's error to report; the reply then comes at once.
     static TimeSpan Seconds(byte[] arg)
     {

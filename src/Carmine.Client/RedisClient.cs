@@ -42,14 +42,12 @@ public sealed class RedisClient : RedisCommands, IAsyncDisposable, IDisposable
 
     private protected override async Task<T> SendAsync<T>(byte[][] args, Func<RespValue, T> convert)
     {
-        if (BlockingCommand.BlockTime(args) is not { } block) return convert(await connection.SendAsync(args).ConfigureAwait(false));
-        // The reply may take as long as the command blocks, plus the usual response time.
-        var timeout = block == Timeout.InfiniteTimeSpan ? block : block + connection.Options.ResponseTimeout;
-        if (pool is null) return convert(await connection.SendAsync(args, timeout: timeout).ConfigureAwait(false));
+        // A blocking command goes on a pooled connection of its own; the connection gives it its longer reply timeout.
+        if (pool is null || BlockingCommand.BlockTime(args) is null) return convert(await connection.SendAsync(args).ConfigureAwait(false));
         var lease = await pool.LeaseAsync().ConfigureAwait(false);
         try
         {
-            return convert(await lease.Connection.SendAsync(args, timeout: timeout).ConfigureAwait(false));
+            return convert(await lease.Connection.SendAsync(args).ConfigureAwait(false));
         }
         catch (Exception e) when (e is RedisTimeoutException or RedisConnectionException)
         {
@@ -62,6 +60,9 @@ public sealed class RedisClient : RedisCommands, IAsyncDisposable, IDisposable
             await lease.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>One command as raw reply, through the same path as the typed API (a blocking one on a pooled connection).</summary>
+    internal Task<RespValue> SendRawAsync(byte[][] args) => SendAsync(args, reply => reply);
 
     /// <summary>Commands queued and sent together when <see cref="Pipeline.ExecAsync"/> is called.</summary>
     public Pipeline CreatePipeline() => new(connection, atomic: false);

@@ -82,13 +82,16 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Sends one command and returns its reply (error replies are returned, not thrown).</summary>
-    /// <param name="timeout">How long to wait for the reply instead of the response timeout (blocking commands); infinite waits forever.</param>
+    /// <summary>
+    /// Sends one command and returns its reply (error replies are returned, not thrown). A blocking command (BLPOP,
+    /// XREAD BLOCK ...) waits as long as it may block plus the response time, whichever client sent it.
+    /// </summary>
+    /// <param name="timeout">How long to wait for the reply instead; infinite waits forever.</param>
     internal Task<RespValue> SendAsync(byte[][] args, bool expectsReply = true, TimeSpan? timeout = null)
     {
         var cmd = new PendingCommand(args, expectsReply);
         Enqueue(cmd);
-        return WithTimeout(cmd, timeout ?? options.ResponseTimeout);
+        return WithTimeout(cmd, timeout ?? BlockingCommand.ReplyTimeout(args, options.ResponseTimeout) ?? options.ResponseTimeout);
     }
 
     /// <summary>Sends commands back to back; the replies come in the same order.</summary>

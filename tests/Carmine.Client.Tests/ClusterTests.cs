@@ -23,6 +23,20 @@ public sealed class ClusterTests(RedisClusterFixture cluster, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task BlockingCommandMayOutwaitTheResponseTimeoutWithoutHoldingTheNodeConnection()
+    {
+        var o = RedisClusterOptions.Parse(cluster.Seed);
+        o.Node.ResponseTimeout = TimeSpan.FromMilliseconds(300);
+        await using var c = await RedisClusterClient.ConnectAsync(o);
+        await c.SetAsync("{blk}:other", "v");
+        var blocked = c.BLPopAsync(1, "{blk}:empty");
+        // The same node answers meanwhile: the blocked command does not stall its shared connection.
+        Assert.Equal("v", await c.GetAsync("{blk}:other"));
+        Assert.False(blocked.IsCompleted);
+        Assert.Null(await blocked);
+    }
+
+    [Fact]
     public async Task UniversalClientWithSeveralAddressesIsAClusterClient()
     {
         await using var client = await UniversalClient.ConnectAsync(new UniversalOptions

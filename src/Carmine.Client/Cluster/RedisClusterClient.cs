@@ -182,7 +182,8 @@ public sealed partial class RedisClusterClient : RedisCommands, IAsyncDisposable
                     var conn = client.Connection;
                     // A command queued on a connection that is reconnecting would wait out its timeout there.
                     if (!conn.IsConnected) throw new RedisConnectionException($"{address} is not connected");
-                    reply = ask is null ? await conn.SendAsync(args).ConfigureAwait(false) : await SendAskingAsync(conn, args).ConfigureAwait(false);
+                    // Through the node's client: a blocking command then holds a pooled connection, not the shared one.
+                    reply = ask is null ? await client.SendRawAsync(args).ConfigureAwait(false) : await SendAskingAsync(conn, args).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is RedisConnectionException or ObjectDisposedException)
                 {
