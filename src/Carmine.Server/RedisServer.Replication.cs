@@ -73,12 +73,10 @@ public sealed partial class RedisServer
     void SendSnapshot(ReplicaLink link, Snapshot snapshot, RdbWriteOptions options)
     {
         BackgroundPriority.Lower();
-        byte[] payload;
+        var rdb = new MemoryStream();
         try
         {
-            using var ms = new MemoryStream();
-            snapshot.WriteRdb(ms, options);
-            payload = ms.ToArray();
+            snapshot.WriteRdb(rdb, options);
         }
         catch (Exception ex)
         {
@@ -89,10 +87,11 @@ public sealed partial class RedisServer
         lock (Propagation.Gate)
         {
             link.State = "send_bulk";
+            // The stream's own buffer goes to the reply as it is: no copy of the whole RDB in between.
             link.Client.Push(r =>
             {
-                r.WriteRaw("$" + payload.Length + "\r\n");
-                r.WriteRaw(payload);
+                r.WriteRaw("$" + rdb.Length + "\r\n");
+                r.WriteRaw(rdb.GetBuffer().AsSpan(0, (int)rdb.Length));
             });
             link.GoOnline();
         }
