@@ -100,7 +100,7 @@ public sealed partial class RedisServer
             case "eval" or "eval_ro":
                 var body = args[1];
                 if (ScriptsIfStarted?.Find(System.Text.Encoding.ASCII.GetBytes(ScriptEngine.Sha1Hex(body))) is { } script) return Declared(script.Flags);
-                return ScriptEngine.TryParseShebang(body.ToArray(), out var parsed, out _, out _) ? Declared(parsed) : null;
+                return ScriptEngine.TryParseShebang(body, out var parsed, out _, out _) ? Declared(parsed) : null;
             default:
                 return null;
         }

@@ -225,7 +225,7 @@ public sealed unsafe partial class ScriptEngine
     {
         ScriptFlags? declared = cmd.FullName switch
         {
-            "eval" or "eval_ro" => TryParseShebang(args.ToArray(1), out var f, out _, out _) ? f : null,
+            "eval" or "eval_ro" => TryParseShebang(args[1], out var f, out _, out _) ? f : null,
             "evalsha" or "evalsha_ro" => args[1].Length == 40 ? server.ScriptsIfStarted?.Find(args[1])?.Flags : null,
             "fcall" or "fcall_ro" => server.ScriptsIfStarted?.FindFunction(args.ToStr(1))?.Flags,
             _ => null,
@@ -238,20 +238,20 @@ public sealed unsafe partial class ScriptEngine
         return result;
     }
 
-    internal static bool TryParseShebang(byte[] body, out ScriptFlags flags, out int length, out string? error)
+    internal static bool TryParseShebang(ReadOnlySpan<byte> body, out ScriptFlags flags, out int length, out string? error)
     {
         flags = ScriptFlags.EvalCompat;
         length = 0;
         error = null;
         if (body.Length < 2 || body[0] != '#' || body[1] != '!') return true;
-        int end = Array.IndexOf(body, (byte)'\n');
+        int end = body.IndexOf((byte)'\n');
         if (end < 0)
         {
             error = "Invalid script shebang";
             return false;
         }
         length = end;
-        var parts = Encoding.UTF8.GetString(body, 0, end).Split([' ', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries);
+        var parts = Encoding.UTF8.GetString(body[..end]).Split([' ', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries);
         if (parts[0] != "#!lua")
         {
             error = "Unexpected engine in script shebang: " + parts[0];
