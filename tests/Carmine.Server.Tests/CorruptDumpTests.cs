@@ -109,7 +109,9 @@ public sealed class CorruptDumpTests : IClassFixture<CorruptDumpTests.VerboseSer
 
     static bool WaitForOutput(TestServer s, string text, int count = 1)
     {
-        for (int i = 0; i < 100 && Occurrences(s, text) < count; i++) Thread.Sleep(20);
+        // The server's output reaches the test asynchronously, late on a loaded machine: allow it up to 20 s.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (Occurrences(s, text) < count && DateTime.UtcNow < deadline) Thread.Sleep(20);
         return Occurrences(s, text) >= count;
     }
 
